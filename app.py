@@ -1,0 +1,6 @@
+import streamlit as st
+
+st.set_page_config(page_title="Promocast", page_icon=":material/insights:", layout="wide")
+st.navigation([
+    st.Page("pages/data.py", title="Data", icon=":material/database:", default=True),
+]).run()

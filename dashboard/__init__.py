@@ -1,0 +1,1 @@
+"""Promocast application core. Imports no streamlit (``ui.py`` aside)."""

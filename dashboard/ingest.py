@@ -1,0 +1,360 @@
+"""Read sales, promotion and weather files, map columns, validate everything in one pass, roll up.
+
+A scratch in-memory DuckDB is the compute engine here; nothing touches the stored database until
+``store.save_dataset`` receives a fully validated ``Prepared`` dataset.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import schema as S
+from .schema import DatasetInfo, Problem, ValidationError
+from .validation import Rule, counters, date_rules, find_problems, first_rows, numeric_rules, text_rules
+
+DATE_SQL = ("COALESCE(TRY_CAST({c} AS DATE), TRY_CAST(TRY_CAST({c} AS TIMESTAMP) AS DATE), "
+            "TRY_CAST(TRY_STRPTIME({c}, '%d/%m/%Y') AS DATE), TRY_CAST(TRY_STRPTIME({c}, '%Y/%m/%d') AS DATE), "
+            "TRY_CAST(TRY_STRPTIME({c}, '%d.%m.%Y') AS DATE))")
+FLAG_SQL = ("CASE WHEN lower(trim({c})) IN ('true','yes','y') THEN 1.0 "
+            "WHEN lower(trim({c})) IN ('false','no','n','') THEN 0.0 ELSE TRY_CAST({c} AS DOUBLE) END")
+
+
+@dataclass
+class Prepared:
+    """A validated dataset, rolled up to SKU x region x week, ready to store."""
+    info: DatasetInfo
+    sales: pd.DataFrame
+    promotions: pd.DataFrame
+    weather: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
+
+
+def parse_mapping(text: str | None) -> dict[str, str]:
+    """'Date=week,Dept=sku' -> {'date': 'week', 'dept': 'sku'} (source names are matched case-insensitively)."""
+    out: dict[str, str] = {}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise ValueError(f"--map: '{part}' is not SOURCE=TARGET")
+        src, dst = (p.strip() for p in part.split("=", 1))
+        known = set(S.SALES_COLUMNS) | set(S.PROMO_REQUIRED) | set(S.PROMO_OPTIONAL) | set(S.WEATHER_REQUIRED) | set(S.WEATHER_OPTIONAL)
+        if dst not in known:
+            raise ValueError(f"--map: unknown target column '{dst}' (known: {', '.join(sorted(known))})")
+        out[src.lower()] = dst
+    return out
+
+
+def _quote(ident: str) -> str:
+    return '"' + ident.replace('"', '""') + '"'
+
+
+def file_hash(paths: list[Path | None], mapping: dict) -> str:
+    h = hashlib.sha256(json.dumps(mapping, sort_keys=True).encode())
+    for p in paths:
+        h.update(b"|")
+        if p is None:
+            continue
+        with open(p, "rb") as fh:
+            while chunk := fh.read(1 << 22):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def load_raw(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> list[Problem]:
+    """Expose a CSV / Parquet / Excel file as a view of text columns. Returns file-level problems."""
+    name = path.name
+    if not path.exists():
+        return [Problem(name, "(file)", "file not found", 1)]
+    if path.stat().st_size == 0:
+        return [Problem(name, "(file)", "empty file: no header and no rows", 1)]
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            rel = con.read_parquet(str(path))
+            rel = rel.select(", ".join(f"CAST({_quote(c)} AS VARCHAR) AS {_quote(c)}" for c in rel.columns))
+        elif suffix in (".xlsx", ".xlsm", ".xls"):
+            frame = pd.read_excel(path, dtype=str)
+            con.register(f"{view}_xl", frame)
+            rel = con.table(f"{view}_xl")
+        else:
+            rel = con.read_csv(str(path), all_varchar=True, header=True, sample_size=-1 if path.stat().st_size < 1 << 20 else 20480)
+        rel.create_view(view)
+        if suffix not in (".csv", ".txt", ".tsv", ""):
+            con.execute(f"SELECT count(*) FROM {view}").fetchone()
+    except duckdb.Error as exc:
+        return [read_problem(name, suffix, exc)]
+    except Exception as exc:  # openpyxl / pandas errors for bad Excel files
+        return [Problem(name, "(file)", f"cannot be read as {suffix}", 1, example=str(exc)[:200])]
+    return []
+
+
+def read_problem(name: str, suffix: str, exc: Exception) -> Problem:
+    msg = str(exc)
+    if "unicode" in msg.lower() or "utf" in msg.lower() or "encoding" in msg.lower():
+        return Problem(name, "(file)", "not valid UTF-8 text: save it as UTF-8 (Excel: 'CSV UTF-8')", 1,
+                       example=msg.splitlines()[0][:160])
+    return Problem(name, "(file)", f"cannot be read as {suffix or 'CSV'}", 1, example=msg.splitlines()[0][:200])
+
+
+def map_columns(columns: list[str], mapping: dict[str, str], required, optional) -> tuple[dict[str, str], list[str]]:
+    """canonical -> source column, and the missing required canonical names."""
+    found: dict[str, str] = {}
+    for src in columns:
+        key = src.strip().lower()
+        dst = mapping.get(key) or (key if key in (*required, *optional) else S.ALIASES.get(key))
+        if dst and dst not in found and dst in (*required, *optional):
+            found[dst] = src
+    missing = [c for c in required if c not in found]
+    return found, missing
+
+
+def _text_col(cols: dict, name: str, default: str | None) -> str:
+    if name in cols:
+        expr = f"NULLIF(trim({_quote(cols[name])}), '')"
+        return f"COALESCE({expr}, '{default}')" if default else expr
+    return f"'{default}'" if default else "NULL"
+
+
+def _raw(cols: dict, name: str, default: str = "NULL") -> str:
+    return _quote(cols[name]) if name in cols else default
+
+
+def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = None,
+            mapping: dict[str, str] | None = None, name: str | None = None) -> Prepared:
+    """Read, validate and roll up. Raises ValidationError listing every problem found."""
+    sales, mapping = Path(sales), dict(mapping or {})
+    promotions = Path(promotions) if promotions else None
+    weather = Path(weather) if weather else None
+    digest: dict[str, str] = {}
+    hasher = threading.Thread(target=lambda: digest.setdefault("h", file_hash([sales, promotions, weather], mapping)))
+    hasher.start()
+    con = duckdb.connect()
+    try:
+        problems = load_raw(con, sales, "raw_sales")
+        if problems:
+            raise ValidationError(problems)
+        roll, notes, has_promo = _sales(con, sales.name, mapping)
+        promo_frame = _promotions(con, promotions, mapping, roll) if promotions else _empty_promotions()
+        weather_frame = _weather(con, weather, mapping, roll) if weather else pd.DataFrame(columns=["week", "region", "temperature", "precipitation"])
+        roll = _apply_calendar(con, roll, promo_frame, has_promo)
+    finally:
+        con.close()
+        hasher.join()
+    h = digest["h"]
+    series = roll.groupby(["sku", "region"]).ngroups
+    info = DatasetInfo(
+        id="ds-" + h[:10], name=name or sales.stem, rows=len(roll), series=series,
+        first_week=str(roll["week"].min().date()), last_week=str(roll["week"].max().date()),
+        content_hash=h, source_rows=int(notes.pop(0)), weeks=roll["week"].nunique(),
+    )
+    return Prepared(info, roll, promo_frame, weather_frame, notes, mapping)
+
+
+def _sales(con, fname: str, mapping: dict) -> tuple[pd.DataFrame, list, bool]:
+    columns = [r[0] for r in con.execute("DESCRIBE raw_sales").fetchall()]
+    cols, missing = map_columns(columns, mapping, S.SALES_REQUIRED, S.SALES_OPTIONAL)
+    problems = [Problem(fname, c, f"required column missing (columns found: {', '.join(columns)})", 1) for c in missing]
+    if problems:
+        raise ValidationError(problems)
+    con.execute(f"""CREATE TEMP VIEW sales_t AS SELECT
+        {_raw(cols, 'week')} AS c_week, {DATE_SQL.format(c=_raw(cols, 'week'))} AS d,
+        {_text_col(cols, 'store', None)} AS store, {_text_col(cols, 'region', S.DEFAULT_REGION)} AS region,
+        {_text_col(cols, 'sku', None)} AS sku, {_text_col(cols, 'category', S.DEFAULT_CATEGORY)} AS category,
+        {_raw(cols, 'units')} AS c_units, TRY_CAST({_raw(cols, 'units')} AS DOUBLE) AS units,
+        {_raw(cols, 'price')} AS c_price, TRY_CAST({_raw(cols, 'price')} AS DOUBLE) AS price,
+        {_raw(cols, 'promo')} AS c_promo, {FLAG_SQL.format(c=_raw(cols, 'promo', "'0'"))} AS promo,
+        {_raw(cols, 'discount_pct')} AS c_discount_pct, TRY_CAST({_raw(cols, 'discount_pct', "'0'")} AS DOUBLE) AS discount_pct
+        FROM raw_sales""")
+    rules = date_rules("week", parsed="d") + text_rules("sku")
+    rules += numeric_rules("units", required=True, lo=0, what="negative units")
+    rules += numeric_rules("price", required=False, lo=0, what="negative price")
+    rules += numeric_rules("promo", required=False, lo=0, hi=1, what="promo flag not 0/1")
+    rules += numeric_rules("discount_pct", required=False, lo=0, hi=100, what="discount outside 0-100")
+    # one scan: the roll-up to SKU x region x week and every rule's count per group
+    try:
+        roll = con.execute(f"""
+            SELECT CAST(date_trunc('week', d) AS DATE) AS week, region, sku, min(category) AS category,
+                   sum(units) AS units, avg(price) AS price, avg(promo) AS promo, avg(discount_pct) AS discount_pct,
+                   count(*) AS n_rows, count(DISTINCT hash(store, d)) AS n_keys,
+                   CAST(max(d) - min(d) AS INTEGER) + 1 AS n_dates,
+                   bit_or(1 << isodow(d)) AS weekdays, max(category) AS max_category, {counters(rules)}
+            FROM sales_t t GROUP BY ALL ORDER BY sku, region, week""").df()
+    except duckdb.Error as exc:
+        raise ValidationError([read_problem(fname, ".csv", exc)]) from None
+    problems = find_problems(con, "sales_t", rules, fname, [int(roll[f"bad_{i}"].sum()) for i in range(len(rules))])
+    if problems:
+        raise ValidationError(problems)
+    roll = roll.dropna(subset=["week"])
+    problems, notes = _structure(con, roll, fname, "store" in cols)
+    if problems:
+        raise ValidationError(problems)
+    source_rows = int(roll["n_rows"].sum())
+    roll, dropped = _drop_partial_edges(roll)
+    if dropped:
+        notes.append(dropped)
+    roll["week"] = pd.to_datetime(roll["week"])
+    roll = roll.rename(columns={"n_rows": "source_rows"})
+    keep = ["week", "region", "sku", "category", "units", "price", "promo", "discount_pct", "source_rows"]
+    return roll[keep].reset_index(drop=True), [source_rows, *notes], "promo" in cols or "discount_pct" in cols
+
+
+def _structure(con, roll: pd.DataFrame, fname: str, has_store: bool) -> tuple[list[Problem], list[str]]:
+    """Duplicate keys, conflicting categories, mixed frequencies or weekdays (from the roll-up)."""
+    problems, notes = [], []
+    if len(roll) == 0:
+        return [Problem(fname, "(file)", "header only: the file has no data rows", 1)], notes
+    dups = int((roll["n_rows"] - roll["n_keys"]).sum())
+    if dups:
+        pred = "count(*) OVER (PARTITION BY d, store, region, sku) > 1"
+        rows = con.execute(f"""SELECT _line, CAST(d AS VARCHAR) || ' ' || coalesce(store, region) || ' ' || sku FROM
+            (SELECT row_number() OVER () + 1 AS _line, *, {pred} AS dup FROM sales_t) WHERE dup ORDER BY _line LIMIT 5""").fetchall()
+        problems.append(Problem(fname, "week+store+sku" if has_store else "week+region+sku",
+                                "duplicate key: the same week, store/region and SKU appear more than once",
+                                dups, tuple(r[0] for r in rows), rows[0][1] if rows else ""))
+    multi = roll.loc[roll["category"] != roll["max_category"], "sku"].unique()
+    if len(multi):
+        problems.append(Problem(fname, "category", "SKU listed under more than one category", len(multi),
+                                example=", ".join(map(str, multi[:5]))))
+    daily_groups = (roll["n_dates"] > 1).mean()
+    weekdays = int(roll["weekdays"].agg(lambda s: __import__("functools").reduce(lambda a, b: a | int(b), s, 0)))
+    n_weekdays = bin(weekdays).count("1")
+    if daily_groups > 0.5:
+        per_series = roll.groupby(["sku", "region"]).agg(mx=("n_dates", "max"), wd=("weekdays", lambda s: bin(int(__import__("functools").reduce(lambda a, b: a | int(b), s, 0))).count("1")), n=("week", "size"))
+        weekly_like = per_series[(per_series["mx"] == 1) & (per_series["wd"] == 1) & (per_series["n"] >= 8)]
+        if len(weekly_like):
+            ex = ", ".join(f"{s}/{r}" for s, r in weekly_like.index[:5])
+            problems.append(Problem(fname, "week", "mixed frequencies: most series are daily but these have one date per week", len(weekly_like), example=ex))
+        else:
+            notes.append("daily data aggregated to weeks (Monday to Sunday)")
+    elif n_weekdays > 1:
+        names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        present = [names[i - 1] for i in range(1, 8) if weekdays >> i & 1]
+        first = con.execute("SELECT isodow(d) AS wd, count(*) AS n FROM sales_t WHERE d IS NOT NULL GROUP BY 1 ORDER BY n DESC").fetchall()
+        main = first[0][0]
+        rows, ex = first_rows(con, "sales_t", f"isodow(d) <> {main}", "c_week")
+        problems.append(Problem(fname, "week", f"mixed weekdays in weekly data ({', '.join(present)}); "
+                                f"most rows fall on {names[main - 1]}", sum(n for wd, n in first[1:]), rows, ex))
+    return problems, notes
+
+
+def _drop_partial_edges(roll: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Daily data: drop a first or last week with fewer than 4 days, which would look like a collapse."""
+    per_week = roll.groupby("week")["n_dates"].max().sort_index()
+    if per_week.max() <= 1 or len(per_week) < 3:
+        return roll, ""
+    drop = [w for w in (per_week.index[0], per_week.index[-1]) if per_week[w] < 4]
+    if not drop:
+        return roll, ""
+    return roll[~roll["week"].isin(drop)], f"dropped partial week(s) {', '.join(str(pd.Timestamp(w).date()) for w in drop)} (fewer than 4 days)"
+
+
+def _empty_promotions() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in [("sku", "object"), ("category", "object"), ("region", "object"),
+                         ("start_week", "datetime64[ns]"), ("end_week", "datetime64[ns]"), ("promo_type", "object"), ("discount_pct", "float64")]})
+
+
+def _promotions(con, path: Path, mapping: dict, roll: pd.DataFrame) -> pd.DataFrame:
+    problems = load_raw(con, path, "raw_promo")
+    if problems:
+        raise ValidationError(problems)
+    columns = [r[0] for r in con.execute("DESCRIBE raw_promo").fetchall()]
+    cols, missing = map_columns(columns, mapping, S.PROMO_REQUIRED, S.PROMO_OPTIONAL)
+    if missing:
+        raise ValidationError([Problem(path.name, c, f"required column missing (columns found: {', '.join(columns)})", 1) for c in missing])
+    none = "NULL"
+    con.execute(f"""CREATE TEMP VIEW promo_t AS SELECT
+        {_raw(cols, 'start_week')} AS c_start_week, {DATE_SQL.format(c=_raw(cols, 'start_week'))} AS start_week,
+        {_raw(cols, 'end_week')} AS c_end_week, {DATE_SQL.format(c=_raw(cols, 'end_week'))} AS end_week,
+        CASE WHEN lower(trim({_raw(cols, 'sku', none)})) IN ('all', '*', '') THEN NULL ELSE trim({_raw(cols, 'sku', none)}) END AS sku,
+        CASE WHEN lower(trim({_raw(cols, 'category', none)})) IN ('all', '*', '') THEN NULL ELSE trim({_raw(cols, 'category', none)}) END AS category,
+        CASE WHEN lower(trim({_raw(cols, 'region', none)})) IN ('all', '*', '') THEN NULL ELSE trim({_raw(cols, 'region', none)}) END AS region,
+        COALESCE(NULLIF(trim({_raw(cols, 'promo_type', none)}), ''), 'promo') AS promo_type,
+        {_raw(cols, 'discount_pct')} AS c_discount_pct, TRY_CAST({_raw(cols, 'discount_pct', "'0'")} AS DOUBLE) AS discount_pct
+        FROM raw_promo""")
+    rules = []
+    for c in ("start_week", "end_week"):
+        rules += date_rules(c)
+    rules.append(Rule("end_week", "promotion ends before it starts", "end_week < start_week", "c_start_week || ' > ' || c_end_week"))
+    rules += numeric_rules("discount_pct", required=False, lo=0, hi=100, what="discount outside 0-100")
+    rules.append(Rule("sku", "unknown SKU (not in the sales file)", "sku IS NOT NULL AND sku NOT IN (SELECT sku FROM known_skus)", "sku"))
+    rules.append(Rule("region", "unknown region (not in the sales file)", "region IS NOT NULL AND region NOT IN (SELECT region FROM known_regions)", "region"))
+    rules.append(Rule("category", "unknown category (not in the sales file)", "category IS NOT NULL AND category NOT IN (SELECT category FROM known_categories)", "category"))
+    _known(con, roll)
+    problems = find_problems(con, "promo_t", rules, path.name)
+    if problems:
+        raise ValidationError(problems)
+    out = con.execute("""SELECT sku, category, region, CAST(date_trunc('week', start_week) AS DATE) AS start_week,
+        CAST(date_trunc('week', end_week) AS DATE) AS end_week, promo_type, discount_pct FROM promo_t""").df()
+    out["start_week"] = pd.to_datetime(out["start_week"])
+    out["end_week"] = pd.to_datetime(out["end_week"])
+    return out
+
+
+def _known(con, roll: pd.DataFrame) -> None:
+    """Small tables of the SKUs, regions and categories in the (already rolled-up) sales."""
+    for col, table in (("sku", "known_skus"), ("region", "known_regions"), ("category", "known_categories")):
+        con.register(table, pd.DataFrame({col: roll[col].unique()}))
+
+
+def _weather(con, path: Path, mapping: dict, roll: pd.DataFrame) -> pd.DataFrame:
+    problems = load_raw(con, path, "raw_weather")
+    if problems:
+        raise ValidationError(problems)
+    columns = [r[0] for r in con.execute("DESCRIBE raw_weather").fetchall()]
+    cols, missing = map_columns(columns, mapping, S.WEATHER_REQUIRED, S.WEATHER_OPTIONAL)
+    if missing:
+        raise ValidationError([Problem(path.name, c, f"required column missing (columns found: {', '.join(columns)})", 1) for c in missing])
+    con.execute(f"""CREATE TEMP VIEW weather_t AS SELECT
+        {_raw(cols, 'week')} AS c_week, {DATE_SQL.format(c=_raw(cols, 'week'))} AS week,
+        {_text_col(cols, 'region', S.DEFAULT_REGION)} AS region,
+        {_raw(cols, 'temperature')} AS c_temperature, TRY_CAST({_raw(cols, 'temperature')} AS DOUBLE) AS temperature,
+        {_raw(cols, 'precipitation')} AS c_precipitation, TRY_CAST({_raw(cols, 'precipitation')} AS DOUBLE) AS precipitation
+        FROM raw_weather""")
+    rules = date_rules("week") + numeric_rules("temperature", required=True, lo=-60, hi=60, what="temperature outside -60..60 C")
+    rules += numeric_rules("precipitation", required=False, lo=0, what="negative precipitation")
+    rules.append(Rule("region", "unknown region (not in the sales file)", "region NOT IN (SELECT region FROM known_regions)", "region"))
+    rules.append(Rule("week+region", "duplicate week and region", "count(*) OVER (PARTITION BY date_trunc('week', week), region) > 1", "c_week || ' ' || region"))
+    _known(con, roll)
+    problems = find_problems(con, "weather_t", [r for r in rules if "OVER" not in r.predicate], path.name)
+    dup = con.execute("SELECT count(*) FROM (SELECT date_trunc('week', week) w, region, count(*) n FROM weather_t WHERE week IS NOT NULL GROUP BY ALL HAVING n > 1)").fetchone()[0]
+    if dup:
+        rows, ex = first_rows(con, "weather_t", rules[-1].predicate, rules[-1].example)
+        problems.append(Problem(path.name, "week+region", "duplicate week and region", int(dup), rows, ex))
+    if problems:
+        raise ValidationError(problems)
+    out = con.execute("""SELECT CAST(date_trunc('week', week) AS DATE) AS week, region, temperature, precipitation
+                         FROM weather_t ORDER BY region, week""").df()
+    out["week"] = pd.to_datetime(out["week"])
+    return out
+
+
+def _apply_calendar(con, roll: pd.DataFrame, promos: pd.DataFrame, has_promo_cols: bool) -> pd.DataFrame:
+    """Weeks covered by the promotion calendar are promo weeks with its discount."""
+    if promos.empty:
+        return roll
+    con.register("roll_df", roll)
+    con.register("promo_df", promos)
+    cal = con.execute("""SELECT r.week, r.region, r.sku, max(p.discount_pct) AS cal_discount
+        FROM roll_df r JOIN promo_df p
+          ON (p.sku IS NULL OR p.sku = r.sku) AND (p.category IS NULL OR p.category = r.category)
+         AND (p.region IS NULL OR p.region = r.region) AND r.week BETWEEN p.start_week AND p.end_week
+        GROUP BY ALL""").df()
+    con.unregister("roll_df")
+    con.unregister("promo_df")
+    out = roll.merge(cal, on=["week", "region", "sku"], how="left")
+    on_cal = out["cal_discount"].notna()
+    if has_promo_cols:
+        out["promo"] = out["promo"].where(~on_cal, out["promo"].clip(lower=1.0))
+        out["discount_pct"] = out[["discount_pct", "cal_discount"]].max(axis=1)
+    else:
+        out["promo"] = on_cal.astype(float)
+        out["discount_pct"] = out["cal_discount"].fillna(0.0)
+    return out.drop(columns="cal_discount")

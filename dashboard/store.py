@@ -1,0 +1,180 @@
+"""The only module that talks to the stored DuckDB database.
+
+One connection per Store; every thread takes its own ``cursor()``; writes go through ``_write``,
+which holds a lock and a transaction, so a failed write leaves nothing half-written. Values are
+always passed as SQL parameters.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .calendars import RegionCalendar
+from .schema import DatasetInfo, default_db_path
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS datasets (
+        id VARCHAR PRIMARY KEY, name VARCHAR, content_hash VARCHAR UNIQUE, created_at TIMESTAMP,
+        rows BIGINT, source_rows BIGINT, series INTEGER, weeks INTEGER, first_week DATE, last_week DATE,
+        notes VARCHAR, mapping VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS sales (
+        dataset_id VARCHAR, week DATE, region VARCHAR, sku VARCHAR, category VARCHAR,
+        units DOUBLE, price DOUBLE, promo DOUBLE, discount_pct DOUBLE, source_rows INTEGER)""",
+    """CREATE TABLE IF NOT EXISTS promotions (
+        dataset_id VARCHAR, sku VARCHAR, category VARCHAR, region VARCHAR,
+        start_week DATE, end_week DATE, promo_type VARCHAR, discount_pct DOUBLE)""",
+    """CREATE TABLE IF NOT EXISTS weather (
+        dataset_id VARCHAR, week DATE, region VARCHAR, temperature DOUBLE, precipitation DOUBLE)""",
+    """CREATE TABLE IF NOT EXISTS holiday_calendars (
+        dataset_id VARCHAR, region VARCHAR, country VARCHAR, subdiv VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS custom_events (dataset_id VARCHAR, event_date DATE, name VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS jobs (
+        id VARCHAR PRIMARY KEY, dataset_id VARCHAR, model VARCHAR, preset VARCHAR, status VARCHAR,
+        pid INTEGER, created_at TIMESTAMP, started_at TIMESTAMP, finished_at TIMESTAMP,
+        job_dir VARCHAR, run_id VARCHAR, error VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS runs (
+        id VARCHAR PRIMARY KEY, dataset_id VARCHAR, content_hash VARCHAR, model VARCHAR, preset VARCHAR,
+        created_at TIMESTAMP, seconds DOUBLE, device VARCHAR, run_dir VARCHAR, holdout_weeks INTEGER,
+        mape DOUBLE, wape DOUBLE, smape DOUBLE, bias DOUBLE, mase DOUBLE, config VARCHAR)""",
+]
+
+
+class Store:
+    def __init__(self, path: str | Path | None = None, read_only: bool = False):
+        self.path = Path(path) if path else default_db_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise RuntimeError(f"cannot open the database {self.path}: {str(exc).splitlines()[0]} "
+                               "(is the app or another command using it? DuckDB allows one writer per file)") from exc
+        self._lock = threading.RLock()
+        if not read_only:
+            for ddl in SCHEMA:
+                self._con.execute(ddl)
+
+    def close(self) -> None:
+        self._con.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._con.cursor()
+
+    @contextmanager
+    def _write(self):
+        with self._lock:
+            cur = self._con.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                cur.close()
+
+    def query(self, sql: str, params: list | tuple = ()) -> pd.DataFrame:
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, list(params)).df()
+        finally:
+            cur.close()
+
+    # ---- datasets --------------------------------------------------------------------------
+    def save_dataset(self, prepared, calendars: list[RegionCalendar] | None = None,
+                     events: pd.DataFrame | None = None) -> tuple[str, bool]:
+        """Store a validated dataset in one transaction. Returns (id, created); same content = no-op."""
+        info = prepared.info
+        existing = self.query("SELECT id FROM datasets WHERE content_hash = ?", [info.content_hash])
+        if len(existing):
+            return existing["id"].iloc[0], False
+        regions = sorted(prepared.sales["region"].unique())
+        calendars = calendars or [RegionCalendar(r) for r in regions]
+        with self._write() as cur:
+            cur.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                info.id, info.name, info.content_hash, datetime.now(timezone.utc).replace(tzinfo=None),
+                info.rows, info.source_rows, info.series, info.weeks, info.first_week, info.last_week,
+                "; ".join(prepared.notes), json.dumps(prepared.mapping)])
+            cur.register("new_sales", prepared.sales)
+            cur.execute("""INSERT INTO sales SELECT ?, week, region, sku, category, units, price, promo,
+                           discount_pct, source_rows FROM new_sales""", [info.id])
+            cur.register("new_promos", prepared.promotions)
+            cur.execute("""INSERT INTO promotions SELECT ?, sku, category, region, start_week, end_week,
+                           promo_type, discount_pct FROM new_promos""", [info.id])
+            cur.register("new_weather", prepared.weather)
+            cur.execute("INSERT INTO weather SELECT ?, week, region, temperature, precipitation FROM new_weather", [info.id])
+            self._put_calendars(cur, info.id, calendars, events)
+        return info.id, True
+
+    def set_calendars(self, dataset_id: str, calendars: list[RegionCalendar], events: pd.DataFrame | None = None) -> None:
+        with self._write() as cur:
+            self._put_calendars(cur, dataset_id, calendars, events)
+
+    @staticmethod
+    def _put_calendars(cur, dataset_id, calendars, events) -> None:
+        cur.execute("DELETE FROM holiday_calendars WHERE dataset_id = ?", [dataset_id])
+        cur.execute("DELETE FROM custom_events WHERE dataset_id = ?", [dataset_id])
+        for c in calendars:
+            cur.execute("INSERT INTO holiday_calendars VALUES (?, ?, ?, ?)", [dataset_id, c.region, c.country, c.subdiv])
+        for _, e in (events if events is not None else pd.DataFrame(columns=["date", "name"])).iterrows():
+            cur.execute("INSERT INTO custom_events VALUES (?, ?, ?)", [dataset_id, pd.Timestamp(e["date"]).date(), str(e["name"])])
+
+    def delete_dataset(self, dataset_id: str) -> None:
+        with self._write() as cur:
+            for table in ("sales", "promotions", "weather", "holiday_calendars", "custom_events"):
+                cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])
+            cur.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])
+
+    def datasets(self) -> pd.DataFrame:
+        return self.query("""SELECT id, name, rows, series, first_week, last_week, content_hash, created_at,
+                             source_rows, weeks, notes FROM datasets ORDER BY created_at DESC""")
+
+    def dataset(self, dataset_id: str | None = None) -> DatasetInfo:
+        """One dataset's record; the newest when no id is given. Raises KeyError naming the id."""
+        frame = self.datasets()
+        if dataset_id:
+            frame = frame[frame["id"] == dataset_id]
+        if frame.empty:
+            raise KeyError(f"no dataset {dataset_id!r}" if dataset_id else "no datasets stored yet: run `python -m dashboard ingest` first")
+        r = frame.iloc[0]
+        return DatasetInfo(r["id"], r["name"], int(r["rows"]), int(r["series"]), str(r["first_week"])[:10],
+                           str(r["last_week"])[:10], r["content_hash"], str(r["created_at"]), int(r["source_rows"]),
+                           int(r["weeks"]), {"notes": r["notes"]})
+
+    def sales(self, dataset_id: str) -> pd.DataFrame:
+        return self.query("""SELECT week, region, sku, category, units, price, promo, discount_pct FROM sales
+                             WHERE dataset_id = ? ORDER BY sku, region, week""", [dataset_id])
+
+    def preview(self, dataset_id: str, limit: int = 200) -> pd.DataFrame:
+        return self.query("SELECT * EXCLUDE (dataset_id) FROM sales WHERE dataset_id = ? ORDER BY sku, region, week LIMIT ?",
+                          [dataset_id, limit])
+
+    def promotions(self, dataset_id: str) -> pd.DataFrame:
+        return self.query("SELECT * EXCLUDE (dataset_id) FROM promotions WHERE dataset_id = ? ORDER BY start_week", [dataset_id])
+
+    def weather(self, dataset_id: str) -> pd.DataFrame:
+        return self.query("SELECT * EXCLUDE (dataset_id) FROM weather WHERE dataset_id = ? ORDER BY region, week", [dataset_id])
+
+    def calendars(self, dataset_id: str) -> list[RegionCalendar]:
+        f = self.query("SELECT region, country, subdiv FROM holiday_calendars WHERE dataset_id = ? ORDER BY region", [dataset_id])
+        return [RegionCalendar(r.region, r.country, r.subdiv if isinstance(r.subdiv, str) else None) for r in f.itertuples()]
+
+    def custom_events(self, dataset_id: str) -> pd.DataFrame:
+        return self.query("SELECT event_date AS date, name FROM custom_events WHERE dataset_id = ? ORDER BY 1", [dataset_id])
+
+    def coverage(self, dataset_id: str) -> pd.DataFrame:
+        """Units and active SKUs per category x region x week (a few thousand rows at any scale)."""
+        return self.query("""SELECT category, region, week, sum(units) AS units, count(DISTINCT sku) AS skus
+                             FROM sales WHERE dataset_id = ? GROUP BY ALL ORDER BY category, region, week""", [dataset_id])
+
+    def series_spans(self, dataset_id: str) -> pd.DataFrame:
+        """Per SKU x region: first and last week with a row, and how many weeks have rows."""
+        return self.query("""SELECT sku, region, min(category) AS category, min(week) AS first_week,
+                                    max(week) AS last_week, count(*) AS weeks_present, sum(units) AS units
+                             FROM sales WHERE dataset_id = ? GROUP BY sku, region ORDER BY sku, region""", [dataset_id])

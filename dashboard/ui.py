@@ -1,0 +1,163 @@
+"""The one core module that imports streamlit: cached handles and shared widgets."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from .history import history_check
+from .store import Store
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+@st.cache_resource
+def get_store() -> Store:
+    """The app's single DuckDB owner; opens on the bundled sample when the database is empty."""
+    store = Store()
+    if store.datasets().empty:
+        load_sample(store)
+    return store
+
+
+def load_sample(store: Store) -> str:
+    from .ingest import prepare
+
+    prepared = prepare(SAMPLE_DIR / "sales.csv", SAMPLE_DIR / "promotions.csv", SAMPLE_DIR / "weather.csv",
+                       name="sample (synthetic grocer)")
+    return store.save_dataset(prepared)[0]
+
+
+def clear_data_caches() -> None:
+    cached_datasets.clear()
+    cached_coverage.clear()
+    cached_history.clear()
+    cached_preview.clear()
+
+
+@st.cache_data(show_spinner=False)
+def cached_datasets() -> pd.DataFrame:
+    return get_store().datasets()
+
+
+@st.cache_data(show_spinner=False)
+def cached_coverage(dataset_id: str) -> pd.DataFrame:
+    return get_store().coverage(dataset_id)
+
+
+@st.cache_data(show_spinner=False)
+def cached_history(dataset_id: str, last_week: str) -> pd.DataFrame:
+    return history_check(get_store().series_spans(dataset_id), last_week)
+
+
+@st.cache_data(show_spinner=False)
+def cached_preview(dataset_id: str) -> pd.DataFrame:
+    return get_store().preview(dataset_id)
+
+
+def dataset_picker() -> str | None:
+    """Sidebar select of the stored datasets (newest first); remembered across pages."""
+    frame = cached_datasets()
+    if frame.empty:
+        st.sidebar.info("No dataset yet: upload one on the Data page.")
+        return None
+    labels = {r.id: f"{r.name} ({r.id})" for r in frame.itertuples()}
+    ids = list(labels)
+    current = st.session_state.get("dataset_id")
+    index = ids.index(current) if current in ids else 0
+    choice = st.sidebar.selectbox("Dataset", ids, index=index, format_func=labels.get, key="dataset_select")
+    st.session_state["dataset_id"] = choice
+    return choice
+
+
+def _mapping_widgets(columns: list[str], kind: str, required, optional) -> dict[str, str]:
+    from .uploads import NONE, propose_mapping
+
+    guess = propose_mapping(columns, required, optional)
+    options = [NONE, *columns]
+    chosen = {}
+    cols = st.columns(4)
+    for i, canon in enumerate((*required, *optional)):
+        default = guess.get(canon, NONE)
+        label = f"{canon}{' *' if canon in required else ''}"
+        chosen[canon] = cols[i % 4].selectbox(label, options, index=options.index(default), key=f"map_{kind}_{canon}")
+    return chosen
+
+
+def upload_section(store: Store) -> None:
+    """Upload sales (+ promotions, weather), map columns, validate, import; problems shown as a table."""
+    from . import schema as S
+    from .ingest import prepare
+    from .schema import ValidationError
+    from .uploads import problems_frame, save_upload, sniff_columns, to_ingest_mapping
+
+    st.caption("CSV, Parquet or Excel. Weekly or daily rows per SKU and store or region; daily data is summed "
+               "to Monday-to-Sunday weeks and stores are rolled up to regions. Required: week (or date), sku, units.")
+    sales = st.file_uploader("Sales history", type=["csv", "parquet", "xlsx"], key="upload_sales")
+    c1, c2 = st.columns(2)
+    promos = c1.file_uploader("Promotion calendar (optional)", type=["csv", "parquet", "xlsx"], key="upload_promotions")
+    weather = c2.file_uploader("Weather per region x week (optional)", type=["csv", "parquet", "xlsx"], key="upload_weather")
+    if sales is None:
+        return
+    paths = {k: save_upload(f.name, f.getvalue()) for k, f in (("sales", sales), ("promotions", promos), ("weather", weather)) if f}
+    mapping: dict[str, str] = {}
+    with st.expander("Column mapping", expanded=True):
+        st.caption("Which column of your file holds each field (* required). Missing optional fields get defaults: "
+                   "one region 'all', category 'uncategorised', no promotion.")
+        mapping.update(to_ingest_mapping(_mapping_widgets(sniff_columns(paths["sales"]), "sales", S.SALES_REQUIRED, S.SALES_OPTIONAL)))
+        if "promotions" in paths:
+            st.markdown("**Promotion calendar**")
+            mapping.update(to_ingest_mapping(_mapping_widgets(sniff_columns(paths["promotions"]), "promotions", S.PROMO_REQUIRED, S.PROMO_OPTIONAL)))
+    name = st.text_input("Dataset name", value=paths["sales"].stem, key="import_name")
+    if not st.button("Validate and import", type="primary", key="import_button"):
+        return
+    with st.spinner("Validating and importing..."):
+        try:
+            prepared = prepare(paths["sales"], paths.get("promotions"), paths.get("weather"), mapping, name)
+        except ValidationError as exc:
+            st.error(f"Nothing was imported: {len(exc.problems)} problem(s) found. Fix them and upload again.")
+            st.dataframe(problems_frame(exc.problems), hide_index=True, key="validation_report")
+            return
+        ds_id, created = store.save_dataset(prepared)
+    clear_data_caches()
+    st.session_state["dataset_id"] = ds_id
+    if created:
+        st.success(f"Imported {prepared.info.source_rows:,} rows as dataset {ds_id}: {prepared.info.series} series, "
+                   f"{prepared.info.first_week} to {prepared.info.last_week}.")
+    else:
+        st.info(f"This exact data is already stored as {ds_id}; nothing changed.")
+    for note in prepared.notes:
+        st.caption(note)
+
+
+def calendar_section(store: Store, dataset_id: str) -> None:
+    """Holiday country/subdivision per region plus custom events, and the weekly features they give."""
+    from .calendars import RegionCalendar, parse_custom_events, weekly_holiday_features
+
+    current = store.calendars(dataset_id)
+    st.caption("Country codes and subdivisions of the `holidays` package (US, GB, DE, IT, CA ...; subdivision e.g. CA, NY, BY).")
+    new = []
+    for cal in current:
+        c1, c2, c3 = st.columns([1, 1, 1])
+        c1.markdown(f"**{cal.region}**")
+        country = c2.text_input("Country", cal.country, key=f"cal_country_{cal.region}")
+        subdiv = c3.text_input("Subdivision", cal.subdiv or "", key=f"cal_subdiv_{cal.region}")
+        new.append(RegionCalendar(cal.region, country.strip().upper(), subdiv.strip() or None))
+    events = store.custom_events(dataset_id)
+    text = "\n".join(f"{str(r.date)[:10]}, {r.name}" for r in events.itertuples())
+    typed = st.text_area("Custom events (one per line: YYYY-MM-DD, name)", text, key="cal_events")
+    if st.button("Save calendars", key="cal_save"):
+        try:
+            parsed = parse_custom_events(typed)
+            weekly_holiday_features([], new)  # fails fast on an unknown country
+            for c in new:
+                weekly_holiday_features(["2024-01-01"], [c])
+            store.set_calendars(dataset_id, new, parsed)
+            st.success("Calendars saved.")
+        except ValueError as exc:
+            st.error(str(exc))
+    info = store.dataset(dataset_id)
+    weeks = pd.date_range(info.first_week, info.last_week, freq="W-MON")
+    feats = weekly_holiday_features(weeks, store.calendars(dataset_id), store.custom_events(dataset_id))
+    st.dataframe(feats[feats["holiday"] == 1].sort_values(["week", "region"]), hide_index=True, key="holiday_weeks")

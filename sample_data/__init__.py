@@ -1,0 +1,1 @@
+"""Synthetic sample data: the generator and the small bundled dataset."""
