@@ -31,6 +31,12 @@ def week_start(dates: pd.Series | pd.DatetimeIndex) -> pd.Series:
     return d - pd.to_timedelta(d.dt.weekday, unit="D")
 
 
+def week_of_year(dates) -> pd.Series:
+    """1..52 from the day of year (a Monday-labelled week keeps its number across years; 53 folds into 52)."""
+    d = pd.to_datetime(pd.Series(dates))
+    return (((d.dt.dayofyear - 1) // 7) + 1).clip(upper=52).astype(int)
+
+
 def is_major(name: str) -> bool:
     low = name.lower()
     return any(k in low for k in MAJOR_KEYWORDS)
@@ -121,11 +127,11 @@ def parse_custom_events(text: str) -> pd.DataFrame:
 def seasonal_normal_weather(weather: pd.DataFrame, future_weeks: list) -> pd.DataFrame:
     """Default future weather: per region, the average of past years for the same week of year."""
     w = weather.copy()
-    w["woy"] = pd.to_datetime(w["week"]).dt.isocalendar().week.astype(int).clip(upper=52)
+    w["woy"] = week_of_year(w["week"]).values
     cols = [c for c in ("temperature", "precipitation") if c in w.columns]
     normal = w.groupby(["region", "woy"])[cols].mean().reset_index()
     fut = pd.DataFrame({"week": pd.to_datetime(list(future_weeks))})
-    fut["woy"] = fut["week"].dt.isocalendar().week.astype(int).clip(upper=52)
+    fut["woy"] = week_of_year(fut["week"]).values
     out = fut.merge(normal, on="woy").drop(columns="woy")
     out["source"] = "average of past years"
     return out

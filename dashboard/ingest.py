@@ -226,7 +226,7 @@ def _structure(con, roll: pd.DataFrame, fname: str, has_store: bool) -> tuple[li
     daily_groups = (roll["n_dates"] > 1).mean()
     weekdays = int(roll["weekdays"].agg(lambda s: __import__("functools").reduce(lambda a, b: a | int(b), s, 0)))
     n_weekdays = bin(weekdays).count("1")
-    if daily_groups > 0.5:
+    if daily_groups >= 0.25:
         per_series = roll.groupby(["sku", "region"]).agg(mx=("n_dates", "max"), wd=("weekdays", lambda s: bin(int(__import__("functools").reduce(lambda a, b: a | int(b), s, 0))).count("1")), n=("week", "size"))
         weekly_like = per_series[(per_series["mx"] == 1) & (per_series["wd"] == 1) & (per_series["n"] >= 8)]
         if len(weekly_like):
@@ -246,14 +246,15 @@ def _structure(con, roll: pd.DataFrame, fname: str, has_store: bool) -> tuple[li
 
 
 def _drop_partial_edges(roll: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """Daily data: drop a first or last week with fewer than 4 days, which would look like a collapse."""
+    """Daily data: drop a first or last week covering fewer days than a typical week (it would look like a collapse)."""
     per_week = roll.groupby("week")["n_dates"].max().sort_index()
     if per_week.max() <= 1 or len(per_week) < 3:
         return roll, ""
-    drop = [w for w in (per_week.index[0], per_week.index[-1]) if per_week[w] < 4]
+    typical = per_week.iloc[1:-1].median()
+    drop = [w for w in (per_week.index[0], per_week.index[-1]) if per_week[w] < typical]
     if not drop:
         return roll, ""
-    return roll[~roll["week"].isin(drop)], f"dropped partial week(s) {', '.join(str(pd.Timestamp(w).date()) for w in drop)} (fewer than 4 days)"
+    return roll[~roll["week"].isin(drop)], f"dropped partial week(s) {', '.join(str(pd.Timestamp(w).date()) for w in drop)} (fewer days than a full week)"
 
 
 def _empty_promotions() -> pd.DataFrame:
@@ -316,18 +317,15 @@ def _weather(con, path: Path, mapping: dict, roll: pd.DataFrame) -> pd.DataFrame
         {_raw(cols, 'week')} AS c_week, {DATE_SQL.format(c=_raw(cols, 'week'))} AS week,
         {_text_col(cols, 'region', S.DEFAULT_REGION)} AS region,
         {_raw(cols, 'temperature')} AS c_temperature, TRY_CAST({_raw(cols, 'temperature')} AS DOUBLE) AS temperature,
-        {_raw(cols, 'precipitation')} AS c_precipitation, TRY_CAST({_raw(cols, 'precipitation')} AS DOUBLE) AS precipitation
+        {_raw(cols, 'precipitation')} AS c_precipitation, TRY_CAST({_raw(cols, 'precipitation')} AS DOUBLE) AS precipitation,
+        count(*) OVER (PARTITION BY date_trunc('week', {DATE_SQL.format(c=_raw(cols, 'week'))}), {_text_col(cols, 'region', S.DEFAULT_REGION)}) AS n_same
         FROM raw_weather""")
     rules = date_rules("week") + numeric_rules("temperature", required=True, lo=-60, hi=60, what="temperature outside -60..60 C")
     rules += numeric_rules("precipitation", required=False, lo=0, what="negative precipitation")
     rules.append(Rule("region", "unknown region (not in the sales file)", "region NOT IN (SELECT region FROM known_regions)", "region"))
-    rules.append(Rule("week+region", "duplicate week and region", "count(*) OVER (PARTITION BY date_trunc('week', week), region) > 1", "c_week || ' ' || region"))
+    rules.append(Rule("week+region", "duplicate week and region", "week IS NOT NULL AND n_same > 1", "c_week || ' ' || region"))
     _known(con, roll)
-    problems = find_problems(con, "weather_t", [r for r in rules if "OVER" not in r.predicate], path.name)
-    dup = con.execute("SELECT count(*) FROM (SELECT date_trunc('week', week) w, region, count(*) n FROM weather_t WHERE week IS NOT NULL GROUP BY ALL HAVING n > 1)").fetchone()[0]
-    if dup:
-        rows, ex = first_rows(con, "weather_t", rules[-1].predicate, rules[-1].example)
-        problems.append(Problem(path.name, "week+region", "duplicate week and region", int(dup), rows, ex))
+    problems = find_problems(con, "weather_t", rules, path.name)
     if problems:
         raise ValidationError(problems)
     out = con.execute("""SELECT CAST(date_trunc('week', week) AS DATE) AS week, region, temperature, precipitation

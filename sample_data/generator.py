@@ -77,7 +77,9 @@ def generate(scale: str | Scale = "small", seed: int = 7) -> dict[str, pd.DataFr
     price0 = np.round(rng.uniform(1.5, 12.0, S), 2)
     launch = np.zeros(S, dtype=int)
     new = rng.random(S) < 0.12
-    launch[new] = rng.integers(60, T - 30, new.sum())  # 30..96 weeks of history
+    lo = 60 if T > 90 else T // 3
+    hi = max(lo + 1, T - 30)
+    launch[new] = rng.integers(lo, hi, new.sum())  # 30..96 weeks of history at 156 weeks
     trend = rng.normal(0, 0.08, S)  # log-change per year
 
     # --- weather and holidays per region x week ------------------------------------------------
