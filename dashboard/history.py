@@ -29,6 +29,7 @@ def history_check(spans: pd.DataFrame, last_week) -> pd.DataFrame:
     f.loc[f["weeks_of_history"] < HISTORY_WARN_WEEKS, "status"] = STATUS_WARN
     f.loc[f["weeks_of_history"] < HISTORY_STRONG_WEEKS, "status"] = STATUS_STRONG
     f["message"] = f["status"].map(MESSAGES)
+    f["first_week"] = first.dt.date
     cols = ["sku", "region", "category", "first_week", "weeks_of_history", "gaps", "annual_cycles", "status", "message"]
     return f[cols].sort_values(["weeks_of_history", "sku", "region"]).reset_index(drop=True)
 

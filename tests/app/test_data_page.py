@@ -1,0 +1,32 @@
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+
+def run_page(workspace):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    return at.run()
+
+
+def test_data_page_opens_on_the_sample(workspace):
+    at = run_page(workspace)
+    assert not at.exception
+    assert at.title[0].value == "Data"
+    assert "sample" in at.selectbox(key="dataset_select").format_func(at.selectbox(key="dataset_select").value)
+    assert len(at.get("plotly_chart")) >= 4
+    assert any("less than 104 weeks" in w.value for w in at.warning)
+    assert at.metric[0].value == "160"
+
+
+def test_holiday_calendar_edit_and_bad_country(workspace):
+    at = run_page(workspace)
+    at.text_input(key="cal_country_North").set_value("IT")
+    at.button(key="cal_save").click().run()
+    assert not at.exception and any("saved" in s.value for s in at.success)
+    at.text_input(key="cal_country_South").set_value("XX")
+    at.button(key="cal_save").click().run()
+    assert any("Unknown holiday country 'XX'" in e.value for e in at.error)
+    at.text_area(key="cal_events").set_value("2025-07-01, Summer fair\nnot a date, x")
+    at.text_input(key="cal_country_South").set_value("US")
+    at.button(key="cal_save").click().run()
+    assert any("line(s) [2]" in e.value for e in at.error)
