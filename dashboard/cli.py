@@ -39,6 +39,21 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--dataset")
     c.add_argument("--json", action="store_true")
     _db(c)
+
+    t = sub.add_parser("train", help="train a model in a background process and score the hold-out")
+    t.add_argument("--model", required=True, choices=["tft", "lstm", "holt-winters", "seasonal-naive"])
+    t.add_argument("--preset", default="standard", choices=["fast", "standard", "thorough"])
+    t.add_argument("--holdout-weeks", type=int, default=13)
+    t.add_argument("--max-epochs", type=int, help="override the preset's epoch limit")
+    t.add_argument("--threads", type=int, help="torch threads (default: all cores; the app uses 1)")
+    t.add_argument("--dataset")
+    t.add_argument("--json", action="store_true")
+    _db(t)
+
+    e = sub.add_parser("evaluate", help="the leaderboard of all runs on a dataset")
+    e.add_argument("--dataset")
+    e.add_argument("--json", action="store_true")
+    _db(e)
     return p
 
 
@@ -139,4 +154,93 @@ def cmd_check(args) -> int:
     return 0
 
 
-COMMANDS = {"sample": cmd_sample, "ingest": cmd_ingest, "datasets": cmd_datasets, "check": cmd_check}
+def cmd_train(args) -> int:
+    import os
+
+    from . import jobs, training
+    from .runs import load_metrics
+    from .schema import preset_config
+    from .store import Store
+
+    store = Store(args.db)
+    info = store.dataset(args.dataset)
+    config = preset_config(args.model, args.preset, holdout_weeks=args.holdout_weeks, max_epochs=args.max_epochs,
+                           threads=args.threads or os.cpu_count() or 1)
+    config.horizon = max(config.horizon, config.holdout_weeks)
+    t0 = time.perf_counter()
+    job_id = training.submit(store, info.id, config)
+    job_dir = training.job_dir(store, job_id)
+    print(f"{job_id}: training {args.model} ({args.preset}) on {info.id}; progress below", file=sys.stderr)
+    seen = 0
+    try:
+        while True:
+            training.refresh(store)
+            state = jobs.read_state(job_dir)
+            progress = jobs.read_progress(job_dir)
+            for p in progress[seen:]:
+                print(_progress_line(p), file=sys.stderr)
+            seen = len(progress)
+            if state["status"] in jobs.TERMINAL:
+                break
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        training.cancel(store, job_id)
+        print(f"{job_id}: cancelled", file=sys.stderr)
+        return 130
+    if state["status"] != "finished":
+        print(f"{job_id}: {state['status']}: {state.get('error', '')}", file=sys.stderr)
+        return 1
+    run = store.run(state["run_id"])
+    from .evaluation import overall_public
+
+    out = {"run_id": run["id"], "model": run["model"], "dataset": info.id, "preset": run["preset"],
+           "seconds": round(time.perf_counter() - t0, 1), "device": run["device"],
+           "metrics": {"overall": overall_public(run),
+                       "by_category": _records(load_metrics(run["run_dir"], "by_category")),
+                       "by_region": _records(load_metrics(run["run_dir"], "by_region"))}}
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(f"{out['run_id']}: " + ", ".join(f"{k.upper()} {v:.2f}" for k, v in out["metrics"]["overall"].items() if v is not None))
+    return 0
+
+
+def _progress_line(p: dict) -> str:
+    parts = [f"epoch {p.get('epoch')}/{p.get('epochs', '?')}", f"step {p.get('step')}"]
+    if p.get("loss") is not None:
+        parts.append(f"loss {p['loss']:.4g}")
+    if p.get("val_loss") is not None:
+        parts.append(f"val_loss {p['val_loss']:.4g}")
+    if p.get("eta_s") is not None:
+        parts.append(f"ETA {p['eta_s']:.0f}s")
+    return "  " + ", ".join(parts)
+
+
+def _records(frame) -> list[dict]:
+    keep = [c for c in frame.columns if c not in ("actual", "forecast")]
+    return json.loads(frame[keep].round(3).to_json(orient="records"))
+
+
+def cmd_evaluate(args) -> int:
+    from . import training
+    from .evaluation import overall_public
+    from .store import Store
+
+    store = Store(args.db)
+    info = store.dataset(args.dataset)
+    board = training.leaderboard(store, info.id)
+    if args.json:
+        rows = [{"run_id": r.run_id, "model": r.model, "preset": r.preset,
+                 "metrics": {"overall": overall_public(r.to_dict())},
+                 "seconds": r.seconds, "device": r.device} for _, r in board.iterrows()]
+        print(json.dumps(rows, default=str))
+    elif board.empty:
+        print(f"no runs on {info.id} yet: python -m dashboard train --model tft")
+    else:
+        print(f"Leaderboard for {info.id} ({info.name}), hold-out errors in %, best WAPE first")
+        print(board.round(2).to_string(index=False))
+    return 0
+
+
+COMMANDS = {"sample": cmd_sample, "ingest": cmd_ingest, "datasets": cmd_datasets, "check": cmd_check,
+            "train": cmd_train, "evaluate": cmd_evaluate}

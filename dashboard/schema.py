@@ -89,3 +89,64 @@ class DatasetInfo:
     source_rows: int = 0
     weeks: int = 0
     extras: dict = field(default_factory=dict)
+
+
+MODELS = ("tft", "lstm", "holt-winters", "seasonal-naive")
+PRESETS = ("fast", "standard", "thorough")
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides a run; saved with it (config.json) so the run describes itself."""
+    model: str = "tft"
+    preset: str = "standard"
+    holdout_weeks: int = 13      # the last weeks kept out of training and scored
+    horizon: int = 13            # a quarter: what planners plan
+    encoder_weeks: int = 52      # one year back, so the same week last year is visible to attention
+    min_encoder_weeks: int = 8   # new SKUs with a short history still get a forecast
+    hidden_size: int = 32
+    attention_heads: int = 4
+    hidden_continuous_size: int = 16
+    lstm_layers: int = 2
+    dropout: float = 0.1
+    learning_rate: float = 0.003
+    batch_size: int = 128
+    max_epochs: int = 30
+    patience: int = 4            # epochs without a better validation loss before stopping
+    limit_train_batches: int | None = None  # None = whole epochs
+    gradient_clip: float = 0.1
+    seed: int = 42
+    threads: int = 1             # 1 beside the app: 2 threads slow 3.7x when the app is busy
+    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
+
+    def to_dict(self) -> dict:
+        from dataclasses import asdict
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        if "quantiles" in known:
+            known["quantiles"] = tuple(known["quantiles"])
+        return cls(**known)
+
+
+# Presets: fast = minutes on a 2-core CPU at the reference scale; standard = converged on the sample;
+# thorough = bigger network, more patience.
+PRESET_VALUES = {
+    "fast": dict(hidden_size=16, attention_heads=2, hidden_continuous_size=8, max_epochs=4, patience=2,
+                 limit_train_batches=60, learning_rate=0.01, batch_size=128),
+    "standard": dict(hidden_size=32, attention_heads=4, hidden_continuous_size=16, max_epochs=30, patience=4,
+                     limit_train_batches=150, learning_rate=0.005, batch_size=128),
+    "thorough": dict(hidden_size=64, attention_heads=4, hidden_continuous_size=32, max_epochs=80, patience=8,
+                     limit_train_batches=None, learning_rate=0.003, batch_size=128),
+}
+
+
+def preset_config(model: str, preset: str = "standard", **overrides) -> TrainConfig:
+    if model not in MODELS:
+        raise ValueError(f"unknown model '{model}' (choose from {', '.join(MODELS)})")
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset '{preset}' (choose from {', '.join(PRESETS)})")
+    values = {**PRESET_VALUES[preset], **{k: v for k, v in overrides.items() if v is not None}}
+    return TrainConfig(model=model, preset=preset, **values)

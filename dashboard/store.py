@@ -178,3 +178,52 @@ class Store:
         return self.query("""SELECT sku, region, min(category) AS category, min(week) AS first_week,
                                     max(week) AS last_week, count(*) AS weeks_present, sum(units) AS units
                              FROM sales WHERE dataset_id = ? GROUP BY sku, region ORDER BY sku, region""", [dataset_id])
+
+    # ---- jobs and runs -----------------------------------------------------------------------
+    def add_job(self, job_id: str, dataset_id: str, model: str, preset: str, job_dir: str) -> None:
+        with self._write() as cur:
+            cur.execute("INSERT INTO jobs (id, dataset_id, model, preset, status, created_at, job_dir) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
+                        [job_id, dataset_id, model, preset, datetime.now(timezone.utc).replace(tzinfo=None), job_dir])
+
+    def update_job(self, job_id: str, state: dict) -> None:
+        with self._write() as cur:
+            cur.execute("""UPDATE jobs SET status = ?, pid = ?, started_at = ?, finished_at = ?, run_id = ?, error = ?
+                           WHERE id = ?""",
+                        [state.get("status"), state.get("pid"), _ts(state.get("started_at")), _ts(state.get("finished_at")),
+                         state.get("run_id"), state.get("error"), job_id])
+
+    def jobs(self, dataset_id: str | None = None, active_only: bool = False) -> pd.DataFrame:
+        sql = "SELECT * FROM jobs WHERE (? IS NULL OR dataset_id = ?)"
+        if active_only:
+            sql += " AND status IN ('queued', 'running')"
+        return self.query(sql + " ORDER BY created_at DESC", [dataset_id, dataset_id])
+
+    def add_run(self, record: dict, run_dir: str) -> None:
+        o = record.get("overall", {})
+        with self._write() as cur:
+            cur.execute("DELETE FROM runs WHERE id = ?", [record["run_id"]])
+            cur.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                record["run_id"], record["dataset_id"], record.get("content_hash"), record["model"], record["preset"],
+                _ts(record.get("created_at")) or datetime.now(timezone.utc).replace(tzinfo=None), record.get("seconds"),
+                record.get("device"), run_dir, record.get("holdout_weeks"),
+                o.get("mape"), o.get("wape"), o.get("smape"), o.get("bias"), o.get("mase"),
+                json.dumps({"config": record.get("config"), "weights_sha256": record.get("weights_sha256")})])
+
+    def runs(self, dataset_id: str | None = None) -> pd.DataFrame:
+        return self.query("""SELECT id AS run_id, dataset_id, model, preset, created_at, seconds, device, holdout_weeks,
+                                    mape, wape, smape, bias, mase, run_dir, config FROM runs
+                             WHERE (? IS NULL OR dataset_id = ?) ORDER BY wape NULLS LAST""", [dataset_id, dataset_id])
+
+    def run(self, run_id: str) -> dict:
+        f = self.query("SELECT * FROM runs WHERE id = ?", [run_id])
+        if f.empty:
+            raise KeyError(f"no run {run_id!r}")
+        r = f.iloc[0].to_dict()
+        r.update(json.loads(r.pop("config")))
+        return r
+
+
+def _ts(value):
+    if not value:
+        return None
+    return pd.Timestamp(value).tz_localize(None) if pd.Timestamp(value).tzinfo is None else pd.Timestamp(value).tz_convert(None)

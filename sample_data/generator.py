@@ -73,7 +73,7 @@ def generate(scale: str | Scale = "small", seed: int = 7) -> dict[str, pd.DataFr
     cats = [CATEGORIES[i] for i in cat_idx]
     skus = np.array([f"S{i + 1:03d}" for i in range(S)])
     slow = np.array([rng.random() < c.slow_share for c in cats])
-    base = np.where(slow, rng.uniform(0.15, 0.8, S), rng.lognormal(np.log(12), 0.6, S))
+    base = np.where(slow, rng.uniform(0.15, 0.8, S), rng.lognormal(np.log(20), 0.6, S))
     price0 = np.round(rng.uniform(1.5, 12.0, S), 2)
     launch = np.zeros(S, dtype=int)
     new = rng.random(S) < 0.12
@@ -154,7 +154,7 @@ def generate(scale: str | Scale = "small", seed: int = 7) -> dict[str, pd.DataFr
     store_size = rng.lognormal(0, 0.35, sc.stores)
     stores = np.array([f"ST{i + 1:03d}" for i in range(sc.stores)])
     lam = mu[:, store_region, :] * store_size[None, :, None]  # (S, stores, T)
-    lam *= rng.gamma(10.0, 0.1, lam.shape)
+    lam *= rng.gamma(30.0, 1 / 30, lam.shape)
     units = rng.poisson(lam).astype(np.int32)
     keep = np.broadcast_to(alive[:, None, :], units.shape)
     s_i, st_i, t_i = np.nonzero(keep)

@@ -1,0 +1,106 @@
+"""Hold-out split, error metrics and their breakdowns, the leaderboard.
+
+Metrics are in percent. Roll-ups pool the series-week points of a group (a category's WAPE is its
+total absolute error over its total units). MAPE skips zero actuals and says how many it skipped;
+MASE scales each series by its in-sample mean absolute seasonal (52-week) difference, or the
+week-to-week difference when the series is younger than a year and a quarter.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+METRICS = ["mape", "wape", "smape", "bias", "mase"]
+
+
+def metrics(y: np.ndarray, f: np.ndarray, scale: np.ndarray | None = None) -> dict:
+    """MAPE, WAPE, sMAPE, bias (all %), MASE, band coverage inputs: n points and zero actuals."""
+    y, f = np.asarray(y, float), np.asarray(f, float)
+    err = f - y
+    nz = y != 0
+    denom = np.abs(y) + np.abs(f)
+    out = {
+        "mape": float(np.mean(np.abs(err[nz]) / np.abs(y[nz])) * 100) if nz.any() else float("nan"),
+        "wape": float(np.abs(err).sum() / np.abs(y).sum() * 100) if np.abs(y).sum() else float("nan"),
+        "smape": float(np.mean(np.where(denom > 0, 2 * np.abs(err) / np.where(denom > 0, denom, 1), 0)) * 100) if len(y) else float("nan"),
+        "bias": float(err.sum() / np.abs(y).sum() * 100) if np.abs(y).sum() else float("nan"),
+        "mase": float("nan"),
+        "n": int(len(y)),
+        "zero_actuals": int((~nz).sum()),
+    }
+    if scale is not None:
+        s = np.asarray(scale, float)
+        ok = s > 0
+        if ok.any():
+            out["mase"] = float(np.mean(np.abs(err[ok]) / s[ok]))
+    return out
+
+
+def mase_scale(train: pd.DataFrame) -> pd.DataFrame:
+    """Per series: mean |y_t - y_{t-52}| over training weeks (|y_t - y_{t-1}| for younger series)."""
+    f = train.sort_values(["sku", "region", "time_idx"])
+    g = f.groupby(["sku", "region"])["units"]
+    d52 = (f["units"] - g.shift(52)).abs()
+    d1 = (f["units"] - g.shift(1)).abs()
+    s = pd.DataFrame({"sku": f["sku"], "region": f["region"], "d52": d52, "d1": d1})
+    agg = s.groupby(["sku", "region"]).agg(d52=("d52", "mean"), n52=("d52", "count"), d1=("d1", "mean")).reset_index()
+    agg["scale"] = np.where(agg["n52"] >= 13, agg["d52"], agg["d1"])
+    return agg[["sku", "region", "scale"]]
+
+
+def join_actuals(pred: pd.DataFrame, frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
+    """Hold-out predictions beside actuals, category, promo flag, horizon step (1-based) and MASE scale."""
+    cols = ["sku", "region", "time_idx", "category", "units", "promo", "holiday"]
+    j = pred.merge(frame[cols], on=["sku", "region", "time_idx"], how="left").rename(columns={"units": "actual"})
+    j = j.merge(mase_scale(frame[frame["time_idx"] < start_idx]), on=["sku", "region"], how="left")
+    j["step"] = j["time_idx"] - start_idx + 1
+    j["promo_week"] = np.where(j["promo"] > 0, "promo", "no promo")
+    return j
+
+
+def _group(j: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    rows = []
+    for key, g in j.groupby(by, observed=True, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        m = metrics(g["actual"], g["p50"], g["scale"])
+        m["coverage_p10_p90"] = float(((g["actual"] >= g["p10"]) & (g["actual"] <= g["p90"])).mean() * 100)
+        m["actual"] = float(g["actual"].sum())
+        m["forecast"] = float(g["p50"].sum())
+        rows.append({**dict(zip(by, key)), **m})
+    return pd.DataFrame(rows)
+
+
+def evaluate(pred: pd.DataFrame, frame: pd.DataFrame, start_idx: int) -> dict[str, pd.DataFrame | dict]:
+    """Every breakdown of the hold-out error: overall, series, SKU, category, region, category x region,
+    horizon week, promo vs non-promo weeks."""
+    j = join_actuals(pred, frame, start_idx)
+    overall = _group(j.assign(total="total"), ["total"]).drop(columns="total").iloc[0].to_dict()
+    return {
+        "overall": overall,
+        "by_series": _group(j, ["sku", "region", "category"]),
+        "by_sku": _group(j, ["sku", "category"]),
+        "by_category": _group(j, ["category"]),
+        "by_region": _group(j, ["region"]),
+        "by_category_region": _group(j, ["category", "region"]),
+        "by_horizon": _group(j, ["step"]),
+        "by_promo": _group(j, ["promo_week"]),
+        "joined": j,
+    }
+
+
+def overall_public(m: dict) -> dict:
+    return {k: (None if m.get(k) is None or (isinstance(m.get(k), float) and np.isnan(m[k])) else round(float(m[k]), 3))
+            for k in METRICS}
+
+
+def mape_inflated(overall: dict, by_series: pd.DataFrame) -> str:
+    """A note when MAPE is driven by near-zero actuals (slow movers), for the accuracy page."""
+    if not len(by_series) or np.isnan(overall.get("mape", np.nan)):
+        return ""
+    if overall["mape"] > 1.5 * overall["wape"]:
+        worst = by_series.sort_values("mape", ascending=False).head(3)
+        names = ", ".join(f"{r.sku}/{r.region}" for r in worst.itertuples())
+        return (f"MAPE ({overall['mape']:.1f} %) is well above WAPE ({overall['wape']:.1f} %): small actuals "
+                f"(slow movers such as {names}) inflate it; {overall.get('zero_actuals', 0)} zero-unit weeks were "
+                "left out of MAPE. Judge by WAPE.")
+    return ""

@@ -1,0 +1,78 @@
+"""Run folders: each run describes itself (config, dataset and hash, library versions, device,
+metrics, weights, hold-out predictions, attention and variable importance)."""
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .schema import workspace_dir
+
+LIBRARIES = ("torch", "pytorch_forecasting", "lightning", "statsforecast", "pandas", "numpy", "duckdb")
+
+
+def runs_root() -> Path:
+    p = workspace_dir() / "runs"
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for lib in LIBRARIES:
+        try:
+            out[lib] = version(lib.replace("_", "-"))
+        except PackageNotFoundError:
+            out[lib] = "not installed"
+    return out
+
+
+def write_run(run_id: str, model, meta: dict, evaluation: dict, holdout: pd.DataFrame, root: Path | None = None) -> Path:
+    """Write everything into <root>/<run_id>.tmp, then rename: a run folder is complete or absent."""
+    root = root or runs_root()
+    tmp = root / f"{run_id}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    sha = model.save(tmp / "model")
+    holdout.to_parquet(tmp / "holdout.parquet", index=False)
+    for name, frame in evaluation.items():
+        if isinstance(frame, pd.DataFrame) and name != "joined":
+            frame.to_parquet(tmp / f"metrics_{name}.parquet", index=False)
+    interp = model.interpretation()
+    if interp:
+        interp["index"].to_parquet(tmp / "interp_index.parquet", index=False)
+        np.save(tmp / "attention.npy", interp["attention"].astype(np.float16))
+        np.save(tmp / "encoder_lengths.npy", interp["encoder_lengths"])
+        for kind in ("static", "encoder", "decoder"):
+            pd.DataFrame(interp[f"{kind}_importance"], columns=interp["names"][kind]).to_parquet(
+                tmp / f"importance_{kind}.parquet", index=False)
+    record = {**meta, "run_id": run_id, "weights_sha256": sha, "device": model.device,
+              "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "libraries": library_versions(), "overall": _clean(evaluation["overall"]),
+              "best_epoch": getattr(model, "best_epoch", None), "interpretation": bool(interp)}
+    (tmp / "run.json").write_text(json.dumps(record, indent=1, default=str))
+    final = root / run_id
+    tmp.rename(final)
+    return final
+
+
+def _clean(d: dict) -> dict:
+    return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in d.items()}
+
+
+def read_run(run_dir: Path) -> dict:
+    return json.loads((Path(run_dir) / "run.json").read_text())
+
+
+def load_metrics(run_dir: Path, name: str) -> pd.DataFrame:
+    return pd.read_parquet(Path(run_dir) / f"metrics_{name}.parquet")
+
+
+def load_holdout(run_dir: Path) -> pd.DataFrame:
+    return pd.read_parquet(Path(run_dir) / "holdout.parquet")

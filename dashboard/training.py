@@ -1,0 +1,63 @@
+"""The app side of training: build the frame from the store, queue jobs, mirror their state into
+DuckDB and register finished runs. The store is only ever written from here (the owner's process)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from . import jobs
+from .features import build_frame
+from .runs import read_run
+from .schema import TrainConfig
+from .store import Store
+
+
+def model_frame(store: Store, dataset_id: str, horizon: int = 0, plan: pd.DataFrame | None = None) -> pd.DataFrame:
+    return build_frame(store.sales(dataset_id), store.calendars(dataset_id), store.custom_events(dataset_id),
+                       store.weather(dataset_id), future=plan, horizon=horizon)
+
+
+def submit(store: Store, dataset_id: str, config: TrainConfig, frame: pd.DataFrame | None = None,
+           fake: dict | None = None) -> str:
+    """Queue a training job (and start it if nothing is training). Returns the job id."""
+    info = store.dataset(dataset_id)
+    frame = model_frame(store, dataset_id) if frame is None else frame
+    job_dir = jobs.create_job(frame, config, dataset_id, info.content_hash)
+    if fake:
+        import json
+        spec = json.loads((job_dir / "spec.json").read_text())
+        jobs.write_json(job_dir / "spec.json", {**spec, "fake": fake})
+    store.add_job(job_dir.name, dataset_id, config.model, config.preset, str(job_dir))
+    jobs.start_next(job_dir.parent)
+    return job_dir.name
+
+
+def refresh(store: Store) -> pd.DataFrame:
+    """Sync active jobs from their files; register finished runs; start the next queued job."""
+    active = store.jobs(active_only=True)
+    for job in active.itertuples():
+        job_dir = Path(job.job_dir)
+        state = jobs.poll(job_dir)
+        if state["status"] != job.status or state.get("pid") != job.pid:
+            if state["status"] == "finished" and state.get("run_dir"):
+                store.add_run(read_run(Path(state["run_dir"])), state["run_dir"])
+            store.update_job(job.id, state)
+    jobs.start_next()
+    return store.jobs()
+
+
+def cancel(store: Store, job_id: str) -> dict:
+    job = store.jobs().set_index("id").loc[job_id]
+    state = jobs.cancel(Path(job["job_dir"]))
+    store.update_job(job_id, state)
+    return state
+
+
+def job_dir(store: Store, job_id: str) -> Path:
+    return Path(store.jobs().set_index("id").loc[job_id, "job_dir"])
+
+
+def leaderboard(store: Store, dataset_id: str) -> pd.DataFrame:
+    cols = ["run_id", "model", "preset", "wape", "mape", "smape", "bias", "mase", "seconds", "device", "created_at"]
+    return store.runs(dataset_id)[cols]

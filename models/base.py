@@ -1,0 +1,93 @@
+"""The forecaster interface: fit on a training frame, predict quantiles for a horizon, save, load.
+
+Frames are the long model frame of ``dashboard.features.build_frame``: sku, region, category, week,
+time_idx, units and the known future inputs. ``predict`` returns one row per series and forecast
+week: sku, region, week, time_idx, p10, p50, p90, point (the point forecast is the P50).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from dashboard.schema import TrainConfig
+
+Progress = Callable[[dict], None]
+OUT_COLUMNS = ["sku", "region", "week", "time_idx", "p10", "p50", "p90", "point"]
+
+
+class Forecaster(ABC):
+    name: str = ""
+
+    def __init__(self, config: TrainConfig):
+        self.config = config
+        self.device = "cpu"
+
+    @abstractmethod
+    def fit(self, train: pd.DataFrame, progress: Progress | None = None) -> None:
+        """Learn from ``train`` (rows up to the last training week, units known)."""
+
+    @abstractmethod
+    def predict(self, frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
+        """Forecast weeks start_idx .. start_idx + horizon - 1 for every series, from history before start_idx.
+
+        Units at or after ``start_idx`` are never read; known inputs (promo, holidays, ...) are.
+        """
+
+    @abstractmethod
+    def _save(self, folder: Path) -> Path:
+        """Write the model's files; return the main weights file."""
+
+    @classmethod
+    @abstractmethod
+    def _load(cls, folder: Path, meta: dict) -> "Forecaster":
+        ...
+
+    def interpretation(self) -> dict | None:
+        return None
+
+    def save(self, folder: Path) -> str:
+        """Save and return the SHA-256 of the weights file (recorded so only app-written files load)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        weights = self._save(folder)
+        digest = sha256(weights)
+        meta = {"model": self.name, "config": self.config.to_dict(), "weights": weights.name, "sha256": digest,
+                "device": self.device}
+        (folder / "model.json").write_text(json.dumps(meta, indent=1))
+        return digest
+
+    @classmethod
+    def load(cls, folder: Path, expected_sha256: str | None = None) -> "Forecaster":
+        meta = json.loads((folder / "model.json").read_text())
+        weights = folder / meta["weights"]
+        if expected_sha256 and sha256(weights) != expected_sha256:
+            raise ValueError(f"{weights} does not match the checksum the app recorded: refusing to load it")
+        return cls._load(folder, meta)
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def future_rows(frame: pd.DataFrame, start_idx: int, horizon: int) -> pd.DataFrame:
+    """The rows to forecast: series that have history before start_idx, weeks start_idx..+horizon-1."""
+    f = frame[(frame["time_idx"] >= start_idx) & (frame["time_idx"] < start_idx + horizon)]
+    has_hist = frame.loc[frame["time_idx"] < start_idx, ["sku", "region"]].drop_duplicates()
+    return f.merge(has_hist, on=["sku", "region"])[["sku", "region", "week", "time_idx"]].reset_index(drop=True)
+
+
+def ordered(out: pd.DataFrame) -> pd.DataFrame:
+    """Clip at zero, enforce p10 <= p50 <= p90, point = p50, canonical column order."""
+    q = np.sort(np.clip(out[["p10", "p50", "p90"]].to_numpy(dtype=float), 0, None), axis=1)
+    out[["p10", "p50", "p90"]] = q
+    out["point"] = out["p50"]
+    return out[OUT_COLUMNS].sort_values(["sku", "region", "time_idx"]).reset_index(drop=True)

@@ -1,0 +1,91 @@
+"""Holt-Winters with a 52-week season (statsforecast ``HoltWinters``, additive errors).
+
+Not AutoETS: it cannot fit seasons longer than 24 and silently goes non-seasonal on weekly data.
+Series with less than two full years cannot be fitted seasonally; they get a non-seasonal ETS and
+are listed in ``fallback_series`` (the history check warns about them too).
+"""
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .base import Forecaster, future_rows, ordered
+
+SEASON = 52
+MIN_SEASONAL = 2 * SEASON
+
+
+def _sf_frame(f: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"unique_id": f["sku"] + "|" + f["region"], "ds": f["week"], "y": f["units"].astype(float)})
+
+
+class HoltWintersForecaster(Forecaster):
+    name = "holt-winters"
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.fitted: dict[str, object] = {}
+        self.fitted_end: int | None = None
+        self.fallback_series: list[str] = []
+
+    def _fit_sf(self, hist: pd.DataFrame):
+        from statsforecast import StatsForecast
+        from statsforecast.models import AutoETS, HoltWinters
+
+        df = _sf_frame(hist)
+        n = df.groupby("unique_id").size()
+        long_ids = n.index[n >= MIN_SEASONAL]
+        short_ids = n.index[n < MIN_SEASONAL]
+        out = {}
+        if len(long_ids):
+            sf = StatsForecast(models=[HoltWinters(season_length=SEASON, error_type="A")], freq="W-MON", n_jobs=1)
+            out["seasonal"] = sf.fit(df[df["unique_id"].isin(long_ids)])
+        if len(short_ids):
+            sf = StatsForecast(models=[AutoETS(season_length=1, model="ZZN", alias="HoltWinters")], freq="W-MON", n_jobs=1)
+            out["short"] = sf.fit(df[df["unique_id"].isin(short_ids)])
+        return out, sorted(short_ids)
+
+    def fit(self, train: pd.DataFrame, progress=None) -> None:
+        self.fitted, self.fallback_series = self._fit_sf(train)
+        self.fitted_end = int(train["time_idx"].max())
+        if progress:
+            progress({"epoch": 1, "step": 1, "loss": 0.0, "eta_s": 0, "note": f"{len(self.fallback_series)} short series non-seasonal"})
+
+    def predict(self, frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
+        h = self.config.horizon
+        fitted = self.fitted
+        if self.fitted_end is None or start_idx != self.fitted_end + 1:
+            fitted, _ = self._fit_sf(frame[frame["time_idx"] < start_idx])  # cheap: refit on that history
+        parts = [sf.predict(h=h, level=[80]) for sf in fitted.values()]
+        fc = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        if "unique_id" not in fc.columns:
+            fc = fc.reset_index()
+        fc = fc.rename(columns={"HoltWinters": "p50", "HoltWinters-lo-80": "p10", "HoltWinters-hi-80": "p90"})
+        fc["step"] = fc.groupby("unique_id").cumcount()
+        out = future_rows(frame, start_idx, h)
+        out["unique_id"] = out["sku"] + "|" + out["region"]
+        out["step"] = out["time_idx"] - start_idx
+        out = out.merge(fc[["unique_id", "step", "p10", "p50", "p90"]], on=["unique_id", "step"], how="left")
+        for c in ("p10", "p50", "p90"):
+            out[c] = out[c].fillna(0.0)
+        out.loc[~np.isfinite(out["p50"]), ["p10", "p50", "p90"]] = 0.0
+        return ordered(out)
+
+    def _save(self, folder: Path) -> Path:
+        path = folder / "holt_winters.pkl"
+        with open(path, "wb") as fh:
+            pickle.dump({"fitted": self.fitted, "fitted_end": self.fitted_end, "fallback": self.fallback_series}, fh)
+        return path
+
+    @classmethod
+    def _load(cls, folder: Path, meta: dict):
+        from dashboard.schema import TrainConfig
+
+        m = cls(TrainConfig.from_dict(meta["config"]))
+        with open(folder / meta["weights"], "rb") as fh:  # checksum verified by Forecaster.load
+            state = pickle.load(fh)
+        m.fitted, m.fitted_end, m.fallback_series = state["fitted"], state["fitted_end"], state["fallback"]
+        return m

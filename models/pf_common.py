@@ -1,0 +1,224 @@
+"""Shared pytorch-forecasting plumbing for the TFT and the LSTM: dataset, trainer, save and load.
+
+The decoder frame for a forecast is always built with ``TimeSeriesDataSet.from_parameters`` of the
+training dataset, so changed future inputs (a what-if promo) reach the model and categories the
+model never saw map to the NaN class instead of failing.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dashboard.features import KNOWN_REALS
+from dashboard.schema import TrainConfig
+
+from .base import Forecaster, Progress, future_rows, ordered
+
+GROUPS = ["sku", "region"]
+STATIC_CATS = ["sku", "category", "region"]
+
+
+def setup_torch(config: TrainConfig) -> str:
+    import lightning.pytorch as pl
+    import torch
+
+    torch.set_num_threads(max(1, int(config.threads)))
+    pl.seed_everything(config.seed, workers=True, verbose=False)
+    return "gpu" if torch.cuda.is_available() else "cpu"
+
+
+def prepare(frame: pd.DataFrame) -> pd.DataFrame:
+    f = frame.copy()
+    for c in STATIC_CATS:
+        f[c] = f[c].astype(str)
+    f["units"] = f["units"].astype(float)
+    f["time_idx"] = f["time_idx"].astype(int)
+    return f
+
+
+def training_dataset(train: pd.DataFrame, config: TrainConfig):
+    from pytorch_forecasting import TimeSeriesDataSet
+    from pytorch_forecasting.data import GroupNormalizer, NaNLabelEncoder
+
+    return TimeSeriesDataSet(
+        train, time_idx="time_idx", target="units", group_ids=GROUPS,
+        max_encoder_length=config.encoder_weeks, min_encoder_length=config.min_encoder_weeks,
+        max_prediction_length=config.horizon, min_prediction_length=config.horizon,
+        static_categoricals=STATIC_CATS, time_varying_known_reals=list(KNOWN_REALS),
+        time_varying_unknown_reals=["units"],
+        target_normalizer=GroupNormalizer(groups=GROUPS, transformation="log1p"),
+        categorical_encoders={c: NaNLabelEncoder(add_nan=True) for c in STATIC_CATS},
+        add_relative_time_idx=True, add_target_scales=True, add_encoder_length=True,
+    )
+
+
+def decoder_dataset(params: dict, frame: pd.DataFrame, start_idx: int, horizon: int):
+    """One window per series: encoder up to start_idx - 1, decoder start_idx .. start_idx + horizon - 1."""
+    from pytorch_forecasting import TimeSeriesDataSet
+
+    f = prepare(frame[frame["time_idx"] < start_idx + horizon])
+    f.loc[f["time_idx"] >= start_idx, "units"] = 0.0  # never read: the target is not a decoder input
+    keep = f.groupby(GROUPS)["time_idx"].transform("max") == start_idx + horizon - 1
+    return TimeSeriesDataSet.from_parameters(params, f[keep], predict=True, stop_randomization=True)
+
+
+class ProgressCallback:
+    """Lightning callback writing epoch, step, loss and ETA through ``progress``; keeps the best weights."""
+
+    def __new__(cls, *args, **kwargs):
+        import lightning.pytorch as pl
+
+        class _CB(pl.Callback):
+            def __init__(self, progress: Progress | None, max_epochs: int, every: int = 10):
+                self.progress, self.max_epochs, self.every = progress, max_epochs, every
+                self.t0 = time.time()
+                self.best, self.best_state, self.best_epoch = float("inf"), None, -1
+                self.last_loss = float("nan")
+
+            def _emit(self, trainer, **extra):
+                if not self.progress:
+                    return
+                done = trainer.global_step
+                per_epoch = max(1, int(trainer.num_training_batches))
+                total = per_epoch * self.max_epochs
+                elapsed = time.time() - self.t0
+                eta = elapsed / max(done, 1) * max(total - done, 0)
+                self.progress({"epoch": trainer.current_epoch + 1, "epochs": self.max_epochs, "step": done,
+                               "steps": total, "loss": self.last_loss, "elapsed_s": round(elapsed, 1),
+                               "eta_s": round(eta, 1), **extra})
+
+            def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+                loss = outputs["loss"] if isinstance(outputs, dict) else outputs
+                self.last_loss = float(loss.detach().cpu()) if loss is not None else float("nan")
+                if trainer.global_step % self.every == 0:
+                    self._emit(trainer)
+
+            def on_validation_epoch_end(self, trainer, pl_module):
+                if trainer.sanity_checking:
+                    return
+                val = trainer.callback_metrics.get("val_loss")
+                if val is None:
+                    return
+                val = float(val)
+                if val < self.best:
+                    self.best, self.best_epoch = val, trainer.current_epoch
+                    self.best_state = copy.deepcopy(pl_module.state_dict())
+                self._emit(trainer, val_loss=val, best_val_loss=self.best)
+
+        return _CB(*args, **kwargs)
+
+
+class PFForecaster(Forecaster):
+    """Base for pytorch-forecasting models; subclasses build the network from a dataset."""
+
+    def __init__(self, config: TrainConfig):
+        super().__init__(config)
+        self.net = None
+        self.params: dict | None = None
+        self.best_epoch = -1
+        self.best_val_loss = float("nan")
+        self._interp: dict | None = None
+
+    def build(self, dataset):
+        raise NotImplementedError
+
+    def fit(self, train: pd.DataFrame, progress: Progress | None = None) -> None:
+        import lightning.pytorch as pl
+        from lightning.pytorch.callbacks import EarlyStopping
+
+        cfg = self.config
+        accelerator = setup_torch(cfg)
+        self.device = "cuda" if accelerator == "gpu" else "cpu"
+        data = prepare(train)
+        val_start = int(data["time_idx"].max()) - cfg.horizon + 1  # the last weeks before the hold-out
+        ds = training_dataset(data[data["time_idx"] < val_start], cfg)
+        val = decoder_dataset(ds.get_parameters(), data, val_start, cfg.horizon)
+        train_dl = ds.to_dataloader(train=True, batch_size=cfg.batch_size, num_workers=0)
+        val_dl = val.to_dataloader(train=False, batch_size=cfg.batch_size * 4, num_workers=0)
+        self.net = self.build(ds)
+        cb = ProgressCallback(progress, cfg.max_epochs)
+        trainer = pl.Trainer(
+            max_epochs=cfg.max_epochs, accelerator=accelerator, devices=1, gradient_clip_val=cfg.gradient_clip,
+            limit_train_batches=cfg.limit_train_batches or 1.0, callbacks=[EarlyStopping("val_loss", patience=cfg.patience), cb],
+            logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+        )
+        trainer.fit(self.net, train_dataloaders=train_dl, val_dataloaders=val_dl)
+        if cb.best_state is not None:
+            self.net.load_state_dict(cb.best_state)
+        self.best_epoch, self.best_val_loss = cb.best_epoch + 1, cb.best
+        self.params = ds.get_parameters()
+        self.net.eval()
+
+    def raw_predict(self, frame: pd.DataFrame, start_idx: int):
+        ds = decoder_dataset(self.params, frame, start_idx, self.config.horizon)
+        dl = ds.to_dataloader(train=False, batch_size=512, num_workers=0)
+        return self.net.predict(dl, mode="raw", return_index=True, return_x=True,
+                                trainer_kwargs=dict(accelerator="cpu" if self.device == "cpu" else "gpu", logger=False,
+                                                    enable_progress_bar=False, enable_model_summary=False))
+
+    def predict(self, frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
+        pred = self.raw_predict(frame, start_idx)
+        out = self.to_frame(pred, frame, start_idx)
+        self._interp = self.interpret(pred)
+        return out
+
+    def to_frame(self, pred, frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
+        q = self.net.loss.to_quantiles(pred.output["prediction"]).detach().cpu().numpy()  # (n, h, 3)
+        idx = pred.index[GROUPS].reset_index(drop=True)
+        h = self.config.horizon
+        rows = pd.DataFrame({
+            "sku": np.repeat(idx["sku"].to_numpy(), h), "region": np.repeat(idx["region"].to_numpy(), h),
+            "time_idx": np.tile(np.arange(start_idx, start_idx + h), len(idx)),
+            "p10": q[:, :, 0].ravel(), "p50": q[:, :, 1].ravel(), "p90": q[:, :, -1].ravel(),
+        })
+        out = future_rows(frame, start_idx, h).merge(rows, on=["sku", "region", "time_idx"], how="inner")
+        return ordered(out)
+
+    def interpret(self, pred) -> dict | None:
+        return None
+
+    def interpretation(self) -> dict | None:
+        return self._interp
+
+    def _save(self, folder: Path) -> Path:
+        import torch
+
+        path = folder / "weights.pt"
+        torch.save({"state_dict": self.net.state_dict(), "params": self.params, "best_epoch": self.best_epoch,
+                    "best_val_loss": self.best_val_loss, "device": self.device}, path)
+        return path
+
+    @classmethod
+    def _load(cls, folder: Path, meta: dict):
+        import torch
+        from pytorch_forecasting import TimeSeriesDataSet
+
+        from dashboard.schema import TrainConfig
+
+        m = cls(TrainConfig.from_dict(meta["config"]))
+        # weights_only=False unpickles the dataset parameters: only ever called on run folders the app
+        # wrote, after Forecaster.load checked the SHA-256 recorded at save time.
+        state = torch.load(folder / meta["weights"], map_location="cpu", weights_only=False)
+        m.params = state["params"]
+        template = TimeSeriesDataSet.from_parameters(m.params, _template_frame(m.params), predict=True)
+        m.net = m.build(template)
+        m.net.load_state_dict(state["state_dict"])
+        m.net.eval()
+        m.best_epoch, m.best_val_loss, m.device = state["best_epoch"], state["best_val_loss"], "cpu"
+        setup_torch(m.config)
+        return m
+
+
+def _template_frame(params: dict) -> pd.DataFrame:
+    """A tiny frame with the dataset's columns, enough to rebuild the network's shapes."""
+    n = params["max_encoder_length"] + params["max_prediction_length"]
+    f = pd.DataFrame({"time_idx": np.arange(n), "units": 1.0})
+    for c in STATIC_CATS:
+        f[c] = next(iter(params["categorical_encoders"][c].classes_))
+    for c in params["time_varying_known_reals"]:
+        f[c] = 0.0
+    return f

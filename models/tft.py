@@ -1,0 +1,45 @@
+"""Temporal Fusion Transformer (pytorch-forecasting) with quantile loss and attention read-out."""
+from __future__ import annotations
+
+import numpy as np
+
+from .pf_common import PFForecaster
+
+
+class TFTForecaster(PFForecaster):
+    name = "tft"
+
+    def build(self, dataset):
+        from pytorch_forecasting import TemporalFusionTransformer
+        from pytorch_forecasting.metrics import QuantileLoss
+
+        c = self.config
+        return TemporalFusionTransformer.from_dataset(
+            dataset, hidden_size=c.hidden_size, attention_head_size=c.attention_heads, dropout=c.dropout,
+            hidden_continuous_size=c.hidden_continuous_size, learning_rate=c.learning_rate,
+            loss=QuantileLoss(quantiles=list(c.quantiles)), reduce_on_plateau_patience=max(2, c.patience // 2),
+            log_interval=-1,
+        )
+
+    def interpret(self, pred) -> dict:
+        """Attention per series, horizon step and encoder position (right-aligned: the last column is the
+        week just before the forecast), and variable importances per series."""
+        out = pred.output
+        att = out["encoder_attention"].detach().float().mean(dim=2).cpu().numpy()  # (n, h, enc)
+        lengths = out["encoder_lengths"].detach().cpu().numpy()
+        max_len = att.shape[-1]
+        aligned = np.full_like(att, np.nan)
+        for i, n_enc in enumerate(lengths):
+            aligned[i, :, max_len - n_enc:] = att[i, :, :n_enc]
+        interp = self.net.interpret_output(out, reduction="none")
+        names = {"static": list(self.net.static_variables), "encoder": list(self.net.encoder_variables),
+                 "decoder": list(self.net.decoder_variables)}
+        return {
+            "index": pred.index[["sku", "region"]].reset_index(drop=True),
+            "attention": aligned.astype(np.float32),                 # (n, horizon, encoder_len)
+            "encoder_lengths": lengths,
+            "static_importance": interp["static_variables"].detach().cpu().numpy(),
+            "encoder_importance": interp["encoder_variables"].detach().cpu().numpy(),
+            "decoder_importance": interp["decoder_variables"].detach().cpu().numpy(),
+            "names": names,
+        }
