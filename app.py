@@ -3,4 +3,5 @@ import streamlit as st
 st.set_page_config(page_title="Promocast", page_icon=":material/insights:", layout="wide")
 st.navigation([
     st.Page("pages/data.py", title="Data", icon=":material/database:", default=True),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
 ]).run()

@@ -33,3 +33,17 @@ def history_bars(rollup: pd.DataFrame, by: str) -> go.Figure:
     fig.update_layout(barmode="stack", title=f"Series by history length, per {by}", height=320,
                       margin=dict(l=10, r=10, t=50, b=10), yaxis_title="series")
     return fig
+
+
+def loss_curve(progress: list[dict]) -> go.Figure:
+    """Training loss per reported step and validation loss per epoch."""
+    fig = go.Figure()
+    train = [(p["step"], p["loss"]) for p in progress if p.get("loss") is not None]
+    val = [(p["step"], p["val_loss"]) for p in progress if p.get("val_loss") is not None]
+    if train:
+        fig.add_trace(go.Scatter(x=[s for s, _ in train], y=[v for _, v in train], name="training loss", mode="lines"))
+    if val:
+        fig.add_trace(go.Scatter(x=[s for s, _ in val], y=[v for _, v in val], name="validation loss", mode="lines+markers"))
+    fig.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="step", yaxis_title="quantile loss",
+                      legend=dict(orientation="h", y=1.15))
+    return fig

@@ -48,6 +48,7 @@ def write_run(run_id: str, model, meta: dict, evaluation: dict, holdout: pd.Data
     if interp:
         interp["index"].to_parquet(tmp / "interp_index.parquet", index=False)
         np.save(tmp / "attention.npy", interp["attention"].astype(np.float16))
+        np.save(tmp / "decoder_attention.npy", interp["decoder_attention"].astype(np.float16))
         np.save(tmp / "encoder_lengths.npy", interp["encoder_lengths"])
         for kind in ("static", "encoder", "decoder"):
             pd.DataFrame(interp[f"{kind}_importance"], columns=interp["names"][kind]).to_parquet(

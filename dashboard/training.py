@@ -61,3 +61,34 @@ def job_dir(store: Store, job_id: str) -> Path:
 def leaderboard(store: Store, dataset_id: str) -> pd.DataFrame:
     cols = ["run_id", "model", "preset", "wape", "mape", "smape", "bias", "mase", "seconds", "device", "created_at"]
     return store.runs(dataset_id)[cols]
+
+
+def job_summary(status: str, progress: list[dict], error: str | None = None) -> dict:
+    """What the Train page shows for a job: a label, a 0..1 fraction and the ETA text (no streamlit)."""
+    last = progress[-1] if progress else {}
+    steps, step = last.get("steps"), last.get("step", 0)
+    fraction = min(1.0, step / steps) if steps else (1.0 if status == "finished" else 0.0)
+    if status == "queued":
+        label = "waiting for the running job to finish"
+    elif status == "running":
+        eta = last.get("eta_s")
+        parts = [f"epoch {last.get('epoch', 1)}/{last.get('epochs', '?')}"]
+        if last.get("loss") is not None:
+            parts.append(f"loss {last['loss']:.3g}")
+        if last.get("val_loss") is not None:
+            parts.append(f"validation {last['val_loss']:.3g}")
+        if eta is not None:
+            parts.append(f"about {format_seconds(eta)} left (at most)")
+        label = ", ".join(parts) if progress else "starting (loading data and libraries)"
+    elif status == "finished":
+        label, fraction = "finished", 1.0
+    elif status == "failed":
+        label = f"failed: {error or 'unknown error'}"
+    else:
+        label = "cancelled"
+    return {"status": status, "label": label, "fraction": float(fraction)}
+
+
+def format_seconds(s: float) -> str:
+    s = int(round(s))
+    return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"

@@ -161,3 +161,42 @@ def calendar_section(store: Store, dataset_id: str) -> None:
     weeks = pd.date_range(info.first_week, info.last_week, freq="W-MON")
     feats = weekly_holiday_features(weeks, store.calendars(dataset_id), store.custom_events(dataset_id))
     st.dataframe(feats[feats["holiday"] == 1].sort_values(["week", "region"]), hide_index=True, key="holiday_weeks")
+
+
+@st.fragment(run_every="2s")
+def jobs_fragment(dataset_id: str) -> None:
+    """Live job list: progress bar, loss curve, cancel button; refreshed every 2 seconds."""
+    from . import charts, jobs, training
+
+    store = get_store()
+    table = training.refresh(store)
+    table = table[table["dataset_id"] == dataset_id].head(12)
+    if table.empty:
+        st.caption("No training jobs yet.")
+    for job in table.itertuples():
+        job_dir = Path(job.job_dir)
+        progress = jobs.read_progress(job_dir)
+        summary = training.job_summary(job.status, progress, job.error)
+        with st.container(border=True):
+            c1, c2 = st.columns([4, 1])
+            c1.markdown(f"**{job.model}** · {job.preset} · `{job.id}` · {job.status}")
+            if job.status in ("queued", "running"):
+                if c2.button("Cancel", key=f"cancel_{job.id}"):
+                    training.cancel(store, job.id)
+                    st.rerun()
+                c1.progress(summary["fraction"], text=summary["label"])
+                if len(progress) > 1:
+                    st.plotly_chart(charts.loss_curve(progress), key=f"loss_{job.id}")
+            elif job.status == "failed":
+                c1.error(summary["label"])
+            elif job.status == "finished":
+                c1.caption(f"run {job.run_id}")
+            else:
+                c1.caption(summary["label"])
+    st.subheader("Leaderboard")
+    board = training.leaderboard(store, dataset_id)
+    if board.empty:
+        st.caption("No finished runs on this dataset yet.")
+    else:
+        st.caption("Hold-out errors in %, best WAPE first. MAPE leaves out zero-unit weeks; judge slow movers by WAPE.")
+        st.dataframe(board.round(2), hide_index=True, key="leaderboard")

@@ -32,7 +32,7 @@ def setup_torch(config: TrainConfig) -> str:
 
 
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:
-    f = frame.copy()
+    f = frame.reset_index(drop=True)
     for c in STATIC_CATS:
         f[c] = f[c].astype(str)
     f["units"] = f["units"].astype(float)
@@ -152,6 +152,10 @@ class PFForecaster(Forecaster):
         self.best_epoch, self.best_val_loss = cb.best_epoch + 1, cb.best
         self.params = ds.get_parameters()
         self.net.eval()
+        self.after_fit(data, val_start)
+
+    def after_fit(self, data: pd.DataFrame, val_start: int) -> None:
+        """Hook: calibrate anything that needs the trained network (the LSTM's band)."""
 
     def raw_predict(self, frame: pd.DataFrame, start_idx: int):
         ds = decoder_dataset(self.params, frame, start_idx, self.config.horizon)
@@ -167,7 +171,7 @@ class PFForecaster(Forecaster):
         return out
 
     def to_frame(self, pred, frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
-        q = self.net.loss.to_quantiles(pred.output["prediction"]).detach().cpu().numpy()  # (n, h, 3)
+        q = self.quantiles(pred)  # (n, h, 3)
         idx = pred.index[GROUPS].reset_index(drop=True)
         h = self.config.horizon
         rows = pd.DataFrame({
@@ -181,6 +185,16 @@ class PFForecaster(Forecaster):
     def interpret(self, pred) -> dict | None:
         return None
 
+    def extra_state(self) -> dict:
+        return {}
+
+    def set_extra_state(self, state: dict) -> None:
+        pass
+
+    def quantiles(self, pred) -> np.ndarray:
+        """(n, horizon, 3) P10/P50/P90 from the network's output."""
+        return self.net.loss.to_quantiles(pred.output["prediction"]).detach().cpu().numpy()
+
     def interpretation(self) -> dict | None:
         return self._interp
 
@@ -189,7 +203,7 @@ class PFForecaster(Forecaster):
 
         path = folder / "weights.pt"
         torch.save({"state_dict": self.net.state_dict(), "params": self.params, "best_epoch": self.best_epoch,
-                    "best_val_loss": self.best_val_loss, "device": self.device}, path)
+                    "best_val_loss": self.best_val_loss, "device": self.device, "extra": self.extra_state()}, path)
         return path
 
     @classmethod
@@ -209,6 +223,7 @@ class PFForecaster(Forecaster):
         m.net.load_state_dict(state["state_dict"])
         m.net.eval()
         m.best_epoch, m.best_val_loss, m.device = state["best_epoch"], state["best_val_loss"], "cpu"
+        m.set_extra_state(state.get("extra") or {})
         setup_torch(m.config)
         return m
 

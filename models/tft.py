@@ -31,12 +31,14 @@ class TFTForecaster(PFForecaster):
         aligned = np.full_like(att, np.nan)
         for i, n_enc in enumerate(lengths):
             aligned[i, :, max_len - n_enc:] = att[i, :, :n_enc]
+        dec = out["decoder_attention"].detach().float().mean(dim=2).cpu().numpy()  # (n, h, h): earlier forecast weeks
         interp = self.net.interpret_output(out, reduction="none")
         names = {"static": list(self.net.static_variables), "encoder": list(self.net.encoder_variables),
                  "decoder": list(self.net.decoder_variables)}
         return {
             "index": pred.index[["sku", "region"]].reset_index(drop=True),
             "attention": aligned.astype(np.float32),                 # (n, horizon, encoder_len)
+            "decoder_attention": np.nan_to_num(dec).astype(np.float32),  # (n, horizon, horizon)
             "encoder_lengths": lengths,
             "static_importance": interp["static_variables"].detach().cpu().numpy(),
             "encoder_importance": interp["encoder_variables"].detach().cpu().numpy(),

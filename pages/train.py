@@ -1,0 +1,31 @@
+"""Train: queue TFT, LSTM, Holt-Winters and seasonal naive in a background process; watch; compare."""
+import streamlit as st
+
+from dashboard import ui
+from dashboard.schema import MODELS, PRESETS, preset_config
+from dashboard.training import submit
+
+store = ui.get_store()
+dataset_id = ui.dataset_picker()
+st.title("Train")
+if not dataset_id:
+    st.stop()
+
+st.caption("Training runs in a separate process: keep working on other pages, or close the browser; "
+           "jobs run one at a time and keep going. The last weeks are held out and scored.")
+with st.form("train_form"):
+    c1, c2, c3 = st.columns([3, 1, 1])
+    models = c1.multiselect("Models", MODELS, default=list(MODELS), key="train_models")
+    preset = c2.selectbox("Preset", PRESETS, index=1, key="train_preset",
+                          help="fast: a few minutes at the reference scale; standard: trained to convergence; thorough: bigger network")
+    holdout = c3.number_input("Hold-out weeks", 4, 52, 13, key="train_holdout")
+    start = st.form_submit_button("Start training", type="primary")
+if start:
+    for model in models:
+        config = preset_config(model, preset, holdout_weeks=int(holdout), threads=1)
+        config.horizon = max(config.horizon, config.holdout_weeks)
+        submit(store, dataset_id, config)
+    st.toast(f"Queued {len(models)} job(s)")
+
+st.subheader("Jobs")
+ui.jobs_fragment(dataset_id)

@@ -1,0 +1,103 @@
+"""A real TFT and LSTM at toy scale: what a user would notice (bands, attention, save/load, what-if)."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.calendars import RegionCalendar
+from dashboard.features import add_category_promo, build_frame
+from dashboard.schema import TrainConfig
+from models import create, load
+from sample_data.generator import Scale, generate
+
+H, ENC = 4, 16
+
+
+@pytest.fixture(scope="module")
+def frame():
+    g = generate(Scale(stores=2, skus=6, weeks=70), seed=5)
+    s = g["sales"].astype({"sku": str, "region": str, "category": str, "store": str})
+    s = s[s["region"].isin(["North", "South"])]
+    sales = s.groupby(["week", "region", "sku", "category"], as_index=False).agg(
+        units=("units", "sum"), price=("price", "mean"), promo=("promo", "mean"), discount_pct=("discount_pct", "mean"))
+    return build_frame(sales, [RegionCalendar("North"), RegionCalendar("South")], weather=g["weather"])
+
+
+def toy_config(model="tft"):
+    return TrainConfig(model=model, preset="fast", holdout_weeks=H, horizon=H, encoder_weeks=ENC, min_encoder_weeks=4,
+                       hidden_size=8, attention_heads=2, hidden_continuous_size=4, max_epochs=2, patience=2,
+                       limit_train_batches=6, batch_size=32, learning_rate=0.02, threads=1)
+
+
+@pytest.fixture(scope="module")
+def trained(frame):
+    start = int(frame["time_idx"].max()) - H + 1
+    model = create(toy_config())
+    model.fit(frame[frame["time_idx"] < start])
+    return model, start
+
+
+def test_quantile_band_and_attention_shape(trained, frame):
+    model, start = trained
+    pred = model.predict(frame, start)
+    n_series = frame[["sku", "region"]].drop_duplicates().shape[0]
+    assert len(pred) == n_series * H
+    assert (pred["p10"] <= pred["p50"]).all() and (pred["p50"] <= pred["p90"]).all()
+    assert (pred["p90"] > pred["p10"]).mean() > 0.9  # a real band, not a line
+    raw = model.net.loss.to_quantiles(model.raw_predict(frame, start).output["prediction"]).detach().numpy()
+    assert raw.shape == (n_series, H, 3)
+    interp = model.interpretation()
+    assert interp["attention"].shape == (n_series, H, ENC)
+    total = np.nansum(interp["attention"], axis=-1) + interp["decoder_attention"].sum(axis=-1)
+    assert np.allclose(total, 1.0, atol=1e-3)  # history weeks + earlier forecast weeks = all attention
+    assert np.allclose(np.nansum(interp["attention"][:, 0], axis=-1), 1.0, atol=1e-3)  # week 1 sees only history
+    assert interp["static_importance"].shape[1] == len(interp["names"]["static"])
+
+
+def test_save_load_round_trip_identical(trained, frame, tmp_path):
+    model, start = trained
+    before = model.predict(frame, start)
+    sha = model.save(tmp_path / "m")
+    again = load(tmp_path / "m", expected_sha256=sha).predict(frame, start)
+    pd.testing.assert_frame_equal(before, again)
+    with pytest.raises(ValueError, match="checksum"):
+        load(tmp_path / "m", expected_sha256="0" * 64)
+
+
+def test_changing_one_series_plan_changes_only_that_series(trained, frame):
+    """The pytorch-forecasting trap: future covariates must reach the decoder."""
+    model, start = trained
+    base = model.predict(frame, start).set_index(["sku", "region", "time_idx"])["p50"]
+    sku = frame["sku"].iloc[0]
+    edited = frame.copy()
+    rows = (edited["sku"] == sku) & (edited["region"] == "North") & (edited["time_idx"] >= start)
+    edited.loc[rows, "promo"] = 1.0
+    edited.loc[rows, "discount_pct"] = 30.0
+    after = model.predict(edited, start).set_index(["sku", "region", "time_idx"])["p50"]
+    changed = (after - base).abs() > 1e-6
+    assert changed.loc[(sku, "North")].all()
+    assert not changed.drop(index=(sku, "North")).any()
+
+
+def test_unknown_sku_is_forecast_not_rejected(trained, frame):
+    model, start = trained
+    extra = frame[(frame["sku"] == frame["sku"].iloc[0]) & (frame["region"] == "North")].copy()
+    extra["sku"] = "NEW-SKU"
+    out = model.predict(pd.concat([frame, extra]), start)
+    assert (out["sku"] == "NEW-SKU").sum() == H
+
+
+def test_lstm_trains_and_predicts(frame):
+    start = int(frame["time_idx"].max()) - H + 1
+    model = create(toy_config("lstm"))
+    model.fit(frame[frame["time_idx"] < start])
+    pred = model.predict(frame, start)
+    assert len(pred) == frame[["sku", "region"]].drop_duplicates().shape[0] * H
+    assert np.isfinite(pred[["p10", "p50", "p90"]].to_numpy()).all()
+
+
+def test_category_promo_features_leave_the_sku_out():
+    f = pd.DataFrame({"category": ["c"] * 3, "region": ["r"] * 3, "week": [pd.Timestamp("2024-01-01")] * 3,
+                      "promo": [1.0, 0.0, 0.0], "discount_pct": [30.0, 0.0, 0.0]})
+    out = add_category_promo(f)
+    assert list(out["cat_promo_share"]) == [0.0, 0.5, 0.5]
+    assert list(out["cat_mean_discount"]) == [0.0, 15.0, 15.0]
