@@ -1,6 +1,7 @@
 """Plotly figure builders: frame in, go.Figure out. No streamlit here."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -46,4 +47,93 @@ def loss_curve(progress: list[dict]) -> go.Figure:
         fig.add_trace(go.Scatter(x=[s for s, _ in val], y=[v for _, v in val], name="validation loss", mode="lines+markers"))
     fig.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="step", yaxis_title="quantile loss",
                       legend=dict(orientation="h", y=1.15))
+    return fig
+
+
+BAND = "rgba(15,118,110,0.15)"
+MODEL_COLORS = {"tft": "#0f766e", "lstm": "#7c3aed", "holt-winters": "#d97706", "seasonal-naive": "#6b7280"}
+
+
+def forecast_chart(history: pd.DataFrame, forecasts: dict[str, pd.DataFrame], holidays: pd.DataFrame | None = None,
+                   holdout_start=None, title: str = "") -> go.Figure:
+    """Actuals, then per model P50 with a P10-P90 band; promo weeks shaded, major holidays dotted."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=history["week"], y=history["units"], name="actual units", mode="lines",
+                             line=dict(color="#111827", width=2)))
+    for i, (name, f) in enumerate(forecasts.items()):
+        color = MODEL_COLORS.get(name.split(" ")[0], PALETTE[i % len(PALETTE)])
+        fig.add_trace(go.Scatter(x=list(f["week"]) + list(f["week"][::-1]), y=list(f["p90"]) + list(f["p10"][::-1]),
+                                 fill="toself", fillcolor=_rgba(color, 0.13), line=dict(width=0), hoverinfo="skip",
+                                 name=f"{name} P10-P90", showlegend=True, legendgroup=name))
+        fig.add_trace(go.Scatter(x=f["week"], y=f["p50"], name=f"{name} P50", mode="lines",
+                                 line=dict(color=color, width=2, dash="dash" if "future" in name else "solid"), legendgroup=name))
+    promo_weeks = history.loc[history.get("promo", pd.Series(0, index=history.index)) > 0, "week"]
+    for w in promo_weeks:
+        fig.add_vrect(x0=w - pd.Timedelta(days=3.5), x1=w + pd.Timedelta(days=3.5), fillcolor="#fde68a", opacity=0.35,
+                      line_width=0, layer="below")
+    if holidays is not None:
+        for w, name in holidays[["week", "holiday_name"]].itertuples(index=False):
+            fig.add_vline(x=w, line=dict(color="#b91c1c", width=1, dash="dot"))
+            fig.add_annotation(x=w, y=1, yref="paper", text=name.split(";")[0][:14], showarrow=False,
+                               textangle=-90, font=dict(size=9, color="#b91c1c"), xanchor="left", yanchor="top")
+    if holdout_start is not None:
+        fig.add_vline(x=pd.Timestamp(holdout_start) - pd.Timedelta(days=3.5), line=dict(color="#374151", width=1))
+        fig.add_annotation(x=pd.Timestamp(holdout_start), y=1.04, yref="paper", text="hold-out", showarrow=False, xanchor="left")
+    fig.update_layout(title=title, height=460, margin=dict(l=10, r=10, t=60, b=10), yaxis_title="units",
+                      legend=dict(orientation="h", y=-0.15), hovermode="x unified")
+    return fig
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    if len(h) != 6:
+        return f"rgba(100,100,100,{alpha})"
+    return f"rgba({int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{alpha})"
+
+
+def metric_heatmap(frame: pd.DataFrame, metric: str) -> go.Figure:
+    """Category x region heatmap of one error metric (%)."""
+    pivot = frame.pivot_table(index="category", columns="region", values=metric)
+    fig = go.Figure(go.Heatmap(z=pivot.values, x=pivot.columns, y=pivot.index, colorscale="OrRd",
+                               text=np.round(pivot.values, 1), texttemplate="%{text}",
+                               colorbar=dict(title=f"{metric.upper()} %")))
+    fig.update_layout(title=f"{metric.upper()} by category and region", height=120 + 40 * len(pivot),
+                      margin=dict(l=10, r=10, t=50, b=10))
+    return fig
+
+
+def horizon_chart(by_horizon: pd.DataFrame) -> go.Figure:
+    fig = go.Figure()
+    for model, f in by_horizon.groupby("model"):
+        fig.add_trace(go.Scatter(x=f["step"], y=f["wape"], name=model, mode="lines+markers",
+                                 line=dict(color=MODEL_COLORS.get(model))))
+    fig.update_layout(title="WAPE by forecast week (1 = first week after the cut-off)", height=320,
+                      xaxis_title="weeks ahead", yaxis_title="WAPE %", margin=dict(l=10, r=10, t=50, b=10))
+    return fig
+
+
+def promo_chart(by_promo: pd.DataFrame) -> go.Figure:
+    fig = px.bar(by_promo, x="model", y="wape", color="promo_week", barmode="group",
+                 color_discrete_map={"promo": "#d97706", "no promo": "#0f766e"},
+                 title="WAPE in promotion weeks and in other weeks")
+    fig.update_layout(height=320, margin=dict(l=10, r=10, t=50, b=10), yaxis_title="WAPE %", legend_title_text="")
+    return fig
+
+
+def attention_heatmap(frame: pd.DataFrame, title: str, xaxis: str) -> go.Figure:
+    z = frame.to_numpy() * 100
+    fig = go.Figure(go.Heatmap(z=z, x=[str(c) for c in frame.columns], y=[str(i) for i in frame.index],
+                               colorscale="Viridis", colorbar=dict(title="% attention"),
+                               hovertemplate="%{y}<br>" + xaxis + " %{x}: %{z:.1f} %<extra></extra>"))
+    fig.update_layout(title=title, height=160 + 28 * len(frame), margin=dict(l=10, r=10, t=50, b=40),
+                      xaxis_title=xaxis, xaxis=dict(type="category"))
+    return fig
+
+
+def importance_chart(frame: pd.DataFrame, title: str) -> go.Figure:
+    long = frame.reset_index(names="group").melt(id_vars="group", var_name="variable", value_name="importance")
+    fig = px.bar(long, x="importance", y="group", color="variable", orientation="h", title=title,
+                 color_discrete_sequence=px.colors.qualitative.Set3)
+    fig.update_layout(height=160 + 30 * len(frame), margin=dict(l=10, r=10, t=50, b=10), xaxis_title="importance %",
+                      yaxis_title="", legend_title_text="", barmode="stack")
     return fig

@@ -110,3 +110,35 @@ def add_lag52(f: pd.DataFrame) -> pd.DataFrame:
     f["lag52_known"] = lag.notna().astype(float)
     f["lag52_log"] = np.log1p(lag.fillna(0.0).clip(lower=0))
     return f
+
+
+def calendar_plan(promotions: pd.DataFrame, series: pd.DataFrame, weeks) -> pd.DataFrame:
+    """Expand a promotion calendar (sku/category/region may be NULL = all) into weekly rows per series.
+
+    ``series`` has sku, region, category. Returns sku, region, week, promo (1.0), discount_pct, promo_type
+    for every series-week a promotion covers (the deepest discount wins when several overlap).
+    """
+    cols = ["sku", "region", "week", "promo", "discount_pct", "promo_type"]
+    weeks = pd.DatetimeIndex(pd.to_datetime(list(weeks)))
+    if promotions is None or promotions.empty or not len(weeks):
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for p in promotions.itertuples():
+        m = pd.Series(True, index=series.index)
+        for col in ("sku", "region", "category"):
+            v = getattr(p, col, None)
+            if isinstance(v, str) and v and v.lower() != "all":
+                m &= series[col] == v
+        covered = weeks[(weeks >= pd.Timestamp(p.start_week)) & (weeks <= pd.Timestamp(p.end_week))]
+        if not m.any() or not len(covered):
+            continue
+        hit = series.loc[m, ["sku", "region"]]
+        block = hit.merge(pd.DataFrame({"week": covered}), how="cross")
+        block["discount_pct"] = float(p.discount_pct or 0)
+        block["promo_type"] = getattr(p, "promo_type", "promo") or "promo"
+        rows.append(block)
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(rows, ignore_index=True).sort_values("discount_pct").drop_duplicates(["sku", "region", "week"], keep="last")
+    out["promo"] = 1.0
+    return out[cols].reset_index(drop=True)

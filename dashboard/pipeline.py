@@ -20,6 +20,15 @@ def holdout_start(frame: pd.DataFrame, holdout_weeks: int) -> int:
     return last - holdout_weeks + 1
 
 
+def forecast_future(model, frame: pd.DataFrame, horizon: int) -> pd.DataFrame | None:
+    """The next ``horizon`` weeks after the last actual, under the stored promotion plan (the base case)."""
+    last = int(frame.loc[frame["units"].notna(), "time_idx"].max())
+    fut = frame[frame["time_idx"] > last]
+    if fut["time_idx"].nunique() < horizon:
+        return None
+    return model.predict(frame[frame["time_idx"] <= last + horizon], last + 1)
+
+
 def new_run_id(model: str) -> str:
     return f"run-{model}-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
 
@@ -46,9 +55,11 @@ def train_and_evaluate(frame: pd.DataFrame, config: TrainConfig, meta: dict, pro
     holdout = ev["joined"][["sku", "region", "category", "week", "time_idx", "step", "actual", "p10", "p50", "p90",
                             "point", "promo", "holiday"]]
     seconds = time.time() - t0
+    interp = model.interpretation()  # of the hold-out forecast, beside its errors
+    future = forecast_future(model, frame, config.horizon)
     run_id = new_run_id(config.model)
     run_meta = {**meta, "model": config.model, "preset": config.preset, "config": config.to_dict(),
                 "holdout_weeks": config.holdout_weeks, "holdout_start_week": str(hist.loc[hist["time_idx"] == start, "week"].min())[:10],
                 "seconds": round(seconds, 1), "series": int(pred[["sku", "region"]].drop_duplicates().shape[0])}
-    run_dir = write_run(run_id, model, run_meta, ev, holdout, run_root)
+    run_dir = write_run(run_id, model, run_meta, ev, holdout, run_root, future, interp)
     return run_dir, {**run_meta, "run_id": run_id, "overall": ev["overall"], "evaluation": ev}

@@ -33,7 +33,8 @@ def library_versions() -> dict[str, str]:
     return out
 
 
-def write_run(run_id: str, model, meta: dict, evaluation: dict, holdout: pd.DataFrame, root: Path | None = None) -> Path:
+def write_run(run_id: str, model, meta: dict, evaluation: dict, holdout: pd.DataFrame, root: Path | None = None,
+              future: pd.DataFrame | None = None, interp: dict | None = None) -> Path:
     """Write everything into <root>/<run_id>.tmp, then rename: a run folder is complete or absent."""
     root = root or runs_root()
     tmp = root / f"{run_id}.tmp"
@@ -41,10 +42,12 @@ def write_run(run_id: str, model, meta: dict, evaluation: dict, holdout: pd.Data
     tmp.mkdir(parents=True)
     sha = model.save(tmp / "model")
     holdout.to_parquet(tmp / "holdout.parquet", index=False)
+    if future is not None:
+        future.to_parquet(tmp / "future.parquet", index=False)
     for name, frame in evaluation.items():
         if isinstance(frame, pd.DataFrame) and name != "joined":
             frame.to_parquet(tmp / f"metrics_{name}.parquet", index=False)
-    interp = model.interpretation()
+    interp = interp if interp is not None else model.interpretation()
     if interp:
         interp["index"].to_parquet(tmp / "interp_index.parquet", index=False)
         np.save(tmp / "attention.npy", interp["attention"].astype(np.float16))
@@ -77,3 +80,21 @@ def load_metrics(run_dir: Path, name: str) -> pd.DataFrame:
 
 def load_holdout(run_dir: Path) -> pd.DataFrame:
     return pd.read_parquet(Path(run_dir) / "holdout.parquet")
+
+
+def load_future(run_dir: Path) -> pd.DataFrame | None:
+    path = Path(run_dir) / "future.parquet"
+    return pd.read_parquet(path) if path.exists() else None
+
+
+def load_interpretation(run_dir: Path) -> dict | None:
+    d = Path(run_dir)
+    if not (d / "attention.npy").exists():
+        return None
+    return {
+        "index": pd.read_parquet(d / "interp_index.parquet"),
+        "attention": np.load(d / "attention.npy").astype(np.float32),
+        "decoder_attention": np.load(d / "decoder_attention.npy").astype(np.float32),
+        "encoder_lengths": np.load(d / "encoder_lengths.npy"),
+        **{f"{k}_importance": pd.read_parquet(d / f"importance_{k}.parquet") for k in ("static", "encoder", "decoder")},
+    }

@@ -222,6 +222,18 @@ class Store:
         r.update(json.loads(r.pop("config")))
         return r
 
+    def history(self, dataset_id: str, sku: str | None = None, region: str | None = None,
+                category: str | None = None) -> pd.DataFrame:
+        """Weekly units (summed) and promo share for one series or any roll-up; None = all."""
+        return self.query("""SELECT week, sum(units) AS units, avg(promo) AS promo FROM sales
+                             WHERE dataset_id = ? AND (? IS NULL OR sku = ?) AND (? IS NULL OR region = ?)
+                               AND (? IS NULL OR category = ?)
+                             GROUP BY week ORDER BY week""", [dataset_id, sku, sku, region, region, category, category])
+
+    def series_list(self, dataset_id: str) -> pd.DataFrame:
+        return self.query("""SELECT DISTINCT sku, region, category FROM sales WHERE dataset_id = ?
+                             ORDER BY category, sku, region""", [dataset_id])
+
 
 def _ts(value):
     if not value:

@@ -7,14 +7,21 @@ from pathlib import Path
 import pandas as pd
 
 from . import jobs
-from .features import build_frame
+from .features import build_frame, calendar_plan
 from .runs import read_run
 from .schema import TrainConfig
 from .store import Store
 
 
-def model_frame(store: Store, dataset_id: str, horizon: int = 0, plan: pd.DataFrame | None = None) -> pd.DataFrame:
-    return build_frame(store.sales(dataset_id), store.calendars(dataset_id), store.custom_events(dataset_id),
+def model_frame(store: Store, dataset_id: str, horizon: int = 13, plan: pd.DataFrame | None = None) -> pd.DataFrame:
+    """History plus ``horizon`` future weeks whose promotions come from ``plan`` (default: the stored calendar)."""
+    sales = store.sales(dataset_id)
+    if plan is None and horizon:
+        last = pd.Timestamp(sales["week"].max())
+        future = pd.date_range(last + pd.Timedelta(weeks=1), periods=horizon, freq="W-MON")
+        series = sales[["sku", "region", "category"]].drop_duplicates()
+        plan = calendar_plan(store.promotions(dataset_id), series, future)
+    return build_frame(sales, store.calendars(dataset_id), store.custom_events(dataset_id),
                        store.weather(dataset_id), future=plan, horizon=horizon)
 
 

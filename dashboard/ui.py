@@ -56,8 +56,20 @@ def cached_preview(dataset_id: str) -> pd.DataFrame:
     return get_store().preview(dataset_id)
 
 
+def ensure_navigation() -> None:
+    """`pages/` sits beside app.py, which makes Streamlit start a server in its old folder-based
+    navigation until app.py's st.navigation first runs; a deep link opened first (/forecast) would
+    then skip app.py. Switch to st.navigation and rerun through app.py."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def dataset_picker() -> str | None:
     """Sidebar select of the stored datasets (newest first); remembered across pages."""
+    ensure_navigation()
     frame = cached_datasets()
     if frame.empty:
         st.sidebar.info("No dataset yet: upload one on the Data page.")
@@ -200,3 +212,96 @@ def jobs_fragment(dataset_id: str) -> None:
     else:
         st.caption("Hold-out errors in %, best WAPE first. MAPE leaves out zero-unit weeks; judge slow movers by WAPE.")
         st.dataframe(board.round(2), hide_index=True, key="leaderboard")
+
+
+# ---- runs: folders never change once written, so caching on the folder path is safe ----------
+@st.cache_data(show_spinner=False)
+def cached_holdout(run_dir: str) -> pd.DataFrame:
+    from .runs import load_holdout
+    return load_holdout(Path(run_dir))
+
+
+@st.cache_data(show_spinner=False)
+def cached_future(run_dir: str) -> pd.DataFrame | None:
+    from .runs import load_future
+    return load_future(Path(run_dir))
+
+
+@st.cache_data(show_spinner=False)
+def cached_metrics(run_dir: str, name: str) -> pd.DataFrame:
+    from .runs import load_metrics
+    return load_metrics(Path(run_dir), name)
+
+
+@st.cache_data(show_spinner=False)
+def cached_interpretation(run_dir: str) -> dict | None:
+    from .runs import load_interpretation
+    return load_interpretation(Path(run_dir))
+
+
+@st.cache_data(show_spinner=False)
+def cached_series(dataset_id: str) -> pd.DataFrame:
+    return get_store().series_list(dataset_id)
+
+
+@st.cache_data(show_spinner=False)
+def cached_history_units(dataset_id: str, sku: str | None, region: str | None, category: str | None) -> pd.DataFrame:
+    return get_store().history(dataset_id, sku, region, category)
+
+
+@st.cache_data(show_spinner=False)
+def cached_holidays(dataset_id: str, first_week: str, last_week: str) -> pd.DataFrame:
+    from .calendars import weekly_holiday_features
+
+    store = get_store()
+    weeks = pd.date_range(first_week, last_week, freq="W-MON")
+    return weekly_holiday_features(weeks, store.calendars(dataset_id), store.custom_events(dataset_id))
+
+
+def runs_for(dataset_id: str) -> pd.DataFrame:
+    """Finished runs of a dataset, newest first (a small DuckDB query; not cached so new runs show)."""
+    runs = get_store().runs(dataset_id)
+    return runs.sort_values("created_at", ascending=False).reset_index(drop=True)
+
+
+def run_label(runs: pd.DataFrame):
+    labels = {r.run_id: f"{r.model} · {r.preset} · WAPE {r.wape:.1f} % · {str(r.created_at)[:16]}" for r in runs.itertuples()}
+    return labels.get
+
+
+def latest_per_model(runs: pd.DataFrame) -> list[str]:
+    return runs.drop_duplicates("model")["run_id"].tolist()
+
+
+def need_runs(dataset_id: str | None) -> pd.DataFrame:
+    """The runs of the dataset, or a hint and a stop when there are none yet."""
+    if not dataset_id:
+        st.stop()
+    runs = runs_for(dataset_id)
+    if runs.empty:
+        st.info("No finished runs yet: train models on the Train page first.")
+        st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+        st.stop()
+    return runs
+
+
+def download_buttons(frames: dict[str, pd.DataFrame], stem: str, key: str) -> None:
+    from .exports import excel_bytes
+
+    c1, c2 = st.columns(2)
+    first = next(iter(frames.values()))
+    c1.download_button("CSV", first.to_csv(index=False).encode(), f"{stem}.csv", "text/csv", key=f"{key}_csv")
+    c2.download_button("Excel", excel_bytes(frames), f"{stem}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx")
+
+
+@st.cache_data(show_spinner=False)
+def cached_explain(run_dir: str, dataset_id: str, by: str, start_week: str) -> dict | None:
+    from .interpretation import explain
+
+    interp = cached_interpretation(run_dir)
+    if interp is None:
+        return None
+    weeks_back = pd.Timestamp(start_week) - pd.Timedelta(weeks=interp["attention"].shape[-1] + 1)
+    hol = cached_holidays(dataset_id, str(weeks_back)[:10], start_week)
+    return explain(interp, cached_series(dataset_id), start_week, hol, by)

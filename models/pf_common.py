@@ -56,12 +56,18 @@ def training_dataset(train: pd.DataFrame, config: TrainConfig):
     )
 
 
-def decoder_dataset(params: dict, frame: pd.DataFrame, start_idx: int, horizon: int):
-    """One window per series: encoder up to start_idx - 1, decoder start_idx .. start_idx + horizon - 1."""
+def decoder_dataset(params: dict, frame: pd.DataFrame, start_idx: int, horizon: int, with_target: bool = False):
+    """One window per series: encoder up to start_idx - 1, decoder start_idx .. start_idx + horizon - 1.
+
+    For a forecast the decoder's units are unknown and set to 0 (the target is not a decoder input);
+    ``with_target`` keeps them, for the validation loss.
+    """
     from pytorch_forecasting import TimeSeriesDataSet
 
     f = prepare(frame[frame["time_idx"] < start_idx + horizon])
-    f.loc[f["time_idx"] >= start_idx, "units"] = 0.0  # never read: the target is not a decoder input
+    if not with_target:
+        f.loc[f["time_idx"] >= start_idx, "units"] = 0.0
+    f["units"] = f["units"].fillna(0.0)
     keep = f.groupby(GROUPS)["time_idx"].transform("max") == start_idx + horizon - 1
     return TimeSeriesDataSet.from_parameters(params, f[keep], predict=True, stop_randomization=True)
 
@@ -136,7 +142,7 @@ class PFForecaster(Forecaster):
         data = prepare(train)
         val_start = int(data["time_idx"].max()) - cfg.horizon + 1  # the last weeks before the hold-out
         ds = training_dataset(data[data["time_idx"] < val_start], cfg)
-        val = decoder_dataset(ds.get_parameters(), data, val_start, cfg.horizon)
+        val = decoder_dataset(ds.get_parameters(), data, val_start, cfg.horizon, with_target=True)
         train_dl = ds.to_dataloader(train=True, batch_size=cfg.batch_size, num_workers=0)
         val_dl = val.to_dataloader(train=False, batch_size=cfg.batch_size * 4, num_workers=0)
         self.net = self.build(ds)

@@ -1,0 +1,41 @@
+"""Accuracy: leaderboard, WAPE/MAPE by category x region, worst SKUs, error by horizon, promo weeks."""
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard.evaluation import mape_inflated
+
+dataset_id = ui.dataset_picker()
+st.title("Accuracy")
+runs = ui.need_runs(dataset_id)
+
+st.subheader("Leaderboard")
+board = runs[["run_id", "model", "preset", "wape", "mape", "smape", "bias", "mase", "seconds", "device"]].sort_values("wape")
+st.dataframe(board.round(2), hide_index=True, key="acc_leaderboard")
+st.caption("Hold-out errors in %, best WAPE first. Bias > 0 means over-forecasting. MASE < 1 beats seasonal naive's in-sample error.")
+
+best = board["run_id"].iloc[0]
+run_id = st.selectbox("Run to break down", runs["run_id"].tolist(), index=runs["run_id"].tolist().index(best),
+                      format_func=ui.run_label(runs), key="acc_run")
+run = runs.set_index("run_id").loc[run_id]
+cr = ui.cached_metrics(run.run_dir, "by_category_region")
+by_sku = ui.cached_metrics(run.run_dir, "by_sku").sort_values("wape", ascending=False)
+note = mape_inflated(run.to_dict(), ui.cached_metrics(run.run_dir, "by_series"))
+if note:
+    st.warning(note)
+left, right = st.columns(2)
+left.plotly_chart(charts.metric_heatmap(cr, "wape"), key="acc_heat_wape")
+right.plotly_chart(charts.metric_heatmap(cr, "mape"), key="acc_heat_mape")
+
+latest = runs[runs["run_id"].isin(ui.latest_per_model(runs))]
+horizon = pd.concat([ui.cached_metrics(r.run_dir, "by_horizon").assign(model=r.model) for r in latest.itertuples()])
+promo = pd.concat([ui.cached_metrics(r.run_dir, "by_promo").assign(model=r.model) for r in latest.itertuples()])
+left, right = st.columns(2)
+left.plotly_chart(charts.horizon_chart(horizon), key="acc_horizon")
+right.plotly_chart(charts.promo_chart(promo), key="acc_promo")
+
+st.subheader("SKUs, worst first")
+cols = ["sku", "category", "wape", "mape", "bias", "mase", "coverage_p10_p90", "actual", "forecast", "zero_actuals"]
+st.dataframe(by_sku[cols].round(2), hide_index=True, key="acc_sku_table")
+ui.download_buttons({"by_sku": by_sku, "by_category_region": cr, "by_horizon": horizon, "by_promo": promo,
+                     "leaderboard": board}, f"metrics_{run_id}", key="acc_dl")

@@ -1,0 +1,53 @@
+"""Forecast: one SKU x region or a roll-up; history, hold-out actuals, P50 and P10-P90 per model."""
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard.forecasts import rollup_forecast, rollup_history, select
+
+store = ui.get_store()
+dataset_id = ui.dataset_picker()
+st.title("Forecast")
+runs = ui.need_runs(dataset_id)
+series = ui.cached_series(dataset_id)
+
+c = st.columns([1, 1, 1, 3])
+level = c[0].selectbox("Show", ["series", "category", "region", "total"], key="fc_level",
+                       format_func={"series": "SKU x region", "category": "category", "region": "region", "total": "total"}.get)
+sku = region = category = None
+if level == "series":
+    sku = c[1].selectbox("SKU", sorted(series["sku"].unique()), key="fc_sku")
+    region = c[2].selectbox("Region", sorted(series.loc[series["sku"] == sku, "region"].unique()), key="fc_region")
+    key = (sku, region)
+elif level == "category":
+    key = category = c[1].selectbox("Category", sorted(series["category"].unique()), key="fc_category")
+elif level == "region":
+    key = region = c[1].selectbox("Region", sorted(series["region"].unique()), key="fc_region_only")
+else:
+    key = None
+chosen = c[3].multiselect("Models (runs)", runs["run_id"].tolist(), default=ui.latest_per_model(runs),
+                          format_func=ui.run_label(runs), key="fc_runs")
+
+forecasts, table = {}, []
+for run in runs[runs["run_id"].isin(chosen)].itertuples():
+    for part, frame in (("hold-out", ui.cached_holdout(run.run_dir)), ("future", ui.cached_future(run.run_dir))):
+        if frame is None:
+            continue
+        frame = frame.merge(series, on=["sku", "region"], how="left", suffixes=("", "_s"))
+        sel = rollup_forecast(select(frame, level, key))
+        forecasts[f"{run.model} {part}" if part == "future" else run.model] = sel
+        table.append(sel.assign(model=run.model, run_id=run.run_id, part=part))
+history = ui.cached_history_units(dataset_id, sku, region, category)
+start = ui.cached_holdout(runs["run_dir"].iloc[0])["week"].min()
+history = history[history["week"] >= pd.Timestamp(start) - pd.Timedelta(weeks=78)]
+info = store.dataset(dataset_id)
+hol = ui.cached_holidays(dataset_id, str(history["week"].min())[:10], str(pd.Timestamp(info.last_week) + pd.Timedelta(weeks=13))[:10])
+hol = hol[(hol["major_holiday"] == 1) & (hol["region"] == (region or hol["region"].iloc[0]))]
+label = {"series": f"{sku} in {region}", "category": f"category {category}", "region": f"region {region}", "total": "all series"}[level]
+st.plotly_chart(charts.forecast_chart(history, forecasts, hol, start, f"Weekly units: {label}"), key="forecast_chart")
+st.caption("Shaded: promotion weeks. Dotted red: major holidays. Dashed lines: the next weeks under the stored promotion plan. "
+           "Roll-up bands add series' spreads in quadrature (independent errors).")
+if table:
+    out = pd.concat(table, ignore_index=True)
+    st.dataframe(out.round(1), hide_index=True, key="forecast_table")
+    ui.download_buttons({"forecast": out}, f"forecast_{level}", key="fc_dl")
