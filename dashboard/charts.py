@@ -137,3 +137,13 @@ def importance_chart(frame: pd.DataFrame, title: str) -> go.Figure:
     fig.update_layout(height=160 + 30 * len(frame), margin=dict(l=10, r=10, t=50, b=10), xaxis_title="importance %",
                       yaxis_title="", legend_title_text="", barmode="stack")
     return fig
+
+
+def leaderboard_chart(board: pd.DataFrame) -> go.Figure:
+    b = board.sort_values("wape")
+    fig = go.Figure(go.Bar(x=b["wape"], y=b["model"] + " · " + b["preset"] + " · " + b["run_id"].str[-4:], orientation="h",
+                           marker_color=[MODEL_COLORS.get(m, "#6b7280") for m in b["model"]],
+                           text=b["wape"].round(1), textposition="outside"))
+    fig.update_layout(title="Hold-out WAPE % (lower is better)", height=120 + 28 * len(b), margin=dict(l=10, r=30, t=50, b=10),
+                      yaxis=dict(autorange="reversed"), xaxis_title="WAPE %")
+    return fig

@@ -211,6 +211,7 @@ def jobs_fragment(dataset_id: str) -> None:
         st.caption("No finished runs on this dataset yet.")
     else:
         st.caption("Hold-out errors in %, best WAPE first. MAPE leaves out zero-unit weeks; judge slow movers by WAPE.")
+        st.plotly_chart(charts.leaderboard_chart(board.head(12)), key="leaderboard_chart")
         st.dataframe(board.round(2), hide_index=True, key="leaderboard")
 
 
@@ -266,7 +267,7 @@ def runs_for(dataset_id: str) -> pd.DataFrame:
 
 def run_label(runs: pd.DataFrame):
     labels = {r.run_id: f"{r.model} · {r.preset} · WAPE {r.wape:.1f} % · {str(r.created_at)[:16]}" for r in runs.itertuples()}
-    return labels.get
+    return lambda run_id: labels.get(run_id, run_id)
 
 
 def latest_per_model(runs: pd.DataFrame) -> list[str]:

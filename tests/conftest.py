@@ -30,3 +30,53 @@ def write(tmp_path):
 
 def file_sha(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def tiny_config(model: str):
+    """Small enough to train in seconds, real enough to draw every chart."""
+    from dashboard.schema import preset_config
+
+    return preset_config(model, "fast", hidden_size=8, attention_heads=2, hidden_continuous_size=4, max_epochs=1,
+                         limit_train_batches=4, batch_size=64, patience=1, threads=1)
+
+
+@pytest.fixture(scope="session")
+def trained_workspace(tmp_path_factory):
+    """A workspace with the bundled sample and one finished run of each model (tiny configs)."""
+    import os
+
+    from dashboard.ingest import prepare
+    from dashboard.pipeline import train_and_evaluate
+    from dashboard.runs import read_run
+    from dashboard.schema import MODELS
+    from dashboard.store import Store
+    from dashboard.training import model_frame
+
+    ws = tmp_path_factory.mktemp("trained")
+    old = {k: os.environ.get(k) for k in ("PROMOCAST_WORKSPACE", "PROMOCAST_DB")}
+    os.environ["PROMOCAST_WORKSPACE"] = str(ws)
+    os.environ["PROMOCAST_DB"] = str(ws / "promocast.duckdb")
+    try:
+        store = Store()
+        ds, _ = store.save_dataset(prepare(SAMPLE / "sales.csv", SAMPLE / "promotions.csv", SAMPLE / "weather.csv",
+                                           name="sample (synthetic grocer)"))
+        frame = model_frame(store, ds)
+        info = store.dataset(ds)
+        for model in MODELS:
+            run_dir, _ = train_and_evaluate(frame, tiny_config(model), {"dataset_id": ds, "content_hash": info.content_hash})
+            store.add_run(read_run(run_dir), str(run_dir))
+        store.close()
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return ws
+
+
+@pytest.fixture
+def use_trained(trained_workspace, monkeypatch):
+    monkeypatch.setenv("PROMOCAST_WORKSPACE", str(trained_workspace))
+    monkeypatch.setenv("PROMOCAST_DB", str(trained_workspace / "promocast.duckdb"))
+    return trained_workspace

@@ -1,0 +1,61 @@
+"""AppTest per page on a workspace with one tiny run per model: renders, widgets work by key."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page(f"pages/{page}.py")
+    return at.run()
+
+
+def ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_train_page_lists_runs(use_trained):
+    at = ok(open_page("train"))
+    assert at.title[0].value == "Train"
+    assert at.multiselect(key="train_models").value == ["tft", "lstm", "holt-winters", "seasonal-naive"]
+    assert len(at.dataframe) >= 1 and len(at.get("plotly_chart")) >= 1
+
+
+@pytest.mark.parametrize("level", ["series", "category", "region", "total"])
+def test_forecast_page_levels(use_trained, level):
+    at = ok(open_page("forecast"))
+    at.selectbox(key="fc_level").set_value(level).run()
+    ok(at)
+    assert len(at.get("plotly_chart")) == 1
+    assert len(at.multiselect(key="fc_runs").value) == 4
+
+
+def test_forecast_page_series_switch(use_trained):
+    at = ok(open_page("forecast"))
+    skus = at.selectbox(key="fc_sku").options
+    at.selectbox(key="fc_sku").set_value(skus[-1]).run()
+    ok(at)
+    assert at.selectbox(key="fc_sku").value == skus[-1]
+
+
+def test_accuracy_page(use_trained):
+    at = ok(open_page("accuracy"))
+    assert len(at.get("plotly_chart")) == 4
+    from dashboard.ui import get_store
+
+    first = at.selectbox(key="acc_run").value
+    other = next(r for r in get_store().runs()["run_id"] if r != first)
+    at.selectbox(key="acc_run").set_value(other).run()
+    ok(at)
+    assert at.selectbox(key="acc_run").value == other
+
+
+def test_explain_page_rows_switch(use_trained):
+    at = ok(open_page("explain"))
+    assert len(at.get("plotly_chart")) >= 5
+    assert any("same week last year" in m.value for m in at.markdown)
+    for rows in ("region", "category x region"):
+        at.radio(key="ex_rows").set_value(rows).run()
+        ok(at)
