@@ -7,4 +7,5 @@ st.navigation([
     st.Page("pages/forecast.py", title="Forecast", icon=":material/show_chart:"),
     st.Page("pages/accuracy.py", title="Accuracy", icon=":material/target:"),
     st.Page("pages/explain.py", title="Explain", icon=":material/visibility:"),
+    st.Page("pages/scenarios.py", title="What-if", icon=":material/tune:"),
 ]).run()

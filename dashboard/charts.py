@@ -147,3 +147,27 @@ def leaderboard_chart(board: pd.DataFrame) -> go.Figure:
     fig.update_layout(title="Hold-out WAPE % (lower is better)", height=120 + 28 * len(b), margin=dict(l=10, r=30, t=50, b=10),
                       yaxis=dict(autorange="reversed"), xaxis_title="WAPE %")
     return fig
+
+
+def scenario_chart(totals: dict[str, pd.DataFrame], title: str) -> go.Figure:
+    """Weekly totals per scenario (P50 line, P10-P90 band)."""
+    fig = go.Figure()
+    for i, (name, f) in enumerate(totals.items()):
+        color = PALETTE[i % len(PALETTE)] if name != "base" else "#374151"
+        fig.add_trace(go.Scatter(x=list(f["week"]) + list(f["week"][::-1]), y=list(f["p90"]) + list(f["p10"][::-1]),
+                                 fill="toself", fillcolor=_rgba(color, 0.12) if color.startswith("#") else "rgba(0,0,0,0.08)",
+                                 line=dict(width=0), hoverinfo="skip", showlegend=False))
+        fig.add_trace(go.Scatter(x=f["week"], y=f["p50"], name=name, mode="lines+markers", line=dict(color=color)))
+    fig.update_layout(title=title, height=380, margin=dict(l=10, r=10, t=50, b=10), yaxis_title="units (P50, P10-P90 band)",
+                      hovermode="x unified")
+    return fig
+
+
+def delta_bars(frame: pd.DataFrame, by: str, title: str) -> go.Figure:
+    f = frame.sort_values("delta")
+    fig = go.Figure(go.Bar(x=f["delta"], y=f[by].astype(str), orientation="h",
+                           marker_color=["#b91c1c" if d < 0 else "#0f766e" for d in f["delta"]],
+                           text=[f"{d:+,.0f} ({p:+.1f} %)" if p == p else f"{d:+,.0f}" for d, p in zip(f["delta"], f["delta_pct"])],
+                           textposition="outside"))
+    fig.update_layout(title=title, height=140 + 24 * len(f), margin=dict(l=10, r=40, t=50, b=10), xaxis_title="units vs base")
+    return fig

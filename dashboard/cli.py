@@ -50,6 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--json", action="store_true")
     _db(t)
 
+    w = sub.add_parser("scenario", help="what-if: forecast a promotion plan change with a trained TFT/LSTM run")
+    w.add_argument("--run", required=True, help="run id (python -m dashboard evaluate lists them)")
+    w.add_argument("--promo", action="append", default=[],
+                   help='"sku=S001,region=North,start=YYYY-MM-DD,weeks=2,discount=25[,type=tpr]" (category= instead of sku= for a whole category)')
+    w.add_argument("--temperature-delta", type=float, default=0.0, help="degrees C added to the future weather")
+    w.add_argument("--json", action="store_true")
+    _db(w)
+
     e = sub.add_parser("evaluate", help="the leaderboard of all runs on a dataset")
     e.add_argument("--dataset")
     e.add_argument("--json", action="store_true")
@@ -242,5 +250,33 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-COMMANDS = {"sample": cmd_sample, "ingest": cmd_ingest, "datasets": cmd_datasets, "check": cmd_check,
+def cmd_scenario(args) -> int:
+    from . import training
+    from .scenarios import Scenario, deltas, edits_frame, parse_promo
+    from .store import Store
+
+    store = Store(args.db)
+    edits = edits_frame([parse_promo(p) for p in args.promo])
+    engine = training.what_if_engine(store, args.run)
+    t = time.perf_counter()
+    res = engine.run(Scenario("cli", edits, args.temperature_delta))
+    per = deltas(res["base"], res["forecast"], engine.series, ["sku", "region"])
+    per = per.merge(res["changed"][["sku", "region"]], on=["sku", "region"])
+    out = {"run_id": args.run, "base_total": round(float(res["base"]["p50"].sum()), 2),
+           "scenario_total": round(float(res["forecast"]["p50"].sum()), 2),
+           "series": [{"sku": r.sku, "region": r.region, "base_p50": round(r.p50_base, 2), "scenario_p50": round(r.p50_scen, 2),
+                       "delta": round(r.delta, 2)} for r in per.itertuples()],
+           "warnings": res["warnings"], "seconds": round(time.perf_counter() - t, 2)}
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(f"base {out['base_total']:,.0f} units, scenario {out['scenario_total']:,.0f} units "
+              f"({out['scenario_total'] - out['base_total']:+,.0f}) over the next {engine.horizon} weeks")
+        print(per[["sku", "region", "p50_base", "p50_scen", "delta", "delta_pct"]].round(1).to_string(index=False))
+        for w in out["warnings"]:
+            print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+COMMANDS = {"scenario": cmd_scenario, "sample": cmd_sample, "ingest": cmd_ingest, "datasets": cmd_datasets, "check": cmd_check,
             "train": cmd_train, "evaluate": cmd_evaluate}

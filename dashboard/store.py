@@ -38,6 +38,9 @@ SCHEMA = [
         id VARCHAR PRIMARY KEY, dataset_id VARCHAR, model VARCHAR, preset VARCHAR, status VARCHAR,
         pid INTEGER, created_at TIMESTAMP, started_at TIMESTAMP, finished_at TIMESTAMP,
         job_dir VARCHAR, run_id VARCHAR, error VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS scenarios (
+        dataset_id VARCHAR, name VARCHAR, author VARCHAR, created_at TIMESTAMP, edits VARCHAR,
+        temperature_delta DOUBLE, PRIMARY KEY (dataset_id, name))""",
     """CREATE TABLE IF NOT EXISTS runs (
         id VARCHAR PRIMARY KEY, dataset_id VARCHAR, content_hash VARCHAR, model VARCHAR, preset VARCHAR,
         created_at TIMESTAMP, seconds DOUBLE, device VARCHAR, run_dir VARCHAR, holdout_weeks INTEGER,
@@ -233,6 +236,41 @@ class Store:
     def series_list(self, dataset_id: str) -> pd.DataFrame:
         return self.query("""SELECT DISTINCT sku, region, category FROM sales WHERE dataset_id = ?
                              ORDER BY category, sku, region""", [dataset_id])
+
+
+    # ---- scenarios ---------------------------------------------------------------------------
+    def save_scenario(self, dataset_id: str, name: str, edits: pd.DataFrame, author: str = "",
+                      temperature_delta: float = 0.0) -> None:
+        """Create or replace a named scenario. 'base' is the stored plan and cannot be overwritten."""
+        name = name.strip()
+        if not name:
+            raise ValueError("a scenario needs a name")
+        if name.lower() == "base":
+            raise ValueError("'base' is the stored promotion plan; save your edits under another name")
+        payload = edits.assign(start_week=pd.to_datetime(edits["start_week"]).dt.strftime("%Y-%m-%d")).to_json(orient="records")
+        with self._write() as cur:
+            cur.execute("DELETE FROM scenarios WHERE dataset_id = ? AND name = ?", [dataset_id, name])
+            cur.execute("INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?)",
+                        [dataset_id, name, author, datetime.now(timezone.utc).replace(tzinfo=None), payload, float(temperature_delta)])
+
+    def scenarios(self, dataset_id: str) -> pd.DataFrame:
+        return self.query("""SELECT name, author, created_at, edits, temperature_delta FROM scenarios
+                             WHERE dataset_id = ? ORDER BY created_at""", [dataset_id])
+
+    def scenario(self, dataset_id: str, name: str) -> tuple[pd.DataFrame, float, str]:
+        """(edits, temperature_delta, author) of a saved scenario; KeyError naming it when absent."""
+        f = self.query("SELECT edits, temperature_delta, author FROM scenarios WHERE dataset_id = ? AND name = ?", [dataset_id, name])
+        if f.empty:
+            raise KeyError(f"no scenario {name!r} on {dataset_id}")
+        import io
+        edits = pd.read_json(io.StringIO(f["edits"].iloc[0]), orient="records")
+        return edits, float(f["temperature_delta"].iloc[0]), f["author"].iloc[0]
+
+    def delete_scenario(self, dataset_id: str, name: str) -> None:
+        if name.lower() == "base":
+            raise ValueError("the base scenario cannot be deleted")
+        with self._write() as cur:
+            cur.execute("DELETE FROM scenarios WHERE dataset_id = ? AND name = ?", [dataset_id, name])
 
 
 def _ts(value):

@@ -99,3 +99,21 @@ def job_summary(status: str, progress: list[dict], error: str | None = None) -> 
 def format_seconds(s: float) -> str:
     s = int(round(s))
     return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
+
+
+def load_model(store: Store, run_id: str):
+    """A finished run's model, loaded only after its weights match the checksum recorded in DuckDB."""
+    from models import load
+
+    run = store.run(run_id)
+    return load(Path(run["run_dir"]) / "model", expected_sha256=run.get("weights_sha256")), run
+
+
+def what_if_engine(store: Store, run_id: str):
+    """A WhatIf for a TFT/LSTM run on its dataset, with the stored plan as base."""
+    from .scenarios import WhatIf
+
+    model, run = load_model(store, run_id)
+    frame = model_frame(store, run["dataset_id"], horizon=model.config.horizon)
+    types = set(store.promotions(run["dataset_id"])["promo_type"].dropna().astype(str))
+    return WhatIf(model, frame, run["model"], types)

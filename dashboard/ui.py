@@ -306,3 +306,39 @@ def cached_explain(run_dir: str, dataset_id: str, by: str, start_week: str) -> d
     weeks_back = pd.Timestamp(start_week) - pd.Timedelta(weeks=interp["attention"].shape[-1] + 1)
     hol = cached_holidays(dataset_id, str(weeks_back)[:10], start_week)
     return explain(interp, cached_series(dataset_id), start_week, hol, by)
+
+
+# ---- what-if -------------------------------------------------------------------------------
+@st.cache_resource(show_spinner="Loading the model...", max_entries=3)
+def cached_engine(run_id: str):
+    from .training import what_if_engine
+
+    return what_if_engine(get_store(), run_id)
+
+
+@st.cache_data(show_spinner="Forecasting the scenario...", max_entries=32)
+def cached_scenario(run_id: str, edits_json: str, temperature_delta: float) -> dict:
+    import io
+
+    from .scenarios import Scenario
+
+    edits = pd.read_json(io.StringIO(edits_json), orient="records") if edits_json != "[]" else pd.DataFrame()
+    if len(edits):
+        edits["start_week"] = pd.to_datetime(edits["start_week"], unit="ms" if edits["start_week"].dtype.kind in "iu" else None)
+    res = cached_engine(run_id).run(Scenario("page", edits, temperature_delta))
+    return {k: v for k, v in res.items() if k in ("forecast", "base", "changed", "warnings")}
+
+
+def edits_json(edits: pd.DataFrame) -> str:
+    """A stable text key for a table of edits (rows without SKU/category or start are dropped)."""
+    from .scenarios import EDIT_COLUMNS
+
+    if edits is None or edits.empty:
+        return "[]"
+    e = edits.reindex(columns=EDIT_COLUMNS).copy()
+    e = e[(e["sku"].fillna("").astype(str).str.strip() != "") | (e["category"].fillna("").astype(str).str.strip() != "")]
+    e = e[e["start_week"].notna()]
+    if e.empty:
+        return "[]"
+    e["start_week"] = pd.to_datetime(e["start_week"]).dt.strftime("%Y-%m-%d")
+    return e.to_json(orient="records")

@@ -1,0 +1,225 @@
+"""Benchmark tasks; each runs in its own process (see measure.py) and returns a dict of figures."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+
+def _env(ws: str) -> None:
+    os.environ["PROMOCAST_WORKSPACE"] = ws
+    os.environ["PROMOCAST_DB"] = str(Path(ws) / "promocast.duckdb")
+
+
+def generate(out_dir: str, scale: str) -> dict:
+    from sample_data.generator import write
+
+    t = time.perf_counter()
+    paths = write(out_dir, scale)
+    return {"seconds": time.perf_counter() - t, "bytes": Path(paths["sales"]).stat().st_size}
+
+
+def import_bare_duckdb(path: str) -> dict:
+    """The bare reference: DuckDB read_csv + GROUP BY to SKU x region x week, nothing else."""
+    import duckdb
+
+    t = time.perf_counter()
+    con = duckdb.connect()
+    n = con.execute("SELECT count(*) FROM (SELECT week, region, sku, sum(units) AS units FROM read_csv(?) GROUP BY ALL)",
+                    [path]).fetchone()[0]
+    return {"seconds": time.perf_counter() - t, "groups": n}
+
+
+def import_pandas(path: str) -> dict:
+    import pandas as pd
+
+    t = time.perf_counter()
+    df = pd.read_csv(path)
+    n = len(df.groupby(["week", "region", "sku"])["units"].sum())
+    return {"seconds": time.perf_counter() - t, "groups": n}
+
+
+def import_promocast(data_dir: str, ws: str) -> dict:
+    """Validation + roll-up + store (one transaction), as `ingest` does it."""
+    _env(ws)
+    from dashboard.ingest import prepare
+    from dashboard.store import Store
+
+    d = Path(data_dir)
+    t = time.perf_counter()
+    p = prepare(d / "sales.csv", d / "promotions.csv", d / "weather.csv", name="bench")
+    store = Store()
+    ds, _ = store.save_dataset(p)
+    store.close()
+    return {"seconds": time.perf_counter() - t, "groups": p.info.rows, "dataset": ds, "source_rows": p.info.source_rows}
+
+
+def build_frame(ws: str, out: str) -> dict:
+    _env(ws)
+    from dashboard.store import Store
+    from dashboard.training import model_frame
+
+    store = Store()
+    t = time.perf_counter()
+    f = model_frame(store, store.dataset().id)
+    secs = time.perf_counter() - t
+    f.to_parquet(out, index=False)
+    return {"seconds": secs, "rows": len(f), "series": int(f[["sku", "region"]].drop_duplicates().shape[0])}
+
+
+def _train_setup(frame_path: str, model: str, threads: int):
+    import pandas as pd
+    import torch
+
+    from dashboard.schema import preset_config
+    from models.pf_common import prepare, training_dataset
+
+    torch.set_num_threads(threads)
+    f = pd.read_parquet(frame_path)
+    f = f[f["units"].notna()]
+    cfg = preset_config(model, "standard", threads=threads)
+    start = int(f["time_idx"].max()) - 2 * cfg.horizon + 1
+    ds = training_dataset(prepare(f[f["time_idx"] < start]), cfg)
+    return cfg, ds
+
+
+def train_promocast(frame_path: str, model: str, batches: int, threads: int) -> dict:
+    """Promocast's own path: PFForecaster.fit (Lightning, progress callback, early stopping), fixed batches, no validation."""
+    import pandas as pd
+
+    from dashboard.schema import preset_config
+    from models import create
+
+    f = pd.read_parquet(frame_path)
+    f = f[f["units"].notna()]
+    cfg = preset_config(model, "standard", threads=threads, max_epochs=1, limit_train_batches=batches)
+    m = create(cfg)
+    t0 = time.perf_counter()
+    seen = []
+    m.fit(f[f["time_idx"] <= int(f["time_idx"].max()) - cfg.horizon], progress=lambda d: seen.append((time.perf_counter(), d)))
+    total = time.perf_counter() - t0
+    # samples/s over the training batches only: from the first to the last progress line of the epoch
+    steps = [(t, d["step"]) for t, d in seen if "val_loss" not in d]
+    if len(steps) >= 2:
+        (t_a, s_a), (t_b, s_b) = steps[0], steps[-1]
+        rate = (s_b - s_a) * cfg.batch_size / max(t_b - t_a, 1e-9)
+    else:
+        rate = batches * cfg.batch_size / total
+    return {"samples_per_s": rate, "seconds": total, "batches": batches}
+
+
+def train_bare(frame_path: str, model: str, batches: int, threads: int) -> dict:
+    """The bare reference: the same dataset and network, a plain optimiser loop over the DataLoader."""
+    import torch
+
+    cfg, ds = _train_setup(frame_path, model, threads)
+    from models import create
+
+    net = create(cfg).build(ds)
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
+    dl = ds.to_dataloader(train=True, batch_size=cfg.batch_size, num_workers=0)
+    net.train()
+    it = iter(dl)
+    x, y = next(it)  # warm-up step, not timed
+    loss = net.loss(net(x)["prediction"], y)
+    loss.backward()
+    opt.step()
+    t = time.perf_counter()
+    for _ in range(batches - 1):
+        x, y = next(it)
+        opt.zero_grad()
+        loss = net.loss(net(x)["prediction"], y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.gradient_clip)
+        opt.step()
+    secs = time.perf_counter() - t
+    return {"samples_per_s": (batches - 1) * cfg.batch_size / secs, "seconds": secs, "batches": batches}
+
+
+def holt_winters(frame_path: str) -> dict:
+    import pandas as pd
+
+    from dashboard.schema import preset_config
+    from models import create
+
+    f = pd.read_parquet(frame_path)
+    f = f[f["units"].notna()]
+    start = int(f["time_idx"].max()) - 12
+    m = create(preset_config("holt-winters", "standard"))
+    t = time.perf_counter()
+    m.fit(f[f["time_idx"] < start])
+    m.predict(f, start)
+    return {"seconds": time.perf_counter() - t, "series": int(f[["sku", "region"]].drop_duplicates().shape[0])}
+
+
+def accuracy(ws: str, frame_path: str, preset: str, tiny: bool) -> dict:
+    """Train and score all four models on the hold-out; register the runs (the bench owns this DB)."""
+    _env(ws)
+    import pandas as pd
+
+    from dashboard.pipeline import train_and_evaluate
+    from dashboard.runs import read_run
+    from dashboard.schema import MODELS, preset_config
+    from dashboard.store import Store
+
+    store = Store()
+    info = store.dataset()
+    frame = pd.read_parquet(frame_path)
+    out = {}
+    for model in MODELS:
+        extra = dict(hidden_size=8, attention_heads=2, hidden_continuous_size=4, max_epochs=1, limit_train_batches=3) if tiny else {}
+        cfg = preset_config(model, preset, threads=os.cpu_count() or 1, **extra)
+        run_dir, rec = train_and_evaluate(frame, cfg, {"dataset_id": info.id, "content_hash": info.content_hash})
+        store.add_run(read_run(run_dir), str(run_dir))
+        o = rec["overall"]
+        out[model] = {"run_id": rec["run_id"], "mape": o["mape"], "wape": o["wape"], "mase": o["mase"], "seconds": rec["seconds"]}
+    store.close()
+    return {"models": out}
+
+
+def whatif(ws: str, run_id: str) -> dict:
+    """One series edited (re-forecasts its category siblings) and every series (a weather change)."""
+    _env(ws)
+    import pandas as pd
+
+    from dashboard.scenarios import Scenario, edits_frame
+    from dashboard.store import Store
+    from dashboard.training import what_if_engine
+
+    store = Store()
+    t = time.perf_counter()
+    engine = what_if_engine(store, run_id)
+    engine.base()
+    setup = time.perf_counter() - t
+    s = engine.series.iloc[0]
+    edit = edits_frame([{"sku": s["sku"], "category": None, "region": s["region"], "start_week": engine.future_weeks[0],
+                         "weeks": 2, "promo_type": "tpr", "discount_pct": 25}])
+    t = time.perf_counter()
+    one = engine.run(Scenario("one", edit))
+    t_one = time.perf_counter() - t
+    t = time.perf_counter()
+    allr = engine.run(Scenario("all", edits_frame([]), temperature_delta=2.0))
+    t_all = time.perf_counter() - t
+    return {"setup_s": setup, "one_series_s": t_one, "one_series_reforecast": len(one["changed"]),
+            "all_series_s": t_all, "all_series": len(allr["changed"]), "seconds": setup + t_one + t_all}
+
+
+def pages(ws: str) -> dict:
+    """Server-side render time of every page (AppTest), first visit and again from cache."""
+    _env(ws)
+    from streamlit.testing.v1 import AppTest
+
+    root = Path(__file__).resolve().parent.parent
+    out = {}
+    for page in ("data", "train", "forecast", "accuracy", "explain", "scenarios"):
+        times = []
+        for _ in range(2):
+            at = AppTest.from_file(str(root / "app.py"), default_timeout=600)
+            at.switch_page(f"pages/{page}.py")
+            t = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - t)
+            if at.exception:
+                raise RuntimeError(f"{page}: {at.exception[0].value}")
+        out[page] = {"cold_s": times[0], "warm_s": times[1]}
+    return {"pages": out}

@@ -1,0 +1,94 @@
+"""What-if: edit the promotion plan for the next weeks and forecast it without retraining."""
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard.forecasts import rollup_forecast
+from dashboard.scenarios import EDIT_COLUMNS, deltas
+
+store = ui.get_store()
+dataset_id = ui.dataset_picker()
+st.title("What-if scenarios")
+runs = ui.need_runs(dataset_id)
+runs = runs[runs["model"].isin(["tft", "lstm"])]
+if runs.empty:
+    st.info("What-if needs a model that reads promotions: train a TFT (or LSTM) on the Train page.")
+    st.stop()
+run_id = st.selectbox("Model run", runs["run_id"].tolist(), format_func=ui.run_label(runs), key="sc_run")
+engine = ui.cached_engine(run_id)
+series = engine.series
+saved = store.scenarios(dataset_id)
+weeks = engine.future_weeks
+st.caption(f"Forecast horizon: {weeks.min().date()} to {weeks.max().date()} ({len(weeks)} weeks). The base scenario is "
+           "the stored promotion plan; edits below replace it for the series and weeks they cover. Future weather "
+           "defaults to the average of past years for that week and region.")
+
+c1, c2 = st.columns([2, 1])
+load = c1.selectbox("Start from", ["base", *saved["name"].tolist()], key="sc_load")
+if st.session_state.get("sc_loaded") != (dataset_id, load):
+    edits, temp = (pd.DataFrame(columns=EDIT_COLUMNS), 0.0) if load == "base" else store.scenario(dataset_id, load)[:2]
+    st.session_state["sc_edits"] = edits.reindex(columns=EDIT_COLUMNS)
+    st.session_state["sc_temp_value"] = float(temp)
+    st.session_state["sc_loaded"] = (dataset_id, load)
+temp = c2.number_input("Temperature vs normal (°C)", -10.0, 10.0, st.session_state["sc_temp_value"], 0.5, key="sc_temp")
+edits = st.data_editor(
+    st.session_state["sc_edits"].astype({"start_week": "datetime64[ns]"}), num_rows="dynamic", key="sc_editor",
+    column_config={
+        "sku": st.column_config.SelectboxColumn("SKU", options=sorted(series["sku"].unique())),
+        "category": st.column_config.SelectboxColumn("or category", options=sorted(series["category"].unique())),
+        "region": st.column_config.SelectboxColumn("region", options=["all", *sorted(series["region"].unique())]),
+        "start_week": st.column_config.DateColumn("start week", min_value=weeks.min().date()),
+        "weeks": st.column_config.NumberColumn("weeks", min_value=1, max_value=52, step=1, default=2),
+        "promo_type": st.column_config.SelectboxColumn("type", options=["tpr", "feature", "bogo", "none"], default="tpr"),
+        "discount_pct": st.column_config.NumberColumn("discount %", min_value=0, max_value=100, step=5, default=20),
+    })
+key = ui.edits_json(edits)
+res = ui.cached_scenario(run_id, key, float(temp))
+for w in res["warnings"]:
+    st.warning(w)
+
+base_total, scen_total = res["base"]["p50"].sum(), res["forecast"]["p50"].sum()
+m = st.columns(3)
+m[0].metric("Base (P50, all series)", f"{base_total:,.0f}")
+m[1].metric("Scenario", f"{scen_total:,.0f}", f"{scen_total - base_total:+,.0f} ({(scen_total / base_total - 1) * 100:+.1f} %)")
+m[2].metric("Series re-forecast", f"{len(res['changed'])}", help="edited series and their category siblings in the same region")
+st.plotly_chart(charts.scenario_chart({"base": rollup_forecast(res["base"]), "scenario": rollup_forecast(res["forecast"])},
+                                      "All series, weekly"), key="sc_total_chart")
+if len(res["changed"]):
+    by_sku = deltas(res["base"], res["forecast"], series, ["sku", "region", "category"])
+    by_sku = by_sku.merge(res["changed"][["sku", "region"]], on=["sku", "region"])
+    left, right = st.columns(2)
+    left.plotly_chart(charts.delta_bars(deltas(res["base"], res["forecast"], series, ["category"]), "category",
+                                        "Net change per category (cannibalization included)"), key="sc_cat_chart")
+    right.plotly_chart(charts.delta_bars(deltas(res["base"], res["forecast"], series, ["region"]), "region",
+                                         "Net change per region"), key="sc_region_chart")
+    st.dataframe(by_sku.round(1), hide_index=True, key="sc_sku_table")
+
+s1, s2, s3 = st.columns([2, 2, 1])
+name = s1.text_input("Scenario name", key="sc_name")
+author = s2.text_input("Author", key="sc_author")
+if s3.button("Save", key="sc_save", type="primary"):
+    try:
+        store.save_scenario(dataset_id, name, edits.reindex(columns=EDIT_COLUMNS).dropna(subset=["start_week"]), author, temp)
+        st.success(f"Saved '{name}'.")
+        st.rerun()
+    except ValueError as exc:
+        st.error(str(exc))
+if load != "base" and st.button(f"Delete '{load}'", key="sc_delete"):
+    store.delete_scenario(dataset_id, load)
+    st.session_state.pop("sc_loaded", None)
+    st.rerun()
+
+st.subheader("Compare scenarios")
+names = st.multiselect("Scenarios", ["base", *saved["name"].tolist()], default=["base", *saved["name"].tolist()[:2]], key="sc_compare")
+totals, rows = {}, []
+for n in names:
+    e, t = (pd.DataFrame(columns=EDIT_COLUMNS), 0.0) if n == "base" else store.scenario(dataset_id, n)[:2]
+    r = ui.cached_scenario(run_id, ui.edits_json(e), float(t))
+    totals[n] = rollup_forecast(r["forecast"])
+    rows.append(deltas(r["base"], r["forecast"], series, ["category"]).assign(scenario=n))
+if totals:
+    st.plotly_chart(charts.scenario_chart(totals, "Scenarios side by side (all series)"), key="sc_compare_chart")
+    table = pd.concat(rows, ignore_index=True)[["scenario", "category", "p50_base", "p50_scen", "delta", "delta_pct", "p10_scen", "p90_scen"]]
+    st.dataframe(table.round(1), hide_index=True, key="sc_compare_table")
+    ui.download_buttons({"comparison": table, **{f"weekly_{n}": f for n, f in totals.items()}}, "scenario_comparison", key="sc_dl")
