@@ -58,13 +58,13 @@ def cached_preview(dataset_id: str) -> pd.DataFrame:
 
 def ensure_navigation() -> None:
     """`pages/` sits beside app.py, which makes Streamlit start a server in its old folder-based
-    navigation until app.py's st.navigation first runs; a deep link opened first (/forecast) would
-    then skip app.py. Switch to st.navigation and rerun through app.py."""
+    navigation until app.py's st.navigation first runs: a deep link opened first (/forecast) runs
+    the page without app.py. The page still renders; from the next interaction on, every run goes
+    through app.py's st.navigation. (No st.rerun here: it would swallow a button click.)"""
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
 
 
 def dataset_picker() -> str | None:
@@ -342,3 +342,4 @@ def edits_json(edits: pd.DataFrame) -> str:
         return "[]"
     e["start_week"] = pd.to_datetime(e["start_week"]).dt.strftime("%Y-%m-%d")
     return e.to_json(orient="records")
+

@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import charts, ui
 from dashboard.evaluation import mape_inflated
+from dashboard.report import build_report
 
 dataset_id = ui.dataset_picker()
 st.title("Accuracy")
@@ -37,5 +38,8 @@ right.plotly_chart(charts.promo_chart(promo), key="acc_promo")
 st.subheader("SKUs, worst first")
 cols = ["sku", "category", "wape", "mape", "bias", "mase", "coverage_p10_p90", "actual", "forecast", "zero_actuals"]
 st.dataframe(by_sku[cols].round(2), hide_index=True, key="acc_sku_table")
+store = ui.get_store()
+st.download_button("Meeting report (HTML, opens on its own)", lambda: build_report(store, dataset_id, run_id),
+                   f"promocast_report_{run_id}.html", "text/html", key="acc_report")
 ui.download_buttons({"by_sku": by_sku, "by_category_region": cr, "by_horizon": horizon, "by_promo": promo,
                      "leaderboard": board}, f"metrics_{run_id}", key="acc_dl")

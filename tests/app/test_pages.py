@@ -59,3 +59,33 @@ def test_explain_page_rows_switch(use_trained):
     for rows in ("region", "category x region"):
         at.radio(key="ex_rows").set_value(rows).run()
         ok(at)
+
+
+def test_whatif_page_edit_save_compare_delete(use_trained):
+    from dashboard.ui import get_store
+
+    at = ok(open_page("scenarios"))
+    assert at.title[0].value == "What-if scenarios"
+    assert len(at.get("plotly_chart")) >= 2
+    at.text_input(key="sc_name").set_value("warm spell")
+    at.number_input(key="sc_temp").set_value(3.0)
+    at.button(key="sc_save").click().run()
+    ok(at)
+    store = get_store()
+    ds = store.dataset().id
+    assert "warm spell" in store.scenarios(ds)["name"].tolist()
+    at.text_input(key="sc_name").set_value("base")
+    at.button(key="sc_save").click().run()
+    assert any("'base' is the stored promotion plan" in e.value for e in at.error)
+    at.selectbox(key="sc_load").set_value("warm spell").run()
+    ok(at)
+    assert at.number_input(key="sc_temp").value == 3.0
+    at.multiselect(key="sc_compare").set_value(["base", "warm spell"]).run()
+    ok(at)
+    table = [d.value for d in at.dataframe if "scenario" in d.value.columns][0]
+    assert set(table["scenario"]) == {"base", "warm spell"}
+    warm = table[table["scenario"] == "warm spell"]
+    assert (warm["delta"] != 0).any()  # +3 °C moves the forecast of weather-sensitive categories
+    at.button(key="sc_delete").click().run()
+    ok(at)
+    assert "warm spell" not in store.scenarios(ds)["name"].tolist()

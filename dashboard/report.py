@@ -1,0 +1,55 @@
+"""The one-file HTML meeting report: charts, leaderboard, explanation and the assumptions behind them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from . import charts
+from .calendars import weekly_holiday_features
+from .exports import report_html
+from .forecasts import rollup_forecast
+from .interpretation import explain
+from .runs import load_future, load_holdout, load_interpretation, load_metrics, read_run
+from .store import Store
+
+
+def build_report(store: Store, dataset_id: str, run_id: str, scenario: dict | None = None) -> str:
+    """HTML for one run on its dataset; ``scenario`` = {'name', 'forecast', 'base'} adds the what-if."""
+    info = store.dataset(dataset_id)
+    run = store.run(run_id)
+    meta = read_run(Path(run["run_dir"]))
+    board = store.runs(dataset_id)[["run_id", "model", "preset", "wape", "mape", "smape", "bias", "mase", "seconds"]]
+    hold = load_holdout(Path(run["run_dir"]))
+    history = store.history(dataset_id)
+    history = history[history["week"] >= pd.Timestamp(hold["week"].min()) - pd.Timedelta(weeks=78)]
+    forecasts = {run["model"]: rollup_forecast(hold)}
+    future = load_future(Path(run["run_dir"]))
+    if future is not None:
+        forecasts[f"{run['model']} future"] = rollup_forecast(future)
+    figs = [charts.forecast_chart(history, forecasts, None, hold["week"].min(), f"All series: {run['model']} forecast"),
+            charts.leaderboard_chart(board),
+            charts.metric_heatmap(load_metrics(Path(run["run_dir"]), "by_category_region"), "wape")]
+    sentences: list[str] = []
+    interp = load_interpretation(Path(run["run_dir"]))
+    if interp is not None:
+        start = meta["holdout_start_week"]
+        weeks = pd.date_range(end=pd.Timestamp(start), periods=interp["attention"].shape[-1] + 2, freq="W-MON")
+        hol = weekly_holiday_features(weeks, store.calendars(dataset_id), store.custom_events(dataset_id))
+        ex = explain(interp, store.series_list(dataset_id), start, hol, "category")
+        sentences = list(ex["summary"].values())
+        figs.append(charts.attention_heatmap(ex["by_lag"], "TFT attention by lag (lag 52 = same week last year)", "lag"))
+    assumptions = {
+        "Dataset": f"{info.name} ({info.id})", "Content hash (SHA-256)": info.content_hash,
+        "History": f"{info.first_week} to {info.last_week}, {info.series} series",
+        "Model": f"{run['model']} ({run['preset']} preset), run {run_id}, trained on {meta.get('device', 'cpu')}",
+        "Hold-out": f"{meta['holdout_weeks']} weeks from {meta['holdout_start_week']}",
+        "Forecast horizon": f"{meta['config']['horizon']} weeks after {info.last_week}, stored promotion plan",
+        "Scenario": scenario["name"] if scenario else "none (base plan)",
+    }
+    tables = {"Leaderboard (hold-out errors in %)": board.round(2),
+              "Error by category": load_metrics(Path(run["run_dir"]), "by_category").round(2)}
+    if scenario:
+        totals = {"base": rollup_forecast(scenario["base"]), scenario["name"]: rollup_forecast(scenario["forecast"])}
+        figs.append(charts.scenario_chart(totals, f"What-if: {scenario['name']} vs base"))
+    return report_html(f"Promocast planning report: {info.name}", assumptions, figs, tables, sentences)
