@@ -257,19 +257,26 @@ def _drop_partial_edges(roll: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     return roll[~roll["week"].isin(drop)], f"dropped partial week(s) {', '.join(str(pd.Timestamp(w).date()) for w in drop)} (fewer days than a full week)"
 
 
+def _open(con, path: Path, view: str, mapping: dict, required, optional) -> dict[str, str]:
+    """Load a file as ``view`` and map its columns; raises ValidationError for unreadable files or missing columns."""
+    problems = load_raw(con, path, view)
+    if problems:
+        raise ValidationError(problems)
+    columns = [r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()]
+    cols, missing = map_columns(columns, mapping, required, optional)
+    if missing:
+        raise ValidationError([Problem(path.name, c, f"required column missing (columns found: {', '.join(columns)})", 1)
+                               for c in missing])
+    return cols
+
+
 def _empty_promotions() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in [("sku", "object"), ("category", "object"), ("region", "object"),
                          ("start_week", "datetime64[ns]"), ("end_week", "datetime64[ns]"), ("promo_type", "object"), ("discount_pct", "float64")]})
 
 
 def _promotions(con, path: Path, mapping: dict, roll: pd.DataFrame) -> pd.DataFrame:
-    problems = load_raw(con, path, "raw_promo")
-    if problems:
-        raise ValidationError(problems)
-    columns = [r[0] for r in con.execute("DESCRIBE raw_promo").fetchall()]
-    cols, missing = map_columns(columns, mapping, S.PROMO_REQUIRED, S.PROMO_OPTIONAL)
-    if missing:
-        raise ValidationError([Problem(path.name, c, f"required column missing (columns found: {', '.join(columns)})", 1) for c in missing])
+    cols = _open(con, path, "raw_promo", mapping, S.PROMO_REQUIRED, S.PROMO_OPTIONAL)
     none = "NULL"
     con.execute(f"""CREATE TEMP VIEW promo_t AS SELECT
         {_raw(cols, 'start_week')} AS c_start_week, {DATE_SQL.format(c=_raw(cols, 'start_week'))} AS start_week,
@@ -306,13 +313,7 @@ def _known(con, roll: pd.DataFrame) -> None:
 
 
 def _weather(con, path: Path, mapping: dict, roll: pd.DataFrame) -> pd.DataFrame:
-    problems = load_raw(con, path, "raw_weather")
-    if problems:
-        raise ValidationError(problems)
-    columns = [r[0] for r in con.execute("DESCRIBE raw_weather").fetchall()]
-    cols, missing = map_columns(columns, mapping, S.WEATHER_REQUIRED, S.WEATHER_OPTIONAL)
-    if missing:
-        raise ValidationError([Problem(path.name, c, f"required column missing (columns found: {', '.join(columns)})", 1) for c in missing])
+    cols = _open(con, path, "raw_weather", mapping, S.WEATHER_REQUIRED, S.WEATHER_OPTIONAL)
     con.execute(f"""CREATE TEMP VIEW weather_t AS SELECT
         {_raw(cols, 'week')} AS c_week, {DATE_SQL.format(c=_raw(cols, 'week'))} AS week,
         {_text_col(cols, 'region', S.DEFAULT_REGION)} AS region,

@@ -103,7 +103,7 @@ def snacks_model():
     frame = build_frame(sales, [RegionCalendar(r) for r in sales["region"].unique()], weather=p.weather, horizon=8)
     cfg = TrainConfig(model="tft", horizon=8, holdout_weeks=8, encoder_weeks=26, min_encoder_weeks=8, hidden_size=16,
                       attention_heads=2, hidden_continuous_size=8, max_epochs=8, patience=8, limit_train_batches=20,
-                      batch_size=64, learning_rate=0.01, threads=2, seed=3)
+                      batch_size=64, learning_rate=0.01, threads=1, seed=3)
     model = create(cfg)
     model.fit(frame[frame["units"].notna()])
     return model, frame
