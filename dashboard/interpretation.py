@@ -15,17 +15,24 @@ RECENT = (1, 2, 3)
 
 
 def lag_matrix(attention: np.ndarray) -> np.ndarray:
-    """(n, h, L) encoder attention -> (n, L + h - 1) attention by lag 1..L+h-1, averaged over forecast
-    weeks and renormalised per forecast week so that each week's history attention sums to 1."""
+    """(n, h, L) encoder attention -> (n, L + h - 1) attention by lag 1..L+h-1.
+
+    Each forecast week's history attention is normalised to 1; a lag's value is the mean over the
+    forecast weeks that can see it (lag 1 only exists for the first forecast week, lag 60 only for the
+    last ones), and each row is normalised to sum to 1 again."""
     n, H, L = attention.shape
     att = np.nan_to_num(attention)
     tot = att.sum(axis=-1, keepdims=True)
     att = np.divide(att, tot, out=np.zeros_like(att), where=tot > 0)
     out = np.zeros((n, L + H - 1), dtype=np.float64)
+    count = np.zeros(L + H - 1)
     for h in range(H):
         # position p -> lag (h + 1) + (L - 1 - p); reversed positions give lags h+1 .. h+L
         out[:, h:h + L] += att[:, h, ::-1]
-    return out / H
+        count[h:h + L] += 1
+    out /= count
+    rows = out.sum(axis=1, keepdims=True)
+    return np.divide(out, rows, out=np.zeros_like(out), where=rows > 0)
 
 
 def position_matrix(attention: np.ndarray) -> np.ndarray:
@@ -85,14 +92,20 @@ def importance_by_group(interp: dict, groups: pd.Series, kind: str) -> pd.DataFr
 
 
 def summarise(by_lag: pd.DataFrame, pre_holiday: pd.DataFrame | None = None,
-              decoder_importance: pd.DataFrame | None = None) -> dict[str, str]:
-    """A sentence per group, from the numbers: where attention goes and which future input leads."""
+              decoder_importance: pd.DataFrame | None = None, by_position: pd.DataFrame | None = None) -> dict[str, str]:
+    """A sentence per group, from the numbers: where attention goes and which future input leads.
+
+    "Same week last year" is lags 51-53 of the lag view; "the last 3 weeks" are the 3 history weeks
+    just before the forecast starts (the position view), as a planner would say it."""
     out = {}
     n_lags = 52
     even3 = 3 / n_lags * 100
     for group, row in by_lag.iterrows():
         last_year = float(row.reindex(list(SAME_WEEK_LAST_YEAR)).fillna(0).sum() * 100)
-        recent = float(row.reindex(list(RECENT)).fillna(0).sum() * 100)
+        if by_position is not None and group in by_position.index:
+            recent = float(by_position.loc[group].iloc[-3:].sum() * 100)
+        else:
+            recent = float(row.reindex(list(RECENT)).fillna(0).sum() * 100)
         parts = []
         if last_year >= recent:
             parts.append(f"{last_year:.0f} % of attention on lags 51-53 (same week last year)")
@@ -105,7 +118,7 @@ def summarise(by_lag: pd.DataFrame, pre_holiday: pd.DataFrame | None = None,
             parts.append(f"{p['pre_holiday_share'] * 100:.0f} % on the 2 weeks before holidays "
                          f"(even attention: {p['even_share'] * 100:.0f} %)")
         text = f"{str(group).capitalize()}: " + ", ".join(parts) + "."
-        peak = int(row.idxmax())
+        peak = int(row.loc[4:53].idxmax()) if len(row.loc[4:53]) else int(row.idxmax())  # well-supported lags only
         text += f" Peak at lag {peak}" + (" (same week last year)." if peak in SAME_WEEK_LAST_YEAR else
                                           " (recent weeks)." if peak <= 3 else ".")
         if decoder_importance is not None and group in decoder_importance.index:
@@ -133,7 +146,8 @@ def explain(interp: dict, series: pd.DataFrame, start_week, holidays: pd.DataFra
     """Every Explain-page table for one run, grouped by category, region or category x region."""
     groups = groups_of(interp["index"], series, by)
     by_lag = attention_by_lag(interp, groups)
+    by_pos = attention_by_position(interp, groups)
     pre = pre_holiday_share(interp, groups, start_week, holidays)
     imp = {k: importance_by_group(interp, groups, k) for k in ("static", "encoder", "decoder")}
-    return {"by_lag": by_lag, "by_position": attention_by_position(interp, groups), "pre_holiday": pre,
-            "importance": imp, "summary": summarise(by_lag, pre, imp["decoder"])}
+    return {"by_lag": by_lag, "by_position": by_pos, "pre_holiday": pre,
+            "importance": imp, "summary": summarise(by_lag, pre, imp["decoder"], by_pos)}

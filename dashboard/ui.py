@@ -7,15 +7,20 @@ import pandas as pd
 import streamlit as st
 
 from .history import history_check
+from .schema import default_db_path
 from .store import Store
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 
 
-@st.cache_resource
 def get_store() -> Store:
-    """The app's single DuckDB owner; opens on the bundled sample when the database is empty."""
-    store = Store()
+    """The app's single DuckDB owner (one per database file); opens on the bundled sample when empty."""
+    return _store(str(default_db_path()))
+
+
+@st.cache_resource
+def _store(path: str) -> Store:
+    store = Store(path)
     if store.datasets().empty:
         load_sample(store)
     return store
@@ -30,14 +35,18 @@ def load_sample(store: Store) -> str:
 
 
 def clear_data_caches() -> None:
-    cached_datasets.clear()
+    _datasets.clear()
     cached_coverage.clear()
     cached_history.clear()
     cached_preview.clear()
 
 
-@st.cache_data(show_spinner=False)
 def cached_datasets() -> pd.DataFrame:
+    return _datasets(str(default_db_path()))
+
+
+@st.cache_data(show_spinner=False)
+def _datasets(path: str) -> pd.DataFrame:
     return get_store().datasets()
 
 
@@ -205,14 +214,23 @@ def jobs_fragment(dataset_id: str) -> None:
                 c1.caption(f"run {job.run_id}")
             else:
                 c1.caption(summary["label"])
-    st.subheader("Leaderboard")
-    board = training.leaderboard(store, dataset_id)
+    finished = set(table.loc[table["status"] == "finished", "id"])
+    seen = st.session_state.setdefault("finished_jobs", finished)
+    if finished - seen:  # a run just finished: rerun the whole page so the leaderboard shows it
+        st.session_state["finished_jobs"] = finished
+        st.rerun(scope="app")
+
+
+def leaderboard_section(dataset_id: str) -> None:
+    from . import charts, training
+
+    board = training.leaderboard(get_store(), dataset_id)
     if board.empty:
         st.caption("No finished runs on this dataset yet.")
-    else:
-        st.caption("Hold-out errors in %, best WAPE first. MAPE leaves out zero-unit weeks; judge slow movers by WAPE.")
-        st.plotly_chart(charts.leaderboard_chart(board.head(12)), key="leaderboard_chart")
-        st.dataframe(board.round(2), hide_index=True, key="leaderboard")
+        return
+    st.caption("Hold-out errors in %, best WAPE first. MAPE leaves out zero-unit weeks; judge slow movers by WAPE.")
+    st.plotly_chart(charts.leaderboard_chart(board.head(12)), key="leaderboard_chart")
+    st.dataframe(board.round(2), hide_index=True, key="leaderboard")
 
 
 # ---- runs: folders never change once written, so caching on the folder path is safe ----------

@@ -29,3 +29,6 @@ if start:
 
 st.subheader("Jobs")
 ui.jobs_fragment(dataset_id)
+
+st.subheader("Leaderboard")
+ui.leaderboard_section(dataset_id)

@@ -80,3 +80,13 @@ def use_trained(trained_workspace, monkeypatch):
     monkeypatch.setenv("PROMOCAST_WORKSPACE", str(trained_workspace))
     monkeypatch.setenv("PROMOCAST_DB", str(trained_workspace / "promocast.duckdb"))
     return trained_workspace
+
+
+@pytest.fixture(autouse=True)
+def fresh_streamlit_caches():
+    """Streamlit caches are per process and tests switch workspaces: start each test from empty caches."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield

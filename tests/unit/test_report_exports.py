@@ -13,7 +13,7 @@ def test_html_report_stands_alone(use_trained):
     run = store.runs(info.id).query("model == 'tft'")["run_id"].iloc[0]
     html = build_report(store, info.id, run)
     assert html.startswith("<!doctype html>") and html.count("<script") >= 1
-    assert "plotly" in html.lower() and "cdn.plot.ly" not in html  # plotly.js inlined: opens offline
+    assert "plotly" in html.lower() and "<script src=" not in html  # plotly.js inlined: opens offline
     assert info.content_hash in html and run in html and "Hold-out" in html
     assert "same week last year" in html  # the explanation travels with the report
     assert "Leaderboard" in html and "seasonal-naive" in html
