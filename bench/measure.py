@@ -21,6 +21,6 @@ def run_task(task: str, **kwargs) -> dict:
     proc = subprocess.run([sys.executable, "-c", code, json.dumps(kwargs, default=str)], cwd=ROOT, env=env,
                           capture_output=True, text=True)
     for line in proc.stdout.splitlines():
-        if line.startswith("BENCH-RESULT "):
-            return json.loads(line[len("BENCH-RESULT "):])
+        if "BENCH-RESULT " in line:  # a library's progress bar may share the line
+            return json.loads(line.split("BENCH-RESULT ", 1)[1])
     raise RuntimeError(f"bench task {task} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
