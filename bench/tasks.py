@@ -24,7 +24,8 @@ def import_bare_duckdb(path: str) -> dict:
     import duckdb
 
     t = time.perf_counter()
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     n = con.execute("SELECT count(*) FROM (SELECT week, region, sku, sum(units) AS units FROM read_csv(?) GROUP BY ALL)",
                     [path]).fetchone()[0]
     return {"seconds": time.perf_counter() - t, "groups": n}

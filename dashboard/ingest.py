@@ -136,7 +136,8 @@ def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = 
     digest: dict[str, str] = {}
     hasher = threading.Thread(target=lambda: digest.setdefault("h", file_hash([sales, promotions, weather], mapping)))
     hasher.start()
-    con = duckdb.connect(config={"enable_progress_bar": False})  # a bar on stdout would corrupt --json output
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # a bar on stdout would corrupt --json output
     try:
         problems = load_raw(con, sales, "raw_sales")
         if problems:

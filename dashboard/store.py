@@ -53,10 +53,11 @@ class Store:
         self.path = Path(path) if path else default_db_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only, config={"enable_progress_bar": False})
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
             raise RuntimeError(f"cannot open the database {self.path}: {str(exc).splitlines()[0]} "
                                "(is the app or another command using it? DuckDB allows one writer per file)") from exc
+        self._con.execute("SET enable_progress_bar = false")  # never print on stdout (--json output)
         self._lock = threading.RLock()
         if not read_only:
             for ddl in SCHEMA:
