@@ -28,17 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--country", default="US", help="holiday country for every region (holidays package code)")
     i.add_argument("--subdiv", default=None, help="holiday subdivision, e.g. CA")
     i.add_argument("--events", help="custom events file: lines 'YYYY-MM-DD, name'")
-    i.add_argument("--json", action="store_true")
     _db(i)
 
-    d = sub.add_parser("datasets", help="list stored datasets")
-    d.add_argument("--json", action="store_true")
-    _db(d)
+    _db(sub.add_parser("datasets", help="list stored datasets"))
 
-    c = sub.add_parser("check", help="history check per series (2-3 annual cycles needed)")
-    c.add_argument("--dataset")
-    c.add_argument("--json", action="store_true")
-    _db(c)
+    _db(sub.add_parser("check", help="history check per series (2-3 annual cycles needed)"), dataset=True)
 
     t = sub.add_parser("train", help="train a model in a background process and score the hold-out")
     t.add_argument("--model", required=True, choices=["tft", "lstm", "holt-winters", "seasonal-naive"])
@@ -46,26 +40,24 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--holdout-weeks", type=int, default=13)
     t.add_argument("--max-epochs", type=int, help="override the preset's epoch limit")
     t.add_argument("--threads", type=int, help="torch threads (default: all cores; the app uses 1)")
-    t.add_argument("--dataset")
-    t.add_argument("--json", action="store_true")
-    _db(t)
+    _db(t, dataset=True)
 
     w = sub.add_parser("scenario", help="what-if: forecast a promotion plan change with a trained TFT/LSTM run")
     w.add_argument("--run", required=True, help="run id (python -m dashboard evaluate lists them)")
     w.add_argument("--promo", action="append", default=[],
                    help='"sku=S001,region=North,start=YYYY-MM-DD,weeks=2,discount=25[,type=tpr]" (category= instead of sku= for a whole category)')
     w.add_argument("--temperature-delta", type=float, default=0.0, help="degrees C added to the future weather")
-    w.add_argument("--json", action="store_true")
     _db(w)
 
-    e = sub.add_parser("evaluate", help="the leaderboard of all runs on a dataset")
-    e.add_argument("--dataset")
-    e.add_argument("--json", action="store_true")
-    _db(e)
+    _db(sub.add_parser("evaluate", help="the leaderboard of all runs on a dataset"), dataset=True)
     return p
 
 
-def _db(p: argparse.ArgumentParser) -> None:
+def _db(p: argparse.ArgumentParser, dataset: bool = False) -> None:
+    """The options every database command shares: [--dataset ID] --json --db PATH."""
+    if dataset:
+        p.add_argument("--dataset", help="dataset id (default: the newest)")
+    p.add_argument("--json", action="store_true")
     p.add_argument("--db", help="DuckDB file (default: $PROMOCAST_DB or workspace/promocast.duckdb)")
 
 

@@ -29,6 +29,3 @@ def rollup_forecast(pred: pd.DataFrame) -> pd.DataFrame:
     g["p90"] = g["p50"] + np.sqrt(g["hi"])
     return g.drop(columns=["lo", "hi"])
 
-
-def rollup_history(sales: pd.DataFrame) -> pd.DataFrame:
-    return sales.groupby("week", as_index=False).agg(units=("units", "sum"), promo=("promo", "mean"))

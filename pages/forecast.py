@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, ui
-from dashboard.forecasts import rollup_forecast, rollup_history, select
+from dashboard.forecasts import rollup_forecast, select
 
 store = ui.get_store()
 dataset_id = ui.dataset_picker()
