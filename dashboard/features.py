@@ -46,7 +46,8 @@ def build_frame(sales: pd.DataFrame, calendars: list[RegionCalendar], events: pd
         f[c] = f[c].fillna(0.0)
     if future is not None and len(future):
         f = apply_plan(f, future)
-    f["price"] = f.groupby(KEYS)["price"].transform(lambda x: x.ffill().bfill())
+    f["price"] = f.groupby(KEYS, sort=False)["price"].ffill()
+    f["price"] = f.groupby(KEYS, sort=False)["price"].bfill()
     f = add_category_promo(f)
     woy = week_of_year(f["week"]).to_numpy()
     f["woy"] = woy
@@ -74,12 +75,12 @@ def apply_plan(f: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
 
 def add_category_promo(f: pd.DataFrame) -> pd.DataFrame:
     """Share of the *other* SKUs of the same category x region on promo that week, and their mean discount."""
-    g = f.groupby(["category", "region", "week"])
-    n = g["promo"].transform("size").astype(float)
-    others = (n - 1).clip(lower=1)
     on = (f["promo"] > 0).astype(float)
-    f["cat_promo_share"] = (g["promo"].transform(lambda x: (x > 0).sum()) - on) / others
-    f["cat_mean_discount"] = (g["discount_pct"].transform("sum") - f["discount_pct"]) / others
+    g = on.groupby([f["category"], f["region"], f["week"]], sort=False)
+    others = (g.transform("size").astype(float) - 1).clip(lower=1)
+    f["cat_promo_share"] = (g.transform("sum") - on) / others
+    disc = f["discount_pct"].groupby([f["category"], f["region"], f["week"]], sort=False).transform("sum")
+    f["cat_mean_discount"] = (disc - f["discount_pct"]) / others
     return f
 
 

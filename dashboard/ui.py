@@ -258,6 +258,19 @@ def cached_interpretation(run_dir: str) -> dict | None:
     return load_interpretation(Path(run_dir))
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_forecast_view(run_dir: str, part: str, dataset_id: str, level: str, key) -> pd.DataFrame | None:
+    """One run's hold-out or future forecast for a series or roll-up (what the Forecast page draws)."""
+    from .forecasts import rollup_forecast, select
+
+    frame = cached_holdout(run_dir) if part == "hold-out" else cached_future(run_dir)
+    if frame is None:
+        return None
+    if level != "series":
+        frame = frame.merge(cached_series(dataset_id), on=["sku", "region"], how="left", suffixes=("", "_s"))
+    return rollup_forecast(select(frame, level, key))
+
+
 @st.cache_data(show_spinner=False)
 def cached_series(dataset_id: str) -> pd.DataFrame:
     return get_store().series_list(dataset_id)
@@ -307,10 +320,12 @@ def need_runs(dataset_id: str | None) -> pd.DataFrame:
 def download_buttons(frames: dict[str, pd.DataFrame], stem: str, key: str) -> None:
     from .exports import excel_bytes
 
+    # The files are built when clicked (callables), not on every rerun: an Excel workbook of the
+    # reference case's tables takes longer than the whole page.
     c1, c2 = st.columns(2)
     first = next(iter(frames.values()))
-    c1.download_button("CSV", first.to_csv(index=False).encode(), f"{stem}.csv", "text/csv", key=f"{key}_csv")
-    c2.download_button("Excel", excel_bytes(frames), f"{stem}.xlsx",
+    c1.download_button("CSV", lambda: first.to_csv(index=False).encode(), f"{stem}.csv", "text/csv", key=f"{key}_csv")
+    c2.download_button("Excel", lambda: excel_bytes(frames), f"{stem}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx")
 
 

@@ -22,6 +22,14 @@ def _sf_frame(f: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"unique_id": f["sku"] + "|" + f["region"], "ds": f["week"], "y": f["units"].astype(float)})
 
 
+def _jobs(n_series: int) -> int:
+    """Worker processes: one per core, but not for a few series (starting a process costs ~1 s)."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, n_series // 200))
+
+
 class HoltWintersForecaster(Forecaster):
     name = "holt-winters"
 
@@ -32,8 +40,9 @@ class HoltWintersForecaster(Forecaster):
         self.fallback_series: list[str] = []
 
     def _fit_sf(self, hist: pd.DataFrame):
-        from statsforecast import StatsForecast
         from statsforecast.models import AutoETS, HoltWinters
+
+        from .sf_spawn import SpawningStatsForecast as StatsForecast
 
         df = _sf_frame(hist)
         n = df.groupby("unique_id").size()
@@ -41,10 +50,10 @@ class HoltWintersForecaster(Forecaster):
         short_ids = n.index[n < MIN_SEASONAL]
         out = {}
         if len(long_ids):
-            sf = StatsForecast(models=[HoltWinters(season_length=SEASON, error_type="A")], freq="W-MON", n_jobs=1)
+            sf = StatsForecast(models=[HoltWinters(season_length=SEASON, error_type="A")], freq="W-MON", n_jobs=_jobs(len(long_ids)))
             out["seasonal"] = sf.fit(df[df["unique_id"].isin(long_ids)])
         if len(short_ids):
-            sf = StatsForecast(models=[AutoETS(season_length=1, model="ZZN", alias="HoltWinters")], freq="W-MON", n_jobs=1)
+            sf = StatsForecast(models=[AutoETS(season_length=1, model="ZZN", alias="HoltWinters")], freq="W-MON", n_jobs=_jobs(len(short_ids)))
             out["short"] = sf.fit(df[df["unique_id"].isin(short_ids)])
         return out, sorted(short_ids)
 

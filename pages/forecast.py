@@ -3,7 +3,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, ui
-from dashboard.forecasts import rollup_forecast, select
 
 store = ui.get_store()
 dataset_id = ui.dataset_picker()
@@ -30,11 +29,10 @@ chosen = c[3].multiselect("Models (runs)", runs["run_id"].tolist(), default=ui.l
 
 forecasts, table = {}, []
 for run in runs[runs["run_id"].isin(chosen)].itertuples():
-    for part, frame in (("hold-out", ui.cached_holdout(run.run_dir)), ("future", ui.cached_future(run.run_dir))):
-        if frame is None:
+    for part in ("hold-out", "future"):
+        sel = ui.cached_forecast_view(run.run_dir, part, dataset_id, level, key)
+        if sel is None:
             continue
-        frame = frame.merge(series, on=["sku", "region"], how="left", suffixes=("", "_s"))
-        sel = rollup_forecast(select(frame, level, key))
         forecasts[f"{run.model} {part}" if part == "future" else run.model] = sel
         table.append(sel.assign(model=run.model, run_id=run.run_id, part=part))
 history = ui.cached_history_units(dataset_id, sku, region, category)

@@ -145,6 +145,22 @@ def test_promotion_calendar_applied_and_validated(write):
     assert s.loc[("B", "South", pd.Timestamp("2024-02-05")), "promo"] == 1
     assert s.loc[("B", "North", pd.Timestamp("2024-01-08")), "promo"] == 0
     assert len(p.promotions) == 2 and p.promotions["region"].isna().sum() == 0
+    assert s.loc[("A", "North", pd.Timestamp("2024-01-15")), "discount_pct"] == 25  # every week of the span
+
+
+def test_category_wide_and_overlapping_promotions(write):
+    sales = write("s.csv", csv(weekly_rows()))
+    cal = write("p.csv", "sku,category,region,start_week,end_week,promo_type,discount_pct\n"
+                         ",catB,,2024-01-22,2024-02-05,tpr,15\n"        # category B everywhere, 3 weeks
+                         "B,,North,2024-01-29,2024-01-29,tpr,30\n")     # deeper SKU promo inside it
+    s = prepare(sales, cal).sales.set_index(["sku", "region", "week"])
+    for region in ("North", "South"):
+        for w in ("2024-01-22", "2024-02-05"):
+            assert s.loc[("B", region, pd.Timestamp(w)), "discount_pct"] == 15
+        assert s.loc[("B", region, pd.Timestamp("2024-01-15")), "promo"] == 0
+    assert s.loc[("B", "North", pd.Timestamp("2024-01-29")), "discount_pct"] == 30   # the deepest wins
+    assert s.loc[("B", "South", pd.Timestamp("2024-01-29")), "discount_pct"] == 15
+    assert (s.xs("A", level="sku")["promo"] == 0).all()
 
 
 def test_promotion_problems(write):
@@ -174,3 +190,17 @@ def test_same_content_same_id(write):
     b = prepare(write("b.csv", csv(weekly_rows())))
     c = prepare(write("c.csv", csv(weekly_rows(weeks=7))))
     assert a.info.id == b.info.id != c.info.id
+
+
+@pytest.mark.parametrize("bad, rule", [("abc", "not a number"), ("-4", "negative units"), ("", "missing value")])
+def test_bad_cell_past_the_readers_type_sample_is_named(write, bad, rule):
+    """Clean-looking files take the typed fast path; a bad cell beyond the CSV reader's 20,480-row type sample
+    must still be found, counted and named by line, exactly as in the text path."""
+    rows = weekly_rows(weeks=1200, skus=("A", "B", "C", "D"), stores=tuple((f"s{i}", "North") for i in range(6)))
+    line = 25_000  # 1-based line in the file, header = line 1
+    parts = rows[line - 2].split(",")
+    parts[5] = bad
+    rows[line - 2] = ",".join(parts)
+    probs = problems_of(write("big.csv", csv(rows)))
+    [p] = [p for p in probs if p.column == "units"]
+    assert p.rule == rule and p.count == 1 and p.rows == (line,) and p.file == "big.csv"
