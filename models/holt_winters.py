@@ -23,9 +23,15 @@ def _sf_frame(f: pd.DataFrame) -> pd.DataFrame:
 
 
 def _jobs(n_series: int) -> int:
-    """Worker processes: one per core, but not for a few series (starting a process costs ~1 s)."""
+    """Worker processes: one per core, but not for a few series (starting a process costs ~1 s), and none
+    when the main program cannot be re-imported by a spawned process (a script read from stdin): there the
+    pool's workers die at start and the pool replaces them forever."""
     import os
+    import sys
 
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main_file is not None and not os.path.exists(main_file):
+        return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, min(cores, n_series // 200))
 
@@ -68,7 +74,10 @@ class HoltWintersForecaster(Forecaster):
         fitted = self.fitted
         if self.fitted_end is None or start_idx != self.fitted_end + 1:
             fitted, _ = self._fit_sf(frame[frame["time_idx"] < start_idx])  # cheap: refit on that history
-        parts = [sf.predict(h=h, level=[80]) for sf in fitted.values()]
+        parts = []
+        for sf in fitted.values():
+            sf.n_jobs = 1  # forecasting fitted models takes ~1 s; a process pool would cost more to start
+            parts.append(sf.predict(h=h, level=[80]))
         fc = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         if "unique_id" not in fc.columns:
             fc = fc.reset_index()
