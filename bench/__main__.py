@@ -69,13 +69,24 @@ def main(argv=None) -> int:
         raw["generate"] = run_task("generate", out_dir=str(data), scale=args.scale)
         log(f"generated {args.scale} data in {raw['generate']['seconds']:.1f}s")
     sales = str(data / "sales.csv")
-    bare = raw["import_bare_duckdb"] = run_task("import_bare_duckdb", path=sales)
+    # best of two, interleaved, for both sides of the ratio (the first read of a 600 MB file also warms the page cache)
+    bares, ourss = [], []
+    for i in range(2):
+        bares.append(run_task("import_bare_duckdb", path=sales))
+        shutil.rmtree(ws, ignore_errors=True)  # a fresh database each time: a stored dataset would be a no-op
+        ws.mkdir(parents=True)
+        ourss.append(run_task("import_promocast", data_dir=str(data), ws=str(ws)))
+    bare = raw["import_bare_duckdb"] = min(bares, key=lambda r: r["seconds"])
+    ours = raw["import_promocast"] = min(ourss, key=lambda r: r["seconds"])
+    ours["peak_mb"] = max(r["peak_mb"] for r in ourss)
     pand = raw["import_pandas"] = run_task("import_pandas", path=sales)
-    ours = raw["import_promocast"] = run_task("import_promocast", data_dir=str(data), ws=str(ws))
+    prof = raw["import_breakdown"] = run_task("import_breakdown", path=sales)
     log(f"import: bare {bare['seconds']:.1f}s, pandas {pand['seconds']:.1f}s, promocast {ours['seconds']:.1f}s")
     figures += [
         fig("import: Promocast / bare DuckDB (time)", ours["seconds"] / bare["seconds"], "x", 1.3,
-            note=f"{ours['seconds']:.1f}s vs {bare['seconds']:.1f}s; {ours['source_rows']:,} rows"),
+            note=f"{ours['seconds']:.1f}s vs {bare['seconds']:.1f}s; {ours['source_rows']:,} rows; its scan: typed read + "
+                 f"roll-up {prof['read_typed_groupby']:.1f}s, + duplicate keys {prof['plus_duplicate_keys']:.1f}s, "
+                 f"+ rule checks {prof['plus_checks']:.1f}s, all {prof['full_scan']:.1f}s"),
         fig("import: pandas / bare DuckDB (time)", pand["seconds"] / bare["seconds"], "x", note=f"{pand['seconds']:.1f}s"),
         fig("import: Promocast peak memory", ours["peak_mb"], "MB", 1536,
             note=f"bare DuckDB {bare['peak_mb']:.0f} MB, pandas {pand['peak_mb']:.0f} MB"),
@@ -83,6 +94,8 @@ def main(argv=None) -> int:
     frame = str(ws / "frame.parquet")
     raw["frame"] = run_task("build_frame", ws=str(ws), out=frame)
     log(f"model frame: {raw['frame']['rows']:,} rows, {raw['frame']['series']} series in {raw['frame']['seconds']:.1f}s")
+    figures.append(fig("model frame (features for training and what-if)", raw["frame"]["seconds"], "s",
+                       note=f"{raw['frame']['rows']:,} rows, {raw['frame']['series']} series"))
     for model in ("tft", "lstm"):
         b = raw[f"train_bare_{model}"] = run_task("train_bare", frame_path=frame, model=model, batches=batches, threads=threads)
         p = raw[f"train_promocast_{model}"] = run_task("train_promocast", frame_path=frame, model=model, batches=batches, threads=threads)

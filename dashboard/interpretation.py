@@ -12,6 +12,9 @@ import pandas as pd
 
 SAME_WEEK_LAST_YEAR = (51, 52, 53)
 RECENT = (1, 2, 3)
+# known inputs that carry the time of year: with them the model need not look back a year to know the season
+SEASON_INPUTS = ("woy_sin", "woy_cos", "temperature", "lag52_log", "lag52_known", "holiday", "major_holiday",
+                 "weeks_to_holiday")
 
 
 def lag_matrix(attention: np.ndarray) -> np.ndarray:
@@ -121,12 +124,19 @@ def summarise(by_lag: pd.DataFrame, pre_holiday: pd.DataFrame | None = None,
         peak = int(row.loc[4:53].idxmax()) if len(row.loc[4:53]) else int(row.idxmax())  # well-supported lags only
         text += f" Peak at lag {peak}" + (" (same week last year)." if peak in SAME_WEEK_LAST_YEAR else
                                           " (recent weeks)." if peak <= 3 else ".")
+        season_inputs = 0.0
         if decoder_importance is not None and group in decoder_importance.index:
-            top = decoder_importance.loc[group].sort_values(ascending=False)
+            imp = decoder_importance.loc[group]
+            top = imp.sort_values(ascending=False)
             text += f" Leading future input: {_label(top.index[0])} ({top.iloc[0]:.0f} %)."
+            if "lag52_log" in imp.index:
+                text += f" Last year's units for the same week, given as an input, carry {imp['lag52_log']:.0f} %."
+            season_inputs = float(imp.reindex(list(SEASON_INPUTS)).fillna(0).sum())
         verdict = ("It reads like a seasonal series." if last_year > 2 * even3 and last_year >= recent else
                    "It follows recent weeks: a short demand cycle." if recent > 2 * even3 and recent > last_year else
-                   "Its attention is spread out: no single past week dominates.")
+                   "Its attention is spread out: no single past week dominates" +
+                   (f"; it reads the season from its calendar, weather and last-year inputs ({season_inputs:.0f} % of "
+                    "the future-input weight) rather than from particular past weeks." if season_inputs >= 30 else "."))
         out[str(group)] = text + " " + verdict
     return out
 

@@ -22,11 +22,13 @@ class LSTMForecaster(PFForecaster):
     def build(self, dataset):
         from pytorch_forecasting import RecurrentNetwork
         from pytorch_forecasting.metrics import MAE
+        from torch import nn
 
         c = self.config
         return RecurrentNetwork.from_dataset(
             dataset, cell_type="LSTM", hidden_size=c.hidden_size, rnn_layers=c.lstm_layers, dropout=c.dropout,
             learning_rate=c.learning_rate, loss=MAE(), log_interval=-1,
+            logging_metrics=nn.ModuleList(),  # no per-step SMAPE/MAE/RMSE/MAPE/MASE: nobody reads them
         )
 
     def _median(self, pred) -> np.ndarray:

@@ -12,13 +12,14 @@ class TFTForecaster(PFForecaster):
     def build(self, dataset):
         from pytorch_forecasting import TemporalFusionTransformer
         from pytorch_forecasting.metrics import QuantileLoss
+        from torch import nn
 
         c = self.config
         return TemporalFusionTransformer.from_dataset(
             dataset, hidden_size=c.hidden_size, attention_head_size=c.attention_heads, dropout=c.dropout,
             hidden_continuous_size=c.hidden_continuous_size, learning_rate=c.learning_rate,
             loss=QuantileLoss(quantiles=list(c.quantiles)), reduce_on_plateau_patience=max(2, c.patience // 2),
-            log_interval=-1,
+            log_interval=-1, logging_metrics=nn.ModuleList(),  # no per-step SMAPE/MAE/RMSE/MAPE: nobody reads them
         )
 
     def interpret(self, pred) -> dict:
