@@ -245,14 +245,16 @@ def pages(ws: str) -> dict:
     root = Path(__file__).resolve().parent.parent
     out = {}
     for page in ("data", "train", "forecast", "accuracy", "explain", "scenarios"):
+        # One AppTest per page: its first run also scans the installed packages for components (~0.5 s, once
+        # per server in real use); the rerun is what a planner waits for when changing a widget.
+        at = AppTest.from_file(str(root / "app.py"), default_timeout=600)
+        at.switch_page(f"pages/{page}.py")
         times = []
-        for _ in range(2):
-            at = AppTest.from_file(str(root / "app.py"), default_timeout=600)
-            at.switch_page(f"pages/{page}.py")
+        for _ in range(3):
             t = time.perf_counter()
             at.run()
             times.append(time.perf_counter() - t)
             if at.exception:
                 raise RuntimeError(f"{page}: {at.exception[0].value}")
-        out[page] = {"cold_s": times[0], "warm_s": times[1]}
+        out[page] = {"cold_s": times[0], "warm_s": min(times[1:])}
     return {"pages": out}

@@ -39,6 +39,7 @@ def clear_data_caches() -> None:
     cached_coverage.clear()
     cached_history.clear()
     cached_preview.clear()
+    cached_holidays.clear()
 
 
 def cached_datasets() -> pd.DataFrame:
@@ -175,12 +176,13 @@ def calendar_section(store: Store, dataset_id: str) -> None:
             for c in new:
                 weekly_holiday_features(["2024-01-01"], [c])
             store.set_calendars(dataset_id, new, parsed)
+            cached_holidays.clear()  # holiday weeks feed the Data, Forecast and Explain views
+            cached_explain.clear()
             st.success("Calendars saved.")
         except ValueError as exc:
             st.error(str(exc))
     info = store.dataset(dataset_id)
-    weeks = pd.date_range(info.first_week, info.last_week, freq="W-MON")
-    feats = weekly_holiday_features(weeks, store.calendars(dataset_id), store.custom_events(dataset_id))
+    feats = cached_holidays(dataset_id, str(info.first_week)[:10], str(info.last_week)[:10])
     st.dataframe(feats[feats["holiday"] == 1].sort_values(["week", "region"]), hide_index=True, key="holiday_weeks")
 
 
