@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     shutil.rmtree(ws, ignore_errors=True)
     ws.mkdir(parents=True)
     threads = os.cpu_count() or 1
-    batches = args.batches or (4 if small else 30)
+    batches = args.batches or (4 if small else 60)
     figures, raw = [], {}
     t_all = time.perf_counter()
 
