@@ -60,6 +60,7 @@ def import_breakdown(path: str) -> dict:
     import duckdb
 
     from dashboard import ingest as I
+    from dashboard import sales_scan as scan
 
     p = Path(path)
     con = duckdb.connect()
@@ -67,14 +68,14 @@ def import_breakdown(path: str) -> dict:
     I.load_raw(con, p, "raw_sales")
     cols, _ = I.map_columns([r[0] for r in con.execute("DESCRIBE raw_sales").fetchall()], {}, I.S.SALES_REQUIRED,
                             I.S.SALES_OPTIONAL)
-    typed = I._typed_source(con, p, cols)
-    I._sales_view(con, cols, "raw_sales_typed" if typed else "raw_sales", typed=typed)
+    typed = scan.typed_source(con, p, cols)
+    scan.sales_view(con, cols, "raw_sales_typed" if typed else "raw_sales", typed=typed)
     head = ("SELECT CAST(date_trunc('week', d) AS DATE) AS week, region, sku, min(category) AS category, sum(units), "
             "avg(price), avg(promo), avg(discount_pct), count(*) AS n_rows")
     steps = {
         "read_typed_groupby": f"{head} FROM sales_t t GROUP BY ALL",
         "plus_duplicate_keys": f"{head}, len(list_distinct(list(hash(store, d)))) FROM sales_t t GROUP BY ALL",
-        "plus_checks": f"{head}, min(d), max(d), max(category), {I._indicators()} FROM sales_t t GROUP BY ALL",
+        "plus_checks": f"{head}, min(d), max(d), max(category), {scan.indicators()} FROM sales_t t GROUP BY ALL",
     }
     out = {"typed_path": typed}
     for name, sql in steps.items():
@@ -82,7 +83,7 @@ def import_breakdown(path: str) -> dict:
         con.execute(sql).df()
         out[name] = time.perf_counter() - t
     t = time.perf_counter()
-    I._rollup(con, I._indicators())
+    scan.rollup(con, scan.indicators())
     out["full_scan"] = time.perf_counter() - t
     return out
 

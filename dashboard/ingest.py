@@ -12,19 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from . import schema as S
 from .schema import DatasetInfo, Problem, ValidationError
-from .validation import Rule, counters, date_rules, find_problems, first_rows, numeric_rules, text_rules
-
-DATE_SQL = ("COALESCE(TRY_CAST({c} AS DATE), TRY_CAST(TRY_CAST({c} AS TIMESTAMP) AS DATE), "
-            "TRY_CAST(TRY_STRPTIME({c}, '%d/%m/%Y') AS DATE), TRY_CAST(TRY_STRPTIME({c}, '%Y/%m/%d') AS DATE), "
-            "TRY_CAST(TRY_STRPTIME({c}, '%d.%m.%Y') AS DATE))")
-FLAG_SQL = ("CASE WHEN lower(trim({c})) IN ('true','yes','y') THEN 1.0 "
-            "WHEN lower(trim({c})) IN ('false','no','n','') THEN 0.0 ELSE TRY_CAST({c} AS DOUBLE) END")
-
+from . import sales_scan as scan
+from .validation import (DATE_SQL, Rule, counters, date_rules, find_problems, numeric_rules, quote, raw_col,
+                         text_col)
 
 @dataclass
 class Prepared:
@@ -53,10 +47,6 @@ def parse_mapping(text: str | None) -> dict[str, str]:
     return out
 
 
-def _quote(ident: str) -> str:
-    return '"' + ident.replace('"', '""') + '"'
-
-
 def file_hash(paths: list[Path | None], mapping: dict) -> str:
     h = hashlib.sha256(json.dumps(mapping, sort_keys=True).encode())
     for p in paths:
@@ -80,7 +70,7 @@ def load_raw(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> list[Prob
     try:
         if suffix in (".parquet", ".pq"):
             rel = con.read_parquet(str(path))
-            rel = rel.select(", ".join(f"CAST({_quote(c)} AS VARCHAR) AS {_quote(c)}" for c in rel.columns))
+            rel = rel.select(", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in rel.columns))
         elif suffix in (".xlsx", ".xlsm", ".xls"):
             frame = pd.read_excel(path, dtype=str)
             con.register(f"{view}_xl", frame)
@@ -117,17 +107,6 @@ def map_columns(columns: list[str], mapping: dict[str, str], required, optional)
     return found, missing
 
 
-def _text_col(cols: dict, name: str, default: str | None) -> str:
-    if name in cols:
-        expr = f"NULLIF(trim({_quote(cols[name])}), '')"
-        return f"COALESCE({expr}, '{default}')" if default else expr
-    return f"'{default}'" if default else "NULL"
-
-
-def _raw(cols: dict, name: str, default: str = "NULL") -> str:
-    return _quote(cols[name]) if name in cols else default
-
-
 def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = None,
             mapping: dict[str, str] | None = None, name: str | None = None) -> Prepared:
     """Read, validate and roll up. Raises ValidationError listing every problem found."""
@@ -160,92 +139,6 @@ def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = 
     return Prepared(info, roll, promo_frame, weather_frame, notes, mapping)
 
 
-NUMERIC = ("units", "price", "promo", "discount_pct")
-NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
-                "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "BOOLEAN")
-
-
-def _sales_view(con, cols: dict, source: str, typed: bool) -> None:
-    """``sales_t``: canonical columns over the raw file. Text mode casts every value itself (TRY_CAST, so a
-    bad cell becomes a rule hit with its line number); typed mode takes the numbers the CSV reader parsed."""
-    if typed:
-        num = {c: f"CAST({_raw(cols, c, d)} AS DOUBLE)" for c, d in zip(NUMERIC, ("NULL", "NULL", "0", "0"))}
-        raw = {c: f"CAST({_raw(cols, c)} AS VARCHAR)" for c in NUMERIC}  # only read for examples of bad rows
-    else:
-        zero = "'0'"
-        num = {"units": f"TRY_CAST({_raw(cols, 'units')} AS DOUBLE)", "price": f"TRY_CAST({_raw(cols, 'price')} AS DOUBLE)",
-               "promo": FLAG_SQL.format(c=_raw(cols, "promo", zero)),
-               "discount_pct": f"TRY_CAST({_raw(cols, 'discount_pct', zero)} AS DOUBLE)"}
-        raw = {c: _raw(cols, c) for c in NUMERIC}
-    con.execute(f"""CREATE OR REPLACE TEMP VIEW sales_t AS SELECT
-        {_raw(cols, 'week')} AS c_week, {DATE_SQL.format(c=_raw(cols, 'week'))} AS d,
-        {_text_col(cols, 'store', None)} AS store, {_text_col(cols, 'region', S.DEFAULT_REGION)} AS region,
-        {_text_col(cols, 'sku', None)} AS sku, {_text_col(cols, 'category', S.DEFAULT_CATEGORY)} AS category,
-        {", ".join(f"{raw[c]} AS c_{c}, {num[c]} AS {c}" for c in NUMERIC)}
-        FROM {source}""")
-
-
-def _typed_source(con, path: Path, cols: dict) -> bool:
-    """Fast path for clean CSV files: let the reader parse the numbers (text columns and the date stay text,
-    so SKU codes keep leading zeros and dates are parsed by our rules). True when every mapped numeric column
-    came out as a number; a cell that is not a number makes the reader (or this check) fall back to text mode."""
-    if path.suffix.lower() not in (".csv", ".txt", ".tsv", ""):
-        return False
-    text = {src: "VARCHAR" for canon, src in cols.items() if canon not in NUMERIC}
-    try:
-        con.read_csv(str(path), header=True, dtype=text).create_view("raw_sales_typed")
-        types = dict((r[0], r[1]) for r in con.execute("DESCRIBE raw_sales_typed").fetchall())
-    except duckdb.Error:
-        return False
-    return all(types.get(cols[c], "").split("(")[0] in NUMBER_TYPES for c in NUMERIC if c in cols)
-
-
-def _sales_rules(typed: bool) -> list[Rule]:
-    rules = date_rules("week", parsed="d") + text_rules("sku")
-    rules += numeric_rules("units", required=True, lo=0, what="negative units", typed=typed)
-    rules += numeric_rules("price", required=False, lo=0, what="negative price", typed=typed)
-    rules += numeric_rules("promo", required=False, lo=0, hi=1, what="promo flag not 0/1", typed=typed)
-    rules += numeric_rules("discount_pct", required=False, lo=0, hi=100, what="discount outside 0-100", typed=typed)
-    return rules
-
-
-LIMITS = {"units": (0, None), "price": (0, None), "promo": (0, 1), "discount_pct": (0, 100)}
-
-
-def _rollup(con, checks: str) -> pd.DataFrame:
-    """One scan: the roll-up to SKU x region x week plus the validation aggregates ``checks``."""
-    roll = con.execute(f"""
-        SELECT CAST(date_trunc('week', d) AS DATE) AS week, region, sku, min(category) AS category,
-               sum(units) AS units, avg(price) AS price, avg(promo) AS promo, avg(discount_pct) AS discount_pct,
-               count(*) AS n_rows, len(list_distinct(list(hash(store, d)))) AS n_keys,
-               min(d) AS d_min, max(d) AS d_max, max(category) AS max_category, {checks}
-        FROM sales_t t GROUP BY ALL ORDER BY sku, region, week""").df()
-    # calendar facts from each group's first and last date (a week group with several dates has 2+ weekdays)
-    lo, hi = pd.to_datetime(roll["d_min"]), pd.to_datetime(roll["d_max"])
-    roll["n_dates"] = ((hi - lo).dt.days.fillna(0) + 1).astype(int)
-    bit = lambda d: np.left_shift(1, d.dt.dayofweek.fillna(-1).to_numpy(dtype=np.int64) + 1)  # isodow: Monday = 1
-    roll["weekdays"] = (bit(lo) | bit(hi)) & 0xFE
-    return roll
-
-
-def _indicators() -> str:
-    """Typed mode: per group, aggregates that are clean exactly when no rule fires (min/max against the limits,
-    NaN sorts last, non-null counts); the exact per-rule counts are made only for a file that is not clean."""
-    parts = ["count(*) - count(d) AS bad_date", "count(*) - count(sku) AS bad_sku", "count(*) - count(units) AS bad_units_n"]
-    parts += [f"min({c}) AS {c}_min, max({c}) AS {c}_max" for c in NUMERIC]
-    return ", ".join(parts)
-
-
-def _dirty(roll: pd.DataFrame) -> bool:
-    if (roll[["bad_date", "bad_sku", "bad_units_n"]].to_numpy() > 0).any():
-        return True
-    for c, (lo, hi) in LIMITS.items():
-        mn, mx = roll[f"{c}_min"].astype(float), roll[f"{c}_max"].astype(float)
-        if (mn < lo).any() or not np.isfinite(mx.dropna()).all() or (hi is not None and (mx > hi).any()):
-            return True
-    return False
-
-
 def _sales(con, path: Path, mapping: dict) -> tuple[pd.DataFrame, list, bool]:
     fname = path.name
     columns = [r[0] for r in con.execute("DESCRIBE raw_sales").fetchall()]
@@ -255,87 +148,36 @@ def _sales(con, path: Path, mapping: dict) -> tuple[pd.DataFrame, list, bool]:
         raise ValidationError(problems)
     # Duplicate keys are counted as len(list_distinct(list(...))): count(DISTINCT) cost 3.5 s more at the reference scale.
     roll = None
-    if _typed_source(con, path, cols):
-        _sales_view(con, cols, "raw_sales_typed", typed=True)
-        rules = _sales_rules(typed=True)
+    if scan.typed_source(con, path, cols):
+        scan.sales_view(con, cols, "raw_sales_typed", typed=True)
+        rules = scan.sales_rules(typed=True)
         try:
-            roll = _rollup(con, _indicators())
-            problems = find_problems(con, "sales_t", rules, fname) if _dirty(roll) else []
+            roll = scan.rollup(con, scan.indicators())
+            problems = find_problems(con, "sales_t", rules, fname) if scan.dirty(roll) else []
         except duckdb.Error:
             roll = None  # a cell the reader could not parse past its sample: text mode finds and names it
     if roll is None:
-        _sales_view(con, cols, "raw_sales", typed=False)
-        rules = _sales_rules(typed=False)
+        scan.sales_view(con, cols, "raw_sales", typed=False)
+        rules = scan.sales_rules(typed=False)
         try:
-            roll = _rollup(con, counters(rules))
+            roll = scan.rollup(con, counters(rules))
         except duckdb.Error as exc:
             raise ValidationError([read_problem(fname, ".csv", exc)]) from None
         problems = find_problems(con, "sales_t", rules, fname, [int(roll[f"bad_{i}"].sum()) for i in range(len(rules))])
     if problems:
         raise ValidationError(problems)
     roll = roll.dropna(subset=["week"])
-    problems, notes = _structure(con, roll, fname, "store" in cols)
+    problems, notes = scan.structure(con, roll, fname, "store" in cols)
     if problems:
         raise ValidationError(problems)
     source_rows = int(roll["n_rows"].sum())
-    roll, dropped = _drop_partial_edges(roll)
+    roll, dropped = scan.drop_partial_edges(roll)
     if dropped:
         notes.append(dropped)
     roll["week"] = pd.to_datetime(roll["week"])
     roll = roll.rename(columns={"n_rows": "source_rows"})
     keep = ["week", "region", "sku", "category", "units", "price", "promo", "discount_pct", "source_rows"]
     return roll[keep].reset_index(drop=True), [source_rows, *notes], "promo" in cols or "discount_pct" in cols
-
-
-def _structure(con, roll: pd.DataFrame, fname: str, has_store: bool) -> tuple[list[Problem], list[str]]:
-    """Duplicate keys, conflicting categories, mixed frequencies or weekdays (from the roll-up)."""
-    problems, notes = [], []
-    if len(roll) == 0:
-        return [Problem(fname, "(file)", "header only: the file has no data rows", 1)], notes
-    dups = int((roll["n_rows"] - roll["n_keys"]).sum())
-    if dups:
-        pred = "count(*) OVER (PARTITION BY d, store, region, sku) > 1"
-        rows = con.execute(f"""SELECT _line, CAST(d AS VARCHAR) || ' ' || coalesce(store, region) || ' ' || sku FROM
-            (SELECT row_number() OVER () + 1 AS _line, *, {pred} AS dup FROM sales_t) WHERE dup ORDER BY _line LIMIT 5""").fetchall()
-        problems.append(Problem(fname, "week+store+sku" if has_store else "week+region+sku",
-                                "duplicate key: the same week, store/region and SKU appear more than once",
-                                dups, tuple(r[0] for r in rows), rows[0][1] if rows else ""))
-    multi = roll.loc[roll["category"] != roll["max_category"], "sku"].unique()
-    if len(multi):
-        problems.append(Problem(fname, "category", "SKU listed under more than one category", len(multi),
-                                example=", ".join(map(str, multi[:5]))))
-    daily_groups = (roll["n_dates"] > 1).mean()
-    weekdays = int(np.bitwise_or.reduce(roll["weekdays"].to_numpy(dtype=np.int64)))
-    n_weekdays = bin(weekdays).count("1")
-    if daily_groups >= 0.25:
-        per_series = roll.groupby(["sku", "region"]).agg(mx=("n_dates", "max"), wd=("weekdays", lambda s: bin(int(np.bitwise_or.reduce(s.to_numpy(dtype=np.int64)))).count("1")), n=("week", "size"))
-        weekly_like = per_series[(per_series["mx"] == 1) & (per_series["wd"] == 1) & (per_series["n"] >= 8)]
-        if len(weekly_like):
-            ex = ", ".join(f"{s}/{r}" for s, r in weekly_like.index[:5])
-            problems.append(Problem(fname, "week", "mixed frequencies: most series are daily but these have one date per week", len(weekly_like), example=ex))
-        else:
-            notes.append("daily data aggregated to weeks (Monday to Sunday)")
-    elif n_weekdays > 1:
-        names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-        present = [names[i - 1] for i in range(1, 8) if weekdays >> i & 1]
-        first = con.execute("SELECT isodow(d) AS wd, count(*) AS n FROM sales_t WHERE d IS NOT NULL GROUP BY 1 ORDER BY n DESC").fetchall()
-        main = first[0][0]
-        rows, ex = first_rows(con, "sales_t", f"isodow(d) <> {main}", "c_week")
-        problems.append(Problem(fname, "week", f"mixed weekdays in weekly data ({', '.join(present)}); "
-                                f"most rows fall on {names[main - 1]}", sum(n for wd, n in first[1:]), rows, ex))
-    return problems, notes
-
-
-def _drop_partial_edges(roll: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """Daily data: drop a first or last week covering fewer days than a typical week (it would look like a collapse)."""
-    per_week = roll.groupby("week")["n_dates"].max().sort_index()
-    if per_week.max() <= 1 or len(per_week) < 3:
-        return roll, ""
-    typical = per_week.iloc[1:-1].median()
-    drop = [w for w in (per_week.index[0], per_week.index[-1]) if per_week[w] < typical]
-    if not drop:
-        return roll, ""
-    return roll[~roll["week"].isin(drop)], f"dropped partial week(s) {', '.join(str(pd.Timestamp(w).date()) for w in drop)} (fewer days than a full week)"
 
 
 def _open(con, path: Path, view: str, mapping: dict, required, optional) -> dict[str, str]:
@@ -360,13 +202,13 @@ def _promotions(con, path: Path, mapping: dict, roll: pd.DataFrame) -> pd.DataFr
     cols = _open(con, path, "raw_promo", mapping, S.PROMO_REQUIRED, S.PROMO_OPTIONAL)
     none = "NULL"
     con.execute(f"""CREATE TEMP VIEW promo_t AS SELECT
-        {_raw(cols, 'start_week')} AS c_start_week, {DATE_SQL.format(c=_raw(cols, 'start_week'))} AS start_week,
-        {_raw(cols, 'end_week')} AS c_end_week, {DATE_SQL.format(c=_raw(cols, 'end_week'))} AS end_week,
-        CASE WHEN lower(trim({_raw(cols, 'sku', none)})) IN ('all', '*', '') THEN NULL ELSE trim({_raw(cols, 'sku', none)}) END AS sku,
-        CASE WHEN lower(trim({_raw(cols, 'category', none)})) IN ('all', '*', '') THEN NULL ELSE trim({_raw(cols, 'category', none)}) END AS category,
-        CASE WHEN lower(trim({_raw(cols, 'region', none)})) IN ('all', '*', '') THEN NULL ELSE trim({_raw(cols, 'region', none)}) END AS region,
-        COALESCE(NULLIF(trim({_raw(cols, 'promo_type', none)}), ''), 'promo') AS promo_type,
-        {_raw(cols, 'discount_pct')} AS c_discount_pct, TRY_CAST({_raw(cols, 'discount_pct', "'0'")} AS DOUBLE) AS discount_pct
+        {raw_col(cols, 'start_week')} AS c_start_week, {DATE_SQL.format(c=raw_col(cols, 'start_week'))} AS start_week,
+        {raw_col(cols, 'end_week')} AS c_end_week, {DATE_SQL.format(c=raw_col(cols, 'end_week'))} AS end_week,
+        CASE WHEN lower(trim({raw_col(cols, 'sku', none)})) IN ('all', '*', '') THEN NULL ELSE trim({raw_col(cols, 'sku', none)}) END AS sku,
+        CASE WHEN lower(trim({raw_col(cols, 'category', none)})) IN ('all', '*', '') THEN NULL ELSE trim({raw_col(cols, 'category', none)}) END AS category,
+        CASE WHEN lower(trim({raw_col(cols, 'region', none)})) IN ('all', '*', '') THEN NULL ELSE trim({raw_col(cols, 'region', none)}) END AS region,
+        COALESCE(NULLIF(trim({raw_col(cols, 'promo_type', none)}), ''), 'promo') AS promo_type,
+        {raw_col(cols, 'discount_pct')} AS c_discount_pct, TRY_CAST({raw_col(cols, 'discount_pct', "'0'")} AS DOUBLE) AS discount_pct
         FROM raw_promo""")
     rules = []
     for c in ("start_week", "end_week"):
@@ -396,11 +238,11 @@ def _known(con, roll: pd.DataFrame) -> None:
 def _weather(con, path: Path, mapping: dict, roll: pd.DataFrame) -> pd.DataFrame:
     cols = _open(con, path, "raw_weather", mapping, S.WEATHER_REQUIRED, S.WEATHER_OPTIONAL)
     con.execute(f"""CREATE TEMP VIEW weather_t AS SELECT
-        {_raw(cols, 'week')} AS c_week, {DATE_SQL.format(c=_raw(cols, 'week'))} AS week,
-        {_text_col(cols, 'region', S.DEFAULT_REGION)} AS region,
-        {_raw(cols, 'temperature')} AS c_temperature, TRY_CAST({_raw(cols, 'temperature')} AS DOUBLE) AS temperature,
-        {_raw(cols, 'precipitation')} AS c_precipitation, TRY_CAST({_raw(cols, 'precipitation')} AS DOUBLE) AS precipitation,
-        count(*) OVER (PARTITION BY date_trunc('week', {DATE_SQL.format(c=_raw(cols, 'week'))}), {_text_col(cols, 'region', S.DEFAULT_REGION)}) AS n_same
+        {raw_col(cols, 'week')} AS c_week, {DATE_SQL.format(c=raw_col(cols, 'week'))} AS week,
+        {text_col(cols, 'region', S.DEFAULT_REGION)} AS region,
+        {raw_col(cols, 'temperature')} AS c_temperature, TRY_CAST({raw_col(cols, 'temperature')} AS DOUBLE) AS temperature,
+        {raw_col(cols, 'precipitation')} AS c_precipitation, TRY_CAST({raw_col(cols, 'precipitation')} AS DOUBLE) AS precipitation,
+        count(*) OVER (PARTITION BY date_trunc('week', {DATE_SQL.format(c=raw_col(cols, 'week'))}), {text_col(cols, 'region', S.DEFAULT_REGION)}) AS n_same
         FROM raw_weather""")
     rules = date_rules("week") + numeric_rules("temperature", required=True, lo=-60, hi=60, what="temperature outside -60..60 C")
     rules += numeric_rules("precipitation", required=False, lo=0, what="negative precipitation")

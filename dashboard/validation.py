@@ -14,6 +14,28 @@ from .schema import Problem
 
 MAX_ROWS_SHOWN = 5
 
+# SQL over a raw file whose columns are text: parse a date several ways, read a yes/no flag, pick a column
+DATE_SQL = ("COALESCE(TRY_CAST({c} AS DATE), TRY_CAST(TRY_CAST({c} AS TIMESTAMP) AS DATE), "
+            "TRY_CAST(TRY_STRPTIME({c}, '%d/%m/%Y') AS DATE), TRY_CAST(TRY_STRPTIME({c}, '%Y/%m/%d') AS DATE), "
+            "TRY_CAST(TRY_STRPTIME({c}, '%d.%m.%Y') AS DATE))")
+FLAG_SQL = ("CASE WHEN lower(trim({c})) IN ('true','yes','y') THEN 1.0 "
+            "WHEN lower(trim({c})) IN ('false','no','n','') THEN 0.0 ELSE TRY_CAST({c} AS DOUBLE) END")
+
+
+def quote(ident: str) -> str:
+    return '"' + ident.replace('"', '""') + '"'
+
+
+def text_col(cols: dict, name: str, default: str | None) -> str:
+    if name in cols:
+        expr = f"NULLIF(trim({quote(cols[name])}), '')"
+        return f"COALESCE({expr}, '{default}')" if default else expr
+    return f"'{default}'" if default else "NULL"
+
+
+def raw_col(cols: dict, name: str, default: str = "NULL") -> str:
+    return quote(cols[name]) if name in cols else default
+
 
 @dataclass(frozen=True)
 class Rule:
