@@ -1,0 +1,24 @@
+"""The forecast chart's marks: promotion weeks shaded as merged spans, major holidays and the hold-out line."""
+import pandas as pd
+
+from dashboard import charts
+
+
+def test_forecast_chart_marks_promos_holidays_and_holdout():
+    weeks = pd.date_range("2025-01-06", periods=20, freq="W-MON")
+    promo = [0] * 20
+    for i in (3, 4, 5, 10):  # one 3-week promotion and a single week
+        promo[i] = 1
+    history = pd.DataFrame({"week": weeks, "units": range(20), "promo": promo})
+    fc = pd.DataFrame({"week": weeks[-4:], "p10": 1.0, "p50": 2.0, "p90": 3.0})
+    hol = pd.DataFrame({"week": [weeks[7]], "holiday_name": ["Independence Day; observed"]})
+    fig = charts.forecast_chart(history, {"tft": fc}, hol, weeks[-4], "t")
+    rects = [s for s in fig.layout.shapes if s.type == "rect"]
+    lines = [s for s in fig.layout.shapes if s.type == "line"]
+    assert [(pd.Timestamp(r.x0).date(), pd.Timestamp(r.x1).date()) for r in rects] == [
+        ((weeks[3] - pd.Timedelta(days=3.5)).date(), (weeks[5] + pd.Timedelta(days=3.5)).date()),
+        ((weeks[10] - pd.Timedelta(days=3.5)).date(), (weeks[10] + pd.Timedelta(days=3.5)).date())]
+    assert len(lines) == 2  # the holiday and the start of the hold-out
+    texts = [a.text for a in fig.layout.annotations]
+    assert texts == ["Independence Da"[:14], "hold-out"]
+    assert [t.name for t in fig.data] == ["actual units", "tft P10-P90", "tft P50"]
