@@ -100,7 +100,8 @@ def mape_inflated(overall: dict, by_series: pd.DataFrame) -> str:
     if overall["mape"] > 1.5 * overall["wape"]:
         worst = by_series.sort_values("mape", ascending=False).head(3)
         names = ", ".join(f"{r.sku}/{r.region}" for r in worst.itertuples())
+        # the per-series table always has the count; a stored leaderboard row may not
+        zeros = int(by_series["zero_actuals"].sum()) if "zero_actuals" in by_series else int(overall.get("zero_actuals") or 0)
         return (f"MAPE ({overall['mape']:.1f} %) is well above WAPE ({overall['wape']:.1f} %): small actuals "
-                f"(slow movers such as {names}) inflate it; {overall.get('zero_actuals', 0)} zero-unit weeks were "
-                "left out of MAPE. Judge by WAPE.")
+                f"(slow movers such as {names}) inflate it; {zeros} zero-unit weeks were left out of MAPE. Judge by WAPE.")
     return ""

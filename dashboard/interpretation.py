@@ -122,8 +122,13 @@ def summarise(by_lag: pd.DataFrame, pre_holiday: pd.DataFrame | None = None,
                          f"(even attention: {p['even_share'] * 100:.0f} %)")
         text = f"{str(group).capitalize()}: " + ", ".join(parts) + "."
         peak = int(row.loc[4:53].idxmax()) if len(row.loc[4:53]) else int(row.idxmax())  # well-supported lags only
-        text += f" Peak at lag {peak}" + (" (same week last year)." if peak in SAME_WEEK_LAST_YEAR else
-                                          " (recent weeks)." if peak <= 3 else ".")
+        even_lag = 1 / n_lags
+        if row[peak] >= 1.5 * even_lag:
+            text += f" Peak at lag {peak}" + (" (same week last year)." if peak in SAME_WEEK_LAST_YEAR else
+                                              " (recent weeks)." if peak <= 3 else ".")
+        else:
+            text += (f" No lag stands out (the highest, lag {peak}, gets {row[peak] * 100:.1f} % against an even "
+                     f"{even_lag * 100:.1f} %).")
         season_inputs = 0.0
         if decoder_importance is not None and group in decoder_importance.index:
             imp = decoder_importance.loc[group]

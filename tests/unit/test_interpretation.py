@@ -57,9 +57,9 @@ def test_position_and_lag_views_agree_on_recent_weeks():
 
 
 @pytest.mark.parametrize("kinds, expect", [
-    (["seasonal"], ("same week last year", "seasonal series")),
+    (["seasonal"], ("same week last year", "Peak at lag 52 (same week last year)", "seasonal series")),
     (["recent"], ("last 3 weeks", "short demand cycle")),
-    (["even"], ("spread out", "reads the season from its calendar, weather and last-year inputs (90 %")),
+    (["even"], ("spread out", "No lag stands out", "reads the season from its calendar, weather and last-year inputs (90 %")),
 ])
 def test_summary_says_what_was_planted(kinds, expect):
     series = pd.DataFrame({"sku": ["S0"], "region": ["North"], "category": ["beverages"]})

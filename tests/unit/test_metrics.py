@@ -48,6 +48,9 @@ def test_mape_inflated_note():
     by_series = pd.DataFrame({"sku": ["A"], "region": ["N"], "mape": [300.0]})
     assert "inflate" in mape_inflated({"mape": 80.0, "wape": 20.0, "zero_actuals": 3}, by_series)
     assert mape_inflated({"mape": 21.0, "wape": 20.0}, by_series) == ""
+    # the Accuracy page passes a stored leaderboard row (no zero count): the per-series table has it
+    with_zeros = by_series.assign(zero_actuals=[4])
+    assert "4 zero-unit weeks were left out" in mape_inflated({"mape": 80.0, "wape": 20.0}, with_zeros)
 
 
 def test_ordered_fixes_crossing_quantiles():
