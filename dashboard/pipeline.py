@@ -50,6 +50,7 @@ def train_and_evaluate(frame: pd.DataFrame, config: TrainConfig, meta: dict, pro
     visible = hist.copy()
     visible.loc[visible["time_idx"] >= start, "units"] = float("nan")  # the model never sees hold-out units
     pred = model.predict(visible, start)
+    capped = list(getattr(model, "capped_series", []))  # runaway forecasts clipped in the hold-out
     pred = pred[pred["time_idx"] < start + config.holdout_weeks]
     ev = evaluate(pred, hist, start)
     holdout = ev["joined"][["sku", "region", "category", "week", "time_idx", "step", "actual", "p10", "p50", "p90",
@@ -60,6 +61,7 @@ def train_and_evaluate(frame: pd.DataFrame, config: TrainConfig, meta: dict, pro
     run_id = new_run_id(config.model)
     run_meta = {**meta, "model": config.model, "preset": config.preset, "config": config.to_dict(),
                 "holdout_weeks": config.holdout_weeks, "holdout_start_week": str(hist.loc[hist["time_idx"] == start, "week"].min())[:10],
-                "seconds": round(seconds, 1), "series": int(pred[["sku", "region"]].drop_duplicates().shape[0])}
+                "seconds": round(seconds, 1), "series": int(pred[["sku", "region"]].drop_duplicates().shape[0]),
+                "capped_series": capped[:50], "capped_count": len(capped)}
     run_dir = write_run(run_id, model, run_meta, ev, holdout, run_root, future, interp)
     return run_dir, {**run_meta, "run_id": run_id, "overall": ev["overall"], "evaluation": ev}

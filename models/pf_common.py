@@ -16,7 +16,7 @@ import pandas as pd
 from dashboard.features import KNOWN_REALS
 from dashboard.schema import TrainConfig
 
-from .base import Forecaster, Progress, future_rows, ordered
+from .base import Forecaster, Progress, cap_runaway, future_rows, ordered
 
 GROUPS = ["sku", "region"]
 STATIC_CATS = ["sku", "category", "region"]
@@ -128,6 +128,7 @@ class PFForecaster(Forecaster):
         self.best_epoch = -1
         self.best_val_loss = float("nan")
         self._interp: dict | None = None
+        self.capped_series: list[str] = []  # series whose last forecast hit the runaway cap
 
     def build(self, dataset):
         raise NotImplementedError
@@ -186,6 +187,7 @@ class PFForecaster(Forecaster):
             "p10": q[:, :, 0].ravel(), "p50": q[:, :, 1].ravel(), "p90": q[:, :, -1].ravel(),
         })
         out = future_rows(frame, start_idx, h).merge(rows, on=["sku", "region", "time_idx"], how="inner")
+        out, self.capped_series = cap_runaway(out, frame, start_idx)
         return ordered(out)
 
     def interpret(self, pred) -> dict | None:

@@ -58,3 +58,16 @@ def test_ordered_fixes_crossing_quantiles():
                         "p10": [5.0], "p50": [3.0], "p90": [-1.0]})
     o = ordered(out)
     assert (o["p10"].iloc[0], o["p50"].iloc[0], o["p90"].iloc[0]) == (0.0, 3.0, 5.0) and o["point"].iloc[0] == 3.0
+
+
+def test_runaway_forecasts_are_capped_and_named():
+    from models.base import cap_runaway
+
+    frame = pd.DataFrame({"sku": ["A"] * 4 + ["B"] * 4, "region": "N", "time_idx": [0, 1, 2, 3] * 2,
+                          "units": [10.0, 50.0, 20.0, None, 5.0, 6.0, 7.0, None]})
+    out = pd.DataFrame({"sku": ["A", "B"], "region": "N", "time_idx": [3, 3],
+                        "p10": [100.0, 4.0], "p50": [11_000.0, 60.0], "p90": [20_000.0, 80.0]})
+    capped, names = cap_runaway(out.copy(), frame, start_idx=3)
+    assert names == ["A|N"]
+    assert capped.loc[0, ["p10", "p50", "p90"]].tolist() == [100.0, 500.0, 500.0]   # 10x A's best week (50)
+    assert capped.loc[1, ["p10", "p50", "p90"]].tolist() == [4.0, 60.0, 70.0]       # B: p90 capped at 10x 7
