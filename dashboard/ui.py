@@ -18,12 +18,24 @@ def get_store() -> Store:
     return _store(str(default_db_path()))
 
 
+_OPEN: dict[str, Store] = {}
+
+
 @st.cache_resource
 def _store(path: str) -> Store:
     store = Store(path)
     if store.datasets().empty:
         load_sample(store)
+    _OPEN[path] = store
     return store
+
+
+def release_stores() -> None:
+    """Close every database this process opened and forget the cached handles. Dropping a cached Store is
+    not enough: something may still hold it, and DuckDB lets only one process open a file for writing."""
+    _store.clear()
+    while _OPEN:
+        _OPEN.popitem()[1].close()
 
 
 def load_sample(store: Store) -> str:

@@ -87,6 +87,13 @@ def fresh_streamlit_caches():
     """Streamlit caches are per process and tests switch workspaces: start each test from empty caches."""
     import streamlit as st
 
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    from dashboard import ui
+
+    def release():
+        ui.release_stores()  # the next test (or a browser test's server process) may open the same file
+        st.cache_data.clear()
+        st.cache_resource.clear()
+
+    release()
     yield
+    release()
