@@ -71,7 +71,8 @@ LIMITS = {"units": (0, None), "price": (0, None), "promo": (0, 1), "discount_pct
 
 
 def rollup(con, checks: str) -> pd.DataFrame:
-    """One scan: the roll-up to SKU x region x week plus the validation aggregates ``checks``."""
+    """One scan: the roll-up to SKU x region x week plus the validation aggregates ``checks``.
+    Duplicate keys are counted as len(list_distinct(list(...))): count(DISTINCT) cost 3.5 s more at the reference scale."""
     roll = con.execute(f"""
         SELECT CAST(date_trunc('week', d) AS DATE) AS week, region, sku, min(category) AS category,
                sum(units) AS units, avg(price) AS price, avg(promo) AS promo, avg(discount_pct) AS discount_pct,
@@ -81,9 +82,13 @@ def rollup(con, checks: str) -> pd.DataFrame:
     # calendar facts from each group's first and last date (a week group with several dates has 2+ weekdays)
     lo, hi = pd.to_datetime(roll["d_min"]), pd.to_datetime(roll["d_max"])
     roll["n_dates"] = ((hi - lo).dt.days.fillna(0) + 1).astype(int)
-    bit = lambda d: np.left_shift(1, d.dt.dayofweek.fillna(-1).to_numpy(dtype=np.int64) + 1)  # isodow: Monday = 1
-    roll["weekdays"] = (bit(lo) | bit(hi)) & 0xFE
+    roll["weekdays"] = (_weekday_bit(lo) | _weekday_bit(hi)) & 0xFE
     return roll
+
+
+def _weekday_bit(dates: pd.Series) -> np.ndarray:
+    """1 << isodow (Monday = 1), 1 for a missing date (masked off by the caller)."""
+    return np.left_shift(1, dates.dt.dayofweek.fillna(-1).to_numpy(dtype=np.int64) + 1)
 
 
 def indicators() -> str:
