@@ -6,8 +6,6 @@ model never saw map to the NaN class instead of failing.
 """
 from __future__ import annotations
 
-import copy
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,12 +21,20 @@ STATIC_CATS = ["sku", "category", "region"]
 
 
 def setup_torch(config: TrainConfig) -> str:
+    """Threads and seeds; returns the device to train on ("cuda" when a GPU is present, chosen at run time)."""
     import lightning.pytorch as pl
     import torch
 
     torch.set_num_threads(max(1, int(config.threads)))
     pl.seed_everything(config.seed, workers=True, verbose=False)
-    return "gpu" if torch.cuda.is_available() else "cpu"
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class RawPrediction:
+    """What ``net.predict(mode="raw", return_index=True, return_x=True)`` gave: output, index, x."""
+
+    def __init__(self, output: dict, index: pd.DataFrame, x: dict):
+        self.output, self.index, self.x = output, index, x
 
 
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:
@@ -72,52 +78,6 @@ def decoder_dataset(params: dict, frame: pd.DataFrame, start_idx: int, horizon: 
     return TimeSeriesDataSet.from_parameters(params, f[keep], predict=True, stop_randomization=True)
 
 
-class ProgressCallback:
-    """Lightning callback writing epoch, step, loss and ETA through ``progress``; keeps the best weights."""
-
-    def __new__(cls, *args, **kwargs):
-        import lightning.pytorch as pl
-
-        class _CB(pl.Callback):
-            def __init__(self, progress: Progress | None, max_epochs: int, every: int = 10):
-                self.progress, self.max_epochs, self.every = progress, max_epochs, every
-                self.t0 = time.time()
-                self.best, self.best_state, self.best_epoch = float("inf"), None, -1
-                self.last_loss = float("nan")
-
-            def _emit(self, trainer, **extra):
-                if not self.progress:
-                    return
-                done = trainer.global_step
-                per_epoch = max(1, int(trainer.num_training_batches))
-                total = per_epoch * self.max_epochs
-                elapsed = time.time() - self.t0
-                eta = elapsed / max(done, 1) * max(total - done, 0)
-                self.progress({"epoch": trainer.current_epoch + 1, "epochs": self.max_epochs, "step": done,
-                               "steps": total, "loss": self.last_loss, "elapsed_s": round(elapsed, 1),
-                               "eta_s": round(eta, 1), **extra})
-
-            def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
-                loss = outputs["loss"] if isinstance(outputs, dict) else outputs
-                self.last_loss = float(loss.detach().cpu()) if loss is not None else float("nan")
-                if trainer.global_step % self.every == 0:
-                    self._emit(trainer)
-
-            def on_validation_epoch_end(self, trainer, pl_module):
-                if trainer.sanity_checking:
-                    return
-                val = trainer.callback_metrics.get("val_loss")
-                if val is None:
-                    return
-                val = float(val)
-                if val < self.best:
-                    self.best, self.best_epoch = val, trainer.current_epoch
-                    self.best_state = copy.deepcopy(pl_module.state_dict())
-                self._emit(trainer, val_loss=val, best_val_loss=self.best)
-
-        return _CB(*args, **kwargs)
-
-
 class PFForecaster(Forecaster):
     """Base for pytorch-forecasting models; subclasses build the network from a dataset."""
 
@@ -129,47 +89,42 @@ class PFForecaster(Forecaster):
         self.best_val_loss = float("nan")
         self._interp: dict | None = None
         self.capped_series: list[str] = []  # series whose last forecast hit the runaway cap
+        self.training_log: dict | None = None  # epochs, losses, seconds of the last fit (models/loop.py)
 
     def build(self, dataset):
         raise NotImplementedError
 
     def fit(self, train: pd.DataFrame, progress: Progress | None = None) -> None:
-        import lightning.pytorch as pl
-        from lightning.pytorch.callbacks import EarlyStopping
+        """Train on the tensor path: pytorch-forecasting encodes and scales the frame once; windows are cut by
+        index on the training device (models/windows.py) and fed to the network by models/loop.py."""
+        from .loop import fit_network
+        from .windows import WindowArrays
 
         cfg = self.config
-        accelerator = setup_torch(cfg)
-        self.device = "cuda" if accelerator == "gpu" else "cpu"
+        self.device = setup_torch(cfg)
         data = prepare(train)
         val_start = int(data["time_idx"].max()) - cfg.horizon + 1  # the last weeks before the hold-out
         ds = training_dataset(data[data["time_idx"] < val_start], cfg)
         val = decoder_dataset(ds.get_parameters(), data, val_start, cfg.horizon, with_target=True)
-        train_dl = ds.to_dataloader(train=True, batch_size=cfg.batch_size, num_workers=0)
-        val_dl = val.to_dataloader(train=False, batch_size=cfg.batch_size * 4, num_workers=0)
-        self.net = self.build(ds)
-        cb = ProgressCallback(progress, cfg.max_epochs)
-        trainer = pl.Trainer(
-            max_epochs=cfg.max_epochs, accelerator=accelerator, devices=1, gradient_clip_val=cfg.gradient_clip,
-            limit_train_batches=cfg.limit_train_batches or 1.0, callbacks=[EarlyStopping("val_loss", patience=cfg.patience), cb],
-            logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
-        )
-        trainer.fit(self.net, train_dataloaders=train_dl, val_dataloaders=val_dl)
-        if cb.best_state is not None:
-            self.net.load_state_dict(cb.best_state)
-        self.best_epoch, self.best_val_loss = cb.best_epoch + 1, cb.best
+        self.net = self.build(ds).to(self.device)
+        self.training_log = fit_network(self.net, WindowArrays(ds, self.device), WindowArrays(val, self.device),
+                                        cfg, progress)
+        self.best_epoch, self.best_val_loss = self.training_log["best_epoch"], self.training_log["best_val_loss"]
         self.params = ds.get_parameters()
-        self.net.eval()
         self.after_fit(data, val_start)
 
     def after_fit(self, data: pd.DataFrame, val_start: int) -> None:
         """Hook: calibrate anything that needs the trained network (the LSTM's band)."""
 
-    def raw_predict(self, frame: pd.DataFrame, start_idx: int):
+    def raw_predict(self, frame: pd.DataFrame, start_idx: int) -> "RawPrediction":
+        """One window per series ending at start_idx + horizon - 1, through the same tensor path as training."""
+        from .loop import raw_output
+        from .windows import WindowArrays
+
         ds = decoder_dataset(self.params, frame, start_idx, self.config.horizon)
-        dl = ds.to_dataloader(train=False, batch_size=512, num_workers=0)
-        return self.net.predict(dl, mode="raw", return_index=True, return_x=True,
-                                trainer_kwargs=dict(accelerator="cpu" if self.device == "cpu" else "gpu", logger=False,
-                                                    enable_progress_bar=False, enable_model_summary=False))
+        windows = WindowArrays(ds, self.device)
+        output, x = raw_output(self.net, windows)
+        return RawPrediction(output, windows.decoded_index.reset_index(drop=True), x)
 
     def predict(self, frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
         pred = self.raw_predict(frame, start_idx)

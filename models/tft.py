@@ -14,13 +14,17 @@ class TFTForecaster(PFForecaster):
         from pytorch_forecasting.metrics import QuantileLoss
         from torch import nn
 
+        from .interpolation import use_matmul_interpolation
+
         c = self.config
-        return TemporalFusionTransformer.from_dataset(
+        net = TemporalFusionTransformer.from_dataset(
             dataset, hidden_size=c.hidden_size, attention_head_size=c.attention_heads, dropout=c.dropout,
             hidden_continuous_size=c.hidden_continuous_size, learning_rate=c.learning_rate,
             loss=QuantileLoss(quantiles=list(c.quantiles)), reduce_on_plateau_patience=max(2, c.patience // 2),
             log_interval=-1, logging_metrics=nn.ModuleList(),  # no per-step SMAPE/MAE/RMSE/MAPE: nobody reads them
         )
+        use_matmul_interpolation(net)  # same outputs, no upsample_linear1d (models/interpolation.py)
+        return net
 
     def interpret(self, pred) -> dict:
         """Attention per series, horizon step and encoder position (right-aligned: the last column is the

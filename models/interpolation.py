@@ -1,0 +1,62 @@
+"""pytorch-forecasting's ``TimeDistributedInterpolation`` as a matmul (identical outputs, far cheaper).
+
+The TFT resizes each variable's embedding (e.g. 16 wide) to the hidden size (e.g. 32) with
+``F.interpolate(x.unsqueeze(1), size, mode="linear", align_corners=True)``. That is a fixed linear
+map, ``x @ W`` with a (in, out) matrix whose columns hold two neighbouring weights, but it runs as
+``aten::upsample_linear1d``: measured on an H100 at batch 1024, 95 % of a TFT step's GPU time
+(fwd + bwd), and on 2 CPU cores a 1.3x slower step. ``use_matmul_interpolation(net)`` switches every
+instance of the network to ``MatmulInterpolation``, a subclass that overrides the one method; the
+matrix is a non-persistent buffer, so state dicts (and saved runs) are unchanged.
+Upstream-ready: the same ``interpolate`` body would replace the original's ``F.interpolate`` call.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import torch
+
+
+def interpolation_matrix(n_in: int, n_out: int, dtype=torch.float32) -> torch.Tensor:
+    """W (n_in, n_out) with ``x @ W == F.interpolate(x[:, None], n_out, mode='linear', align_corners=True)[:, 0]``."""
+    w = torch.zeros(n_in, n_out, dtype=torch.float64)
+    if n_in == 1 or n_out == 1:
+        w[0, :] = 1.0
+        return w.to(dtype)
+    pos = torch.arange(n_out, dtype=torch.float64) * (n_in - 1) / (n_out - 1)  # align_corners=True source positions
+    lo = pos.floor().long().clamp(max=n_in - 1)
+    hi = (lo + 1).clamp(max=n_in - 1)
+    frac = pos - lo
+    cols = torch.arange(n_out)
+    w[lo, cols] += 1.0 - frac
+    w[hi, cols] += frac
+    return w.to(dtype)
+
+
+@lru_cache(maxsize=1)
+def _matmul_class():
+    from pytorch_forecasting.models.temporal_fusion_transformer.sub_modules import TimeDistributedInterpolation
+
+    class MatmulInterpolation(TimeDistributedInterpolation):
+        def interpolate(self, x):
+            w = self._interp_w
+            if w.shape[0] != x.shape[-1] or w.device != x.device or w.dtype != x.dtype:
+                w = interpolation_matrix(x.shape[-1], self.output_size, x.dtype).to(x.device)
+                self._interp_w = w
+            upsampled = x @ w
+            if self.trainable:
+                upsampled = upsampled * self.gate(self.mask.unsqueeze(0)) * 2.0
+            return upsampled
+
+    return TimeDistributedInterpolation, MatmulInterpolation
+
+
+def use_matmul_interpolation(net: torch.nn.Module) -> int:
+    """Switch every ``TimeDistributedInterpolation`` of ``net`` to the matmul; returns how many were switched."""
+    base, fast = _matmul_class()
+    n = 0
+    for module in net.modules():
+        if type(module) is base:
+            module.__class__ = fast
+            module.register_buffer("_interp_w", torch.zeros(0, 0), persistent=False)
+            n += 1
+    return n

@@ -1,0 +1,112 @@
+"""The training loop for pytorch-forecasting networks on the tensor path (no Lightning Trainer, no DataLoader).
+
+What Lightning did for us, kept: the network's own optimiser and ReduceLROnPlateau schedule
+(``configure_optimizers``), gradient clipping, one validation pass per epoch on the validation window,
+early stopping after ``patience`` epochs without a better validation loss, the best epoch's weights,
+and progress lines (epoch, step, loss, validation loss, ETA). What it cost, dropped: per-step hooks,
+logging and the per-sample DataLoader. Batches are cut from ``WindowArrays`` on the training device.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from typing import Callable
+
+import torch
+
+from .windows import WindowArrays, concat_outputs
+
+Progress = Callable[[dict], None]
+
+
+def steps_per_epoch(n_windows: int, batch_size: int, limit: int | None) -> int:
+    full = max(1, math.ceil(n_windows / batch_size))
+    return min(full, int(limit)) if limit else full
+
+
+def training_step(net, optimiser, x, y, clip: float) -> torch.Tensor:
+    optimiser.zero_grad(set_to_none=True)
+    loss = net.loss(net(x)["prediction"], y)
+    loss.backward()
+    if clip:
+        torch.nn.utils.clip_grad_norm_(net.parameters(), clip)
+    optimiser.step()
+    return loss.detach()
+
+
+@torch.no_grad()
+def validation_loss(net, windows: WindowArrays, batch_size: int) -> float:
+    """Mean loss over every validation window (weighted by batch size, as Lightning averages it)."""
+    net.eval()
+    total, n = 0.0, 0
+    for x, y in windows.in_order(batch_size):
+        total += float(net.loss(net(x)["prediction"], y)) * len(x["encoder_lengths"])
+        n += len(x["encoder_lengths"])
+    return total / max(n, 1)
+
+
+@torch.no_grad()
+def raw_output(net, windows: WindowArrays, batch_size: int = 1024) -> tuple[dict, dict]:
+    """The network's raw output for every window, in index order, and the x it was given (on the CPU)."""
+    net.eval()
+    outs, xs = [], []
+    for x, _ in windows.in_order(batch_size):
+        out = net(x)
+        outs.append({k: v for k, v in out.items()})
+        xs.append({k: v for k, v in x.items()})
+    return concat_outputs(outs), concat_outputs(xs)
+
+
+def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress: Progress | None = None,
+                every: int = 10) -> dict:
+    """Train ``net`` in place; keeps the best validation epoch's weights. Returns what happened."""
+    conf = net.configure_optimizers()
+    optimiser = conf["optimizer"]
+    sched = (conf.get("lr_scheduler") or {}).get("scheduler")
+    device = train.device
+    gen = torch.Generator(device=device).manual_seed(int(config.seed))
+    per_epoch = steps_per_epoch(len(train), config.batch_size, config.limit_train_batches)
+    total = per_epoch * config.max_epochs
+    best, best_state, best_epoch, bad = float("inf"), None, -1, 0
+    t0, step, last_loss, history = time.time(), 0, float("nan"), []
+
+    def emit(epoch: int, **extra):
+        if progress:
+            elapsed = time.time() - t0
+            eta = elapsed / max(step, 1) * max(total - step, 0)
+            progress({"epoch": epoch + 1, "epochs": config.max_epochs, "step": step, "steps": total,
+                      "loss": last_loss, "elapsed_s": round(elapsed, 1), "eta_s": round(eta, 1), **extra})
+
+    epoch = 0
+    for epoch in range(config.max_epochs):
+        net.train()
+        t_epoch = time.time()
+        for _ in range(per_epoch):
+            x, y = train.sample(config.batch_size, gen)
+            loss = training_step(net, optimiser, x, y, config.gradient_clip)
+            step += 1
+            if step % every == 0:
+                last_loss = float(loss)
+                emit(epoch)
+        last_loss = float(loss)
+        train_s = time.time() - t_epoch
+        val = validation_loss(net, valid, config.batch_size * 4) if len(valid) else last_loss
+        if sched is not None:
+            sched.step(val)
+        history.append({"epoch": epoch + 1, "train_loss": last_loss, "val_loss": val, "train_s": round(train_s, 2),
+                        "lr": optimiser.param_groups[0]["lr"]})
+        if val < best:
+            best, best_epoch, bad = val, epoch, 0
+            best_state = copy.deepcopy(net.state_dict())
+        else:
+            bad += 1
+        emit(epoch, val_loss=val, best_val_loss=best)
+        if bad >= config.patience:
+            break
+    if best_state is not None:
+        net.load_state_dict(best_state)
+    net.eval()
+    return {"best_epoch": best_epoch + 1, "best_val_loss": best, "epochs_run": epoch + 1, "steps": step,
+            "seconds": round(time.time() - t0, 1), "samples": step * config.batch_size,
+            "windows": len(train), "history": history}
