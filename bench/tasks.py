@@ -5,6 +5,8 @@ import os
 import time
 from pathlib import Path
 
+from .training import full_pass, profile_step, train_bare, train_promocast  # noqa: F401  (tasks run by name)
+
 
 def _env(ws: str) -> None:
     os.environ["PROMOCAST_WORKSPACE"] = ws
@@ -101,75 +103,6 @@ def build_frame(ws: str, out: str) -> dict:
     return {"seconds": secs, "rows": len(f), "series": int(f[["sku", "region"]].drop_duplicates().shape[0])}
 
 
-def _train_setup(frame_path: str, model: str, threads: int):
-    import pandas as pd
-    import torch
-
-    from dashboard.schema import preset_config
-    from models.pf_common import prepare, training_dataset
-
-    torch.set_num_threads(threads)
-    f = pd.read_parquet(frame_path)
-    f = f[f["units"].notna()]
-    cfg = preset_config(model, "standard", threads=threads)
-    start = int(f["time_idx"].max()) - 2 * cfg.horizon + 1
-    ds = training_dataset(prepare(f[f["time_idx"] < start]), cfg)
-    return cfg, ds
-
-
-def train_promocast(frame_path: str, model: str, batches: int, threads: int) -> dict:
-    """Promocast's own path: PFForecaster.fit (Lightning, progress callback, early stopping), fixed batches, no validation."""
-    import pandas as pd
-
-    from dashboard.schema import preset_config
-    from models import create
-
-    f = pd.read_parquet(frame_path)
-    f = f[f["units"].notna()]
-    cfg = preset_config(model, "standard", threads=threads, max_epochs=1, limit_train_batches=batches)
-    m = create(cfg)
-    t0 = time.perf_counter()
-    seen = []
-    m.fit(f[f["time_idx"] <= int(f["time_idx"].max()) - cfg.horizon], progress=lambda d: seen.append((time.perf_counter(), d)))
-    total = time.perf_counter() - t0
-    # samples/s over the training batches only: from the first to the last progress line of the epoch
-    steps = [(t, d["step"]) for t, d in seen if "val_loss" not in d]
-    if len(steps) >= 2:
-        (t_a, s_a), (t_b, s_b) = steps[0], steps[-1]
-        rate = (s_b - s_a) * cfg.batch_size / max(t_b - t_a, 1e-9)
-    else:
-        rate = batches * cfg.batch_size / total
-    return {"samples_per_s": rate, "seconds": total, "batches": batches}
-
-
-def train_bare(frame_path: str, model: str, batches: int, threads: int) -> dict:
-    """The bare reference: the same dataset and network, a plain optimiser loop over the DataLoader."""
-    import torch
-
-    cfg, ds = _train_setup(frame_path, model, threads)
-    from models import create
-
-    net = create(cfg).build(ds)
-    opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
-    dl = ds.to_dataloader(train=True, batch_size=cfg.batch_size, num_workers=0)
-    net.train()
-    it = iter(dl)
-    x, y = next(it)  # warm-up step, not timed
-    loss = net.loss(net(x)["prediction"], y)
-    loss.backward()
-    opt.step()
-    t = time.perf_counter()
-    for _ in range(batches - 1):
-        x, y = next(it)
-        opt.zero_grad()
-        loss = net.loss(net(x)["prediction"], y)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.gradient_clip)
-        opt.step()
-    secs = time.perf_counter() - t
-    return {"samples_per_s": (batches - 1) * cfg.batch_size / secs, "seconds": secs, "batches": batches}
-
-
 def holt_winters(frame_path: str) -> dict:
     import pandas as pd
 
@@ -206,7 +139,10 @@ def accuracy(ws: str, frame_path: str, preset: str, tiny: bool) -> dict:
         run_dir, rec = train_and_evaluate(frame, cfg, {"dataset_id": info.id, "content_hash": info.content_hash})
         store.add_run(read_run(run_dir), str(run_dir))
         o = rec["overall"]
-        out[model] = {"run_id": rec["run_id"], "mape": o["mape"], "wape": o["wape"], "mase": o["mase"], "seconds": rec["seconds"]}
+        log = rec.get("training") or {}
+        out[model] = {"run_id": rec["run_id"], "mape": o["mape"], "wape": o["wape"], "mase": o["mase"], "seconds": rec["seconds"],
+                      "epochs": log.get("epochs_run"), "best_epoch": log.get("best_epoch"), "device": rec.get("device", "cpu"),
+                      "train_seconds": log.get("seconds"), "history": log.get("history")}
     store.close()
     return {"models": out}
 

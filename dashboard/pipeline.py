@@ -62,6 +62,7 @@ def train_and_evaluate(frame: pd.DataFrame, config: TrainConfig, meta: dict, pro
     run_meta = {**meta, "model": config.model, "preset": config.preset, "config": config.to_dict(),
                 "holdout_weeks": config.holdout_weeks, "holdout_start_week": str(hist.loc[hist["time_idx"] == start, "week"].min())[:10],
                 "seconds": round(seconds, 1), "series": int(pred[["sku", "region"]].drop_duplicates().shape[0]),
-                "capped_series": capped[:50], "capped_count": len(capped)}
+                "capped_series": capped[:50], "capped_count": len(capped),
+                "device": model.device, "training": getattr(model, "training_log", None)}  # epochs, losses, samples, seconds (networks)
     run_dir = write_run(run_id, model, run_meta, ev, holdout, run_root, future, interp)
     return run_dir, {**run_meta, "run_id": run_id, "overall": ev["overall"], "evaluation": ev}

@@ -107,11 +107,15 @@ class PFForecaster(Forecaster):
         ds = training_dataset(data[data["time_idx"] < val_start], cfg)
         val = decoder_dataset(ds.get_parameters(), data, val_start, cfg.horizon, with_target=True)
         self.net = self.build(ds).to(self.device)
+        self.on_device()
         self.training_log = fit_network(self.net, WindowArrays(ds, self.device), WindowArrays(val, self.device),
                                         cfg, progress)
         self.best_epoch, self.best_val_loss = self.training_log["best_epoch"], self.training_log["best_val_loss"]
         self.params = ds.get_parameters()
         self.after_fit(data, val_start)
+
+    def on_device(self) -> None:
+        """Hook: adapt the network to the device it trains on (the TFT stacks its inputs on a GPU)."""
 
     def after_fit(self, data: pd.DataFrame, val_start: int) -> None:
         """Hook: calibrate anything that needs the trained network (the LSTM's band)."""

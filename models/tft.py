@@ -14,7 +14,7 @@ class TFTForecaster(PFForecaster):
         from pytorch_forecasting.metrics import QuantileLoss
         from torch import nn
 
-        from .interpolation import use_matmul_interpolation
+        from .tft_fast import use_fast_layers
 
         c = self.config
         net = TemporalFusionTransformer.from_dataset(
@@ -23,8 +23,13 @@ class TFTForecaster(PFForecaster):
             loss=QuantileLoss(quantiles=list(c.quantiles)), reduce_on_plateau_patience=max(2, c.patience // 2),
             log_interval=-1, logging_metrics=nn.ModuleList(),  # no per-step SMAPE/MAE/RMSE/MAPE: nobody reads them
         )
-        use_matmul_interpolation(net)  # same outputs, no upsample_linear1d (models/interpolation.py)
+        use_fast_layers(net)  # same outputs and gradients, as matmuls (models/tft_fast.py)
         return net
+
+    def on_device(self) -> None:
+        from .tft_fast import fuse_inputs
+
+        fuse_inputs(self.net, self.device == "cuda")  # stacked inputs lose on CPU at batch 512, see tft_fast.fuse_inputs
 
     def interpret(self, pred) -> dict:
         """Attention per series, horizon step and encoder position (right-aligned: the last column is the

@@ -10,7 +10,7 @@ from dashboard.calendars import RegionCalendar
 from dashboard.features import build_frame
 from dashboard.schema import TrainConfig
 from models import create
-from models.interpolation import interpolation_matrix, use_matmul_interpolation
+from models.tft_fast import fuse_inputs, interpolation_matrix, use_fast_layers
 from models.loop import raw_output, steps_per_epoch
 from models.pf_common import decoder_dataset, prepare, training_dataset
 from models.windows import WindowArrays
@@ -103,8 +103,10 @@ def test_interpolation_matrix_is_f_interpolate():
         assert torch.allclose(xi @ interpolation_matrix(n_in, n_out, torch.float64), ref, atol=1e-12)
 
 
-def test_matmul_tft_matches_pytorch_forecasting_outputs_and_gradients(dataset):
-    """Upstream's TFT (F.interpolate) and ours (matmul) from the same weights: outputs and every gradient to 1e-5."""
+@pytest.mark.parametrize("stacked", [False, True])
+def test_fast_tft_matches_pytorch_forecasting_outputs_and_gradients(dataset, stacked):
+    """Upstream's TFT and ours (interpolation as a matmul, variable selection with the matmul sum, inputs one by one
+    or stacked) from the same weights: outputs and every gradient to 1e-5."""
     from pytorch_forecasting import TemporalFusionTransformer
     from pytorch_forecasting.metrics import QuantileLoss
 
@@ -112,7 +114,8 @@ def test_matmul_tft_matches_pytorch_forecasting_outputs_and_gradients(dataset):
     ref = TemporalFusionTransformer.from_dataset(dataset, hidden_size=16, attention_head_size=2, dropout=0.0,
                                                  hidden_continuous_size=8, loss=QuantileLoss([0.1, 0.5, 0.9]))
     fast = copy.deepcopy(ref)
-    assert use_matmul_interpolation(fast) > 10
+    assert use_fast_layers(fast) > 10
+    fuse_inputs(fast, stacked)
     assert set(fast.state_dict()) == set(ref.state_dict())  # saved runs are unchanged
     x, y = WindowArrays(dataset).batch(torch.arange(0, min(64, len(dataset))))
     outs = []

@@ -1,0 +1,173 @@
+"""The bench's parts, each run alone with `--only PART[,PART]`; every measurement runs in its own process."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from .measure import run_task
+
+OUT = Path(__file__).resolve().parent / "out"
+PARTS = ("import", "frame", "training", "profile", "holt-winters", "accuracy", "whatif", "pages")
+BASELINES = ("seasonal-naive", "holt-winters")
+
+
+def fig(name, value, unit, target=None, op="<=", note=""):
+    met = None
+    if target is not None and value is not None:
+        met = bool(value <= target) if op == "<=" else bool(value >= target)
+    return {"name": name, "value": None if value is None else round(float(value), 4), "unit": unit,
+            "target": target, "op": op if target is not None else None, "met": met, "note": note}
+
+
+class Bench:
+    """Adds figures (with their targets), notes and raw measurements, part by part."""
+
+    def __init__(self, args, only: set[str]):
+        self.args, self.only = args, only
+        self.small = args.scale == "small"
+        base = OUT / args.scale
+        self.data, self.ws = base / "data", base / "ws"
+        self.frame = str(self.ws / "frame.parquet")
+        self.threads = os.cpu_count() or 1
+        self.batches = args.batches or (4 if self.small else 60)
+        self.figures, self.notes, self.raw = [], [], {}
+        self.t0 = time.perf_counter()
+        if "import" not in only and not (self.ws / "promocast.duckdb").exists():
+            sys.exit(f"bench: no workspace at {self.ws}: run the import part first (python -m bench --scale {args.scale})")
+        if "frame" not in only and only & {"training", "profile", "holt-winters", "accuracy"} and not Path(self.frame).exists():
+            only.add("frame")
+
+    def log(self, msg):
+        print(f"[{time.perf_counter() - self.t0:6.0f}s] {msg}", file=sys.stderr, flush=True)
+
+    def part_import(self):
+        ws, data = self.ws, self.data
+        shutil.rmtree(ws, ignore_errors=True)
+        ws.mkdir(parents=True)
+        if not (data / "sales.csv").exists() or not self.args.keep:
+            self.raw["generate"] = run_task("generate", out_dir=str(data), scale=self.args.scale)
+            self.log(f"generated {self.args.scale} data in {self.raw['generate']['seconds']:.1f}s")
+        sales = str(data / "sales.csv")
+        # best of two, interleaved, for both sides of the ratio (the first read of a 600 MB file also warms the page cache)
+        bares, ourss = [], []
+        for _ in range(2):
+            bares.append(run_task("import_bare_duckdb", path=sales))
+            shutil.rmtree(ws, ignore_errors=True)  # a fresh database each time: a stored dataset would be a no-op
+            ws.mkdir(parents=True)
+            ourss.append(run_task("import_promocast", data_dir=str(data), ws=str(ws)))
+        bare = self.raw["import_bare_duckdb"] = min(bares, key=lambda r: r["seconds"])
+        ours = self.raw["import_promocast"] = min(ourss, key=lambda r: r["seconds"])
+        ours["peak_mb"] = max(r["peak_mb"] for r in ourss)
+        pand = self.raw["import_pandas"] = run_task("import_pandas", path=sales)
+        prof = self.raw["import_breakdown"] = run_task("import_breakdown", path=sales)
+        self.log(f"import: bare {bare['seconds']:.1f}s, pandas {pand['seconds']:.1f}s, promocast {ours['seconds']:.1f}s")
+        self.figures += [
+            fig("import: Promocast / bare DuckDB (time)", ours["seconds"] / bare["seconds"], "x", 1.3,
+                note=f"{ours['seconds']:.1f}s vs {bare['seconds']:.1f}s; {ours['source_rows']:,} rows; its scan (each alone): "
+                     f"roll-up {prof['read_typed_groupby']:.1f}s, with duplicate keys {prof['plus_duplicate_keys']:.1f}s, "
+                     f"with rule checks {prof['plus_checks']:.1f}s, everything {prof['full_scan']:.1f}s"),
+            fig("import: pandas / bare DuckDB (time)", pand["seconds"] / bare["seconds"], "x", note=f"{pand['seconds']:.1f}s"),
+            fig("import: Promocast peak memory", ours["peak_mb"], "MB", 1536,
+                note=f"bare DuckDB {bare['peak_mb']:.0f} MB, pandas {pand['peak_mb']:.0f} MB"),
+        ]
+
+    def part_frame(self):
+        r = self.raw["frame"] = run_task("build_frame", ws=str(self.ws), out=self.frame)
+        self.log(f"model frame: {r['rows']:,} rows, {r['series']} series in {r['seconds']:.1f}s")
+        self.figures.append(fig("model frame (features for training and what-if)", r["seconds"], "s",
+                                note=f"{r['rows']:,} rows, {r['series']} series"))
+
+    def part_training(self):
+        for model in ("tft", "lstm"):
+            b = self.raw[f"train_bare_{model}"] = run_task("train_bare", frame_path=self.frame, model=model,
+                                                           batches=self.batches, threads=self.threads)
+            p = self.raw[f"train_promocast_{model}"] = run_task("train_promocast", frame_path=self.frame, model=model,
+                                                                batches=self.batches, threads=self.threads)
+            self.figures.append(fig(
+                f"training {model.upper()}: Promocast / bare loop (samples/s)", p["samples_per_s"] / b["samples_per_s"],
+                "x", 2.0 if model == "tft" else 1.0, ">=",
+                f"{p['samples_per_s']:.0f} samples/s (tensor path, batch {p['batch_size']}) vs {b['samples_per_s']:.0f} "
+                f"(TimeSeriesDataSet DataLoader, batch {b['batch_size']}), {self.threads} threads, {p['device']}"))
+            self.log(f"train {model}: promocast {p['samples_per_s']:.0f}/s, bare {b['samples_per_s']:.0f}/s")
+        if _cuda():
+            fp = self.raw["full_pass"] = run_task("full_pass", frame_path=self.frame, threads=self.threads)
+            self.figures.append(fig("GPU: one pass over every training window (TFT standard)", fp["seconds"], "s", 15.0,
+                                    note=f"{fp['windows']:,} windows, batch {fp['batch_size']}, {fp['gpu']}"))
+        else:
+            self.notes.append("GPU figures (one pass over every training window <= 15 s; standard training <= 2 min): "
+                              "not measured, no GPU on this machine.")
+
+    def part_profile(self):
+        self.raw["profile"] = {}
+        for model in ("tft", "lstm"):
+            for bs in ((64,) if self.small else (128, 512)):
+                r = run_task("profile_step", frame_path=self.frame, model=model, threads=self.threads, batch_size=bs,
+                             steps=2 if self.small else 8)
+                self.raw["profile"][f"{model}_{bs}"] = r
+                self.figures.append(fig(f"profile {model.upper()} step, batch {bs} ({r['device']})", r["step_ms"], "ms",
+                                        note=_profile_note(r)))
+                self.log(f"profile {model} {bs}: {r['step_ms']:.0f} ms/step")
+
+    def part_holt_winters(self):
+        hw = self.raw["holt_winters"] = run_task("holt_winters", frame_path=self.frame)
+        self.figures.append(fig(f"Holt-Winters fit + forecast, {hw['series']} series", hw["seconds"], "s", 30))
+        self.log(f"holt-winters {hw['seconds']:.1f}s")
+
+    def part_accuracy(self):
+        tiny = self.small and not self.args.preset
+        preset = self.args.preset or ("fast" if self.small else "standard")
+        label = "tiny" if tiny else preset
+        acc = self.raw["accuracy"] = run_task("accuracy", ws=str(self.ws), frame_path=self.frame, preset=preset, tiny=tiny)
+        m = acc["models"]
+        for name, r in m.items():
+            extra = f", {r['epochs']} epochs (best {r['best_epoch']}), {r['device']}" if r.get("epochs") else ""
+            self.figures.append(fig(f"accuracy {name} ({label}): WAPE", r["wape"], "%",
+                                    note=f"MAPE {r['mape']:.1f} %, MASE {r['mase']:.2f}, {r['seconds']:.0f}s{extra}"))
+        best = min(BASELINES, key=lambda k: m[k]["wape"])
+        scale = self.args.scale
+        self.figures += [
+            fig(f"{label} TFT at {scale} scale: seconds", m["tft"]["seconds"], "s", None if tiny else 1200,
+                note=f"training to early stopping + hold-out and future forecasts, {self.threads} threads"),
+            fig(f"{label} TFT at {scale} scale: WAPE / best baseline", m["tft"]["wape"] / m[best]["wape"], "x",
+                None if tiny else 0.85, note=f"{m['tft']['wape']:.1f} vs {best} {m[best]['wape']:.1f}"),
+            fig(f"{label} LSTM at {scale} scale: WAPE / best baseline", m["lstm"]["wape"] / m[best]["wape"], "x",
+                None if tiny else 1.0, note=f"{m['lstm']['wape']:.1f} vs {best} {m[best]['wape']:.1f}"),
+            fig("accuracy: TFT / Holt-Winters MAPE", m["tft"]["mape"] / m["holt-winters"]["mape"], "x",
+                note=f"{m['tft']['mape']:.1f} vs {m['holt-winters']['mape']:.1f}; the reference case reported 8.3 / 14.2 = 0.58"),
+            fig("accuracy: TFT / Holt-Winters WAPE", m["tft"]["wape"] / m["holt-winters"]["wape"], "x", 1.0),
+        ]
+        self.log("accuracy: " + ", ".join(f"{k} WAPE {v['wape']:.1f}" for k, v in m.items()))
+
+    def part_whatif(self):
+        acc = self.raw.get("accuracy") or {}
+        run_id = (acc.get("models") or {}).get("tft", {}).get("run_id")
+        wi = self.raw["whatif"] = run_task("whatif", ws=str(self.ws), run_id=run_id)
+        self.figures += [fig("what-if: one SKU x region", wi["one_series_s"], "s", 1.0,
+                             note=f"re-forecasts {wi['one_series_reforecast']} series (the category in that region)"),
+                         fig(f"what-if: all {wi['all_series']} series", wi["all_series_s"], "s", 10.0,
+                             note=f"model load + base forecast once: {wi['setup_s']:.1f}s")]
+        self.log(f"what-if one {wi['one_series_s']:.2f}s, all {wi['all_series_s']:.2f}s")
+
+    def part_pages(self):
+        pg = self.raw["pages"] = run_task("pages", ws=str(self.ws))
+        for page, t in pg["pages"].items():
+            self.figures.append(fig(f"page {page}: server render from cache", t["warm_s"], "s", 0.5,
+                                    note=f"first visit {t['cold_s']:.2f}s (with AppTest's one-off component scan)"))
+        self.log("pages: " + ", ".join(f"{p} {t['warm_s']:.2f}s" for p, t in pg["pages"].items()))
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _profile_note(r: dict) -> str:
+    step = r["step_ms"]
+    parts = ", ".join(f"{k} {v:.0f} ms ({100 * v / step:.0f} %)" for k, v in r["parts_ms"].items())
+    fwd = ", ".join(f"{k} {v:.0f}" for k, v in sorted(r["forward_blocks_ms"].items(), key=lambda kv: -kv[1]))
+    return (f"{r['samples_per_s']:.0f} samples/s; {parts}; forward by block (ms): {fwd}; "
+            f"TimeSeriesDataSet's DataLoader would take {r['dataloader_ms']:.0f} ms for this batch")
