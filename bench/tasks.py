@@ -5,7 +5,7 @@ import os
 import time
 from pathlib import Path
 
-from .training import full_pass, profile_step, train_bare, train_promocast  # noqa: F401  (tasks run by name)
+from .training import full_pass, preset_rate, profile_step, train_bare, train_promocast  # noqa: F401  (tasks run by name)
 
 
 def _env(ws: str) -> None:

@@ -218,3 +218,33 @@ def full_pass(frame_path: str, threads: int, batch_size: int = 2048) -> dict:
     secs = time.perf_counter() - t
     return {"seconds": secs, "windows": len(arrays), "device": dev, "batch_size": batch_size,
             "gpu": torch.cuda.get_device_name(0) if dev == "cuda" else None}
+
+
+def preset_rate(frame_path: str, model: str, preset: str, threads: int, steps: int = 12) -> dict:
+    """Training samples/s of one preset's network and batch on the tensor path (for dashboard/estimates.py)."""
+    import torch
+
+    from dashboard.schema import preset_config
+    from models import create
+    from models.loop import training_step
+    from models.pf_common import prepare, training_dataset
+    from models.windows import WindowArrays
+
+    torch.set_num_threads(threads)
+    f = _frame(frame_path)
+    cfg = preset_config(model, preset, threads=threads)
+    start = int(f["time_idx"].max()) - 2 * cfg.horizon + 1
+    ds = training_dataset(prepare(f[f["time_idx"] < start]), cfg)
+    m = create(cfg)
+    m.net = m.build(ds)
+    m.on_device()
+    opt = torch.optim.Adam(m.net.parameters(), lr=cfg.learning_rate)
+    arrays, gen = WindowArrays(ds), torch.Generator().manual_seed(0)
+    m.net.train()
+    for _ in range(2):
+        training_step(m.net, opt, *arrays.sample(cfg.batch_size, gen), cfg.gradient_clip)
+    t = time.perf_counter()
+    for _ in range(steps):
+        training_step(m.net, opt, *arrays.sample(cfg.batch_size, gen), cfg.gradient_clip)
+    secs = time.perf_counter() - t
+    return {"samples_per_s": steps * cfg.batch_size / secs, "batch_size": cfg.batch_size, "seconds": secs}

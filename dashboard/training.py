@@ -25,6 +25,14 @@ def model_frame(store: Store, dataset_id: str, horizon: int = 13, plan: pd.DataF
                        store.weather(dataset_id), future=plan, horizon=horizon)
 
 
+def job_threads() -> int:
+    """Torch threads for a job started from the app: every core but one, which stays with the app (on 2 cores a
+    busy app beside a 2-thread job slowed it 3.7x)."""
+    import os
+
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
 def submit(store: Store, dataset_id: str, config: TrainConfig, frame: pd.DataFrame | None = None,
            fake: dict | None = None) -> str:
     """Queue a training job (and start it if nothing is training). Returns the job id."""

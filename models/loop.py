@@ -35,6 +35,16 @@ def training_step(net, optimiser, x, y, clip: float) -> torch.Tensor:
     return loss.detach()
 
 
+def converged(history: list[dict], patience: int, tolerance: float = 0.02) -> bool:
+    """Early stopping fired, or the best validation loss improved by under ``tolerance`` (2 %) over the last
+    ``patience`` epochs: more epochs would not buy much."""
+    vals = [h["val_loss"] for h in history]
+    if len(vals) <= patience:
+        return False
+    before, now = min(vals[:-patience]), min(vals)
+    return now >= before * (1 - tolerance)
+
+
 @torch.no_grad()
 def validation_loss(net, windows: WindowArrays, batch_size: int) -> float:
     """Mean loss over every validation window (weighted by batch size, as Lightning averages it)."""
@@ -58,16 +68,32 @@ def raw_output(net, windows: WindowArrays, batch_size: int = 1024) -> tuple[dict
     return concat_outputs(outs), concat_outputs(xs)
 
 
+def lr_schedule(optimiser, config, total_steps: int, plateau):
+    """(scheduler, per_step): cosine = 3 % linear warm-up, then cosine decay to 5 % of the rate at the last step
+    budgeted; otherwise the network's own ReduceLROnPlateau, stepped on the validation loss each epoch."""
+    if getattr(config, "lr_schedule", "plateau") != "cosine":
+        return plateau, False
+    warm, floor = max(1, int(0.03 * total_steps)), 0.05
+
+    def factor(step: int) -> float:
+        if step < warm:
+            return (step + 1) / warm
+        done = min(1.0, (step - warm) / max(1, total_steps - warm))
+        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * done))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimiser, factor), True
+
+
 def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress: Progress | None = None,
                 every: int = 10) -> dict:
     """Train ``net`` in place; keeps the best validation epoch's weights. Returns what happened."""
     conf = net.configure_optimizers()
     optimiser = conf["optimizer"]
-    sched = (conf.get("lr_scheduler") or {}).get("scheduler")
     device = train.device
     gen = torch.Generator(device=device).manual_seed(int(config.seed))
     per_epoch = steps_per_epoch(len(train), config.batch_size, config.limit_train_batches)
     total = per_epoch * config.max_epochs
+    sched, per_step = lr_schedule(optimiser, config, total, (conf.get("lr_scheduler") or {}).get("scheduler"))
     best, best_state, best_epoch, bad = float("inf"), None, -1, 0
     t0, step, last_loss, history = time.time(), 0, float("nan"), []
 
@@ -85,6 +111,8 @@ def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress:
         for _ in range(per_epoch):
             x, y = train.sample(config.batch_size, gen)
             loss = training_step(net, optimiser, x, y, config.gradient_clip)
+            if per_step:
+                sched.step()
             step += 1
             if step % every == 0:
                 last_loss = float(loss)
@@ -92,7 +120,7 @@ def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress:
         last_loss = float(loss)
         train_s = time.time() - t_epoch
         val = validation_loss(net, valid, config.batch_size * 4) if len(valid) else last_loss
-        if sched is not None:
+        if sched is not None and not per_step:
             sched.step(val)
         history.append({"epoch": epoch + 1, "train_loss": last_loss, "val_loss": val, "train_s": round(train_s, 2),
                         "lr": optimiser.param_groups[0]["lr"]})
@@ -108,5 +136,6 @@ def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress:
         net.load_state_dict(best_state)
     net.eval()
     return {"best_epoch": best_epoch + 1, "best_val_loss": best, "epochs_run": epoch + 1, "steps": step,
+            "stopped_early": bad >= config.patience, "converged": converged(history, config.patience),
             "seconds": round(time.time() - t0, 1), "samples": step * config.batch_size,
             "windows": len(train), "history": history}

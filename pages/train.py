@@ -3,7 +3,8 @@ import streamlit as st
 
 from dashboard import ui
 from dashboard.schema import MODELS, PRESETS, preset_config
-from dashboard.training import submit
+from dashboard.estimates import expected_time_text
+from dashboard.training import job_threads, submit
 
 store = ui.get_store()
 dataset_id = ui.dataset_picker()
@@ -13,6 +14,8 @@ if not dataset_id:
 
 st.caption("Training runs in a separate process: keep working on other pages, or close the browser; "
            "jobs run one at a time and keep going. The last weeks are held out and scored.")
+info = store.dataset(dataset_id)
+st.caption(expected_time_text(info.rows, info.series, job_threads()))
 with st.form("train_form"):
     c1, c2, c3 = st.columns([3, 1, 1])
     models = c1.multiselect("Models", MODELS, default=list(MODELS), key="train_models")
@@ -22,7 +25,7 @@ with st.form("train_form"):
     start = st.form_submit_button("Start training", type="primary")
 if start:
     for model in models:
-        config = preset_config(model, preset, holdout_weeks=int(holdout), threads=1)
+        config = preset_config(model, preset, holdout_weeks=int(holdout), threads=job_threads())
         config.horizon = max(config.horizon, config.holdout_weeks)
         submit(store, dataset_id, config)
     st.toast(f"Queued {len(models)} job(s)")

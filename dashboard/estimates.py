@@ -1,0 +1,98 @@
+"""How long a training job will take, before it starts: preset x dataset size x this machine's threads.
+
+The rates are training samples per second per torch thread count on the project's 2-core CPU (AMD EPYC),
+measured with `python -m bench --scale reference --only training` and `bench/estimate_rates.py`;
+the typical epoch counts come from the reference-scale runs in `bench/results/`. Early stopping ends most
+runs before their last epoch, so a job is quoted as "about X, at most Y".
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .schema import MODELS, PRESETS, preset_config
+
+# samples/s on the 2-core CPU, by (model, preset) and torch threads (python bench/estimate_rates.py)
+RATES = {
+    ("tft", "fast"): {1: 700.0, 2: 1100.0},
+    ("tft", "standard"): {1: 380.0, 2: 610.0},
+    ("tft", "thorough"): {1: 150.0, 2: 240.0},
+    ("lstm", "fast"): {1: 2500.0, 2: 3500.0},
+    ("lstm", "standard"): {1: 1100.0, 2: 1600.0},
+    ("lstm", "thorough"): {1: 500.0, 2: 750.0},
+}
+TYPICAL_EPOCHS = {"fast": 10, "standard": 14, "thorough": 30}  # epochs run before early stopping, reference scale
+FIXED_S = 25.0  # dataset build, validation passes, hold-out and future forecasts at the reference scale
+HW_S_PER_SERIES_CORE = 0.06  # Holt-Winters(52): ~60 ms of CPU per series (bench: 1,360 series in ~42 s on 2 cores)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    model: str
+    preset: str
+    typical_s: float
+    most_s: float
+    note: str = ""
+
+    def text(self) -> str:
+        if self.most_s <= self.typical_s * 1.2:
+            return f"{self.model}: about {fmt(self.typical_s)}"
+        return f"{self.model}: about {fmt(self.typical_s)} (at most {fmt(self.most_s)})"
+
+
+def training_windows(rows: int, series: int, holdout: int = 13, horizon: int = 13, min_encoder: int = 8) -> int:
+    """Training windows left after the hold-out and validation weeks (a lower bound: pytorch-forecasting also
+    counts shorter windows at the ends of series)."""
+    return max(0, rows - series * (holdout + 2 * horizon + min_encoder - 1))
+
+
+def estimate(model: str, preset: str, rows: int, series: int, threads: int = 1, holdout: int = 13) -> Estimate:
+    cfg = preset_config(model, preset)
+    if model == "seasonal-naive":
+        return Estimate(model, preset, 2.0 + series * 0.002, 2.0 + series * 0.002)
+    if model == "holt-winters":
+        s = 5.0 + series * HW_S_PER_SERIES_CORE / max(1, threads)
+        return Estimate(model, preset, s, s)
+    rates = RATES[(model, preset)]
+    rate = rates.get(threads) or rates[max(rates)] * (threads / max(rates)) ** 0.5
+    windows = training_windows(rows, series, holdout, cfg.horizon, cfg.min_encoder_weeks)
+    steps = max(1, math.ceil(windows / cfg.batch_size))
+    if cfg.limit_train_batches:
+        steps = min(steps, cfg.limit_train_batches)
+    epoch_s = steps * cfg.batch_size / rate
+    fixed = FIXED_S * max(0.05, series / 1360)
+    typical = min(cfg.max_epochs, TYPICAL_EPOCHS[preset]) * epoch_s + fixed
+    return Estimate(model, preset, typical, cfg.max_epochs * epoch_s + fixed,
+                    note=f"{cfg.max_epochs} epochs of {steps} batches of {cfg.batch_size} at most")
+
+
+def estimates(rows: int, series: int, threads: int = 1, holdout: int = 13) -> dict[str, list[Estimate]]:
+    """Every model's estimate for every preset: {preset: [Estimate per model]}."""
+    return {p: [estimate(m, p, rows, series, threads, holdout) for m in MODELS] for p in PRESETS}
+
+
+def expected_time_text(rows: int, series: int, threads: int = 1, gpu: bool | None = None) -> str:
+    """One line per preset for the Train page: what each model will take on this machine, before starting."""
+    if gpu is None:
+        import importlib.util
+
+        gpu = False
+        if importlib.util.find_spec("torch") is not None:
+            import torch
+
+            gpu = torch.cuda.is_available()
+    lines = [f"**Expected time** for {series:,} series on {threads} training thread{'s' if threads > 1 else ''}"
+             f"{' (a GPU was found: networks will train on it, faster than quoted)' if gpu else ''}; "
+             "jobs run one after another:"]
+    for preset, ests in estimates(rows, series, threads).items():
+        total = sum(e.typical_s for e in ests)
+        lines.append(f"- {preset}: about {fmt(total)} for all four — " + "; ".join(e.text() for e in ests))
+    return "\n".join(lines)
+
+
+def fmt(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
