@@ -5,7 +5,8 @@ import os
 import time
 from pathlib import Path
 
-from .training import full_pass, preset_rate, profile_step, train_bare, train_promocast  # noqa: F401  (tasks run by name)
+from .training import (full_pass, preset_rate, profile_step, step_variant, train_bare,  # noqa: F401 (run by name)
+                       train_promocast)
 
 
 def _env(ws: str) -> None:
@@ -143,6 +144,12 @@ def accuracy(ws: str, frame_path: str, preset: str, tiny: bool) -> dict:
         out[model] = {"run_id": rec["run_id"], "mape": o["mape"], "wape": o["wape"], "mase": o["mase"], "seconds": rec["seconds"],
                       "epochs": log.get("epochs_run"), "best_epoch": log.get("best_epoch"), "device": rec.get("device", "cpu"),
                       "train_seconds": log.get("seconds"), "history": log.get("history")}
+    if preset == "standard" and not tiny:  # the fast preset must not lose to seasonal naive either
+        cfg = preset_config("tft", "fast", threads=os.cpu_count() or 1)
+        _, rec = train_and_evaluate(frame, cfg, {"dataset_id": info.id, "content_hash": info.content_hash})
+        o = rec["overall"]
+        out["tft-fast"] = {"mape": o["mape"], "wape": o["wape"], "mase": o["mase"], "seconds": rec["seconds"],
+                           "epochs": (rec.get("training") or {}).get("epochs_run")}
     store.close()
     return {"models": out}
 

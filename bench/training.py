@@ -248,3 +248,33 @@ def preset_rate(frame_path: str, model: str, preset: str, threads: int, steps: i
         training_step(m.net, opt, *arrays.sample(cfg.batch_size, gen), cfg.gradient_clip)
     secs = time.perf_counter() - t
     return {"samples_per_s": steps * cfg.batch_size / secs, "batch_size": cfg.batch_size, "seconds": secs}
+
+
+def step_variant(frame_path: str, threads: int, steps: int, batch: int, interp: bool = False, vsn: bool = False,
+                 dropout: bool = False, malloc: bool = False, stacked: bool = False) -> dict:
+    """Training samples/s of the standard TFT with a chosen set of the step changes (bench/step_variants.py)."""
+    import torch
+
+    from models import tft_fast
+    from models.loop import training_step
+    from models.pf_common import keep_freed_memory
+    from models.windows import WindowArrays
+
+    if malloc:
+        keep_freed_memory()
+    cfg, ds = _dataset(frame_path, "tft", threads, batch_size=batch)
+    net = _bare_network(cfg, ds)
+    tft_fast.use_fast_layers(net, interpolation=interp, selection=vsn)
+    tft_fast.fuse_inputs(net, stacked)
+    if dropout:
+        tft_fast.use_fast_dropout(net)
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
+    arrays, gen = WindowArrays(ds), torch.Generator().manual_seed(0)
+    net.train()
+    for _ in range(3):
+        training_step(net, opt, *arrays.sample(batch, gen), cfg.gradient_clip)
+    t = time.perf_counter()
+    for _ in range(steps):
+        training_step(net, opt, *arrays.sample(batch, gen), cfg.gradient_clip)
+    secs = time.perf_counter() - t
+    return {"samples_per_s": steps * batch / secs, "step_ms": 1000 * secs / steps, "batch": batch}

@@ -138,13 +138,13 @@ class TrainConfig:
 # is doubled to match (Adam, square-root scaling for 4x the batch). An epoch is a fixed number of batches, so early
 # stopping looks at the validation window every ~30 k windows whatever the dataset's size.
 # fast = a few minutes at the reference scale on 2 cores; standard = the default, <= 20 min at the reference scale on
-# 2 cores: 16 epochs of 60 batches with the learning rate decayed to 5 % by the last (with ReduceLROnPlateau instead,
-# 25 such epochs took 22 min and were still improving: validation loss 204 -> 184 over the last 5); early stopping
+# 2 cores: 20 epochs of 60 batches with the learning rate decayed to 5 % by the last (16 such epochs took 13 min in
+# the bench; with ReduceLROnPlateau instead, 25 epochs took 22 min and were still improving); early stopping
 # (patience 4) still ends a run that stops improving; thorough = bigger network, whole epochs, plateau schedule.
 PRESET_VALUES = {
     "fast": dict(hidden_size=16, attention_heads=2, hidden_continuous_size=8, max_epochs=10, patience=3,
                  limit_train_batches=40, learning_rate=0.02, batch_size=512, lr_schedule="cosine"),
-    "standard": dict(hidden_size=32, attention_heads=4, hidden_continuous_size=16, max_epochs=16, patience=4,
+    "standard": dict(hidden_size=32, attention_heads=4, hidden_continuous_size=16, max_epochs=20, patience=4,
                      limit_train_batches=60, learning_rate=0.01, batch_size=512, lr_schedule="cosine"),
     "thorough": dict(hidden_size=64, attention_heads=4, hidden_continuous_size=32, max_epochs=80, patience=8,
                      limit_train_batches=None, learning_rate=0.005, batch_size=512),

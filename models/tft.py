@@ -14,7 +14,7 @@ class TFTForecaster(PFForecaster):
         from pytorch_forecasting.metrics import QuantileLoss
         from torch import nn
 
-        from .tft_fast import use_fast_layers
+        from .tft_fast import use_fast_dropout, use_fast_layers
 
         c = self.config
         net = TemporalFusionTransformer.from_dataset(
@@ -24,6 +24,7 @@ class TFTForecaster(PFForecaster):
             log_interval=-1, logging_metrics=nn.ModuleList(),  # no per-step SMAPE/MAE/RMSE/MAPE: nobody reads them
         )
         use_fast_layers(net)  # same outputs and gradients, as matmuls (models/tft_fast.py)
+        use_fast_dropout(net)  # same distribution, masks from torch.rand instead of CPU bernoulli_
         return net
 
     def on_device(self) -> None:

@@ -84,3 +84,22 @@ def fuse_inputs(net: torch.nn.Module, on: bool) -> None:
     for module in net.modules():
         if hasattr(module, "fuse_inputs"):
             module.fuse_inputs = on
+
+
+class FastDropout(torch.nn.Dropout):
+    """Inverted dropout whose mask comes from ``torch.rand`` (vectorised) instead of ``bernoulli_``, which on
+    CPU draws element by element: the same distribution, not the same random stream."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        return x * ((torch.rand_like(x) >= self.p).to(x.dtype) * (1.0 / (1.0 - self.p)))
+
+
+def use_fast_dropout(net: torch.nn.Module) -> int:
+    n = 0
+    for module in net.modules():
+        if type(module) is torch.nn.Dropout:
+            module.__class__ = FastDropout
+            n += 1
+    return n
