@@ -18,6 +18,7 @@ import torch
 from .windows import WindowArrays, concat_outputs
 
 Progress = Callable[[dict], None]
+DIVERGED = 3.0  # a validation loss this many times the best so far is a blow-up, not noise
 
 
 def steps_per_epoch(n_windows: int, batch_size: int, limit: int | None) -> int:
@@ -129,6 +130,16 @@ def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress:
             best_state = copy.deepcopy(net.state_dict())
         else:
             bad += 1
+            if best_state is not None and val > DIVERGED * best:
+                # a blow-up (seen at the reference scale: validation loss 279 -> 51,864 in one epoch at rate 0.01):
+                # go back to the best weights and continue at half the rate, instead of spending the rest of the
+                # budget climbing back down
+                net.load_state_dict(best_state)
+                for g in optimiser.param_groups:
+                    g["lr"] *= 0.5
+                if per_step:
+                    sched.base_lrs = [lr * 0.5 for lr in sched.base_lrs]
+                history[-1]["rolled_back"] = True
         emit(epoch, val_loss=val, best_val_loss=best)
         if bad >= config.patience:
             break

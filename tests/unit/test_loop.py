@@ -32,3 +32,40 @@ def test_converged_when_the_best_loss_stops_moving():
     assert converged(h([5, 4, 3, 2.99, 2.98, 3.0]), patience=2)   # < 2 % better over the last 2
     assert converged(h([5, 4, 3, 3.5, 3.4]), patience=2)         # early stopping would fire
     assert not converged(h([5, 4]), patience=2)
+
+
+def test_a_blow_up_rolls_back_to_the_best_weights_at_half_the_rate(monkeypatch):
+    """Validation loss x100 after epoch 2: the loop restores epoch 2's weights and halves the learning rate."""
+    from models import loop
+
+    class Arrays:
+        device = torch.device("cpu")
+
+        def __len__(self):
+            return 64
+
+        def sample(self, n, gen):
+            return {"encoder_lengths": torch.ones(n)}, None
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.ones(1))
+
+        def configure_optimizers(self):
+            return {"optimizer": torch.optim.SGD(self.parameters(), lr=0.1)}
+
+        def loss(self, pred, y):
+            return (pred ** 2).sum()
+
+        def forward(self, x):
+            return {"prediction": self.w}
+
+    vals = iter([5.0, 4.0, 400.0, 3.9, 3.8])
+    monkeypatch.setattr(loop, "validation_loss", lambda net, windows, bs: next(vals))
+    net = Net()
+    cfg = TrainConfig(max_epochs=5, patience=4, batch_size=32, limit_train_batches=1, lr_schedule="cosine")
+    log = loop.fit_network(net, Arrays(), Arrays(), cfg)
+    assert log["history"][2].get("rolled_back") and not log["history"][1].get("rolled_back")
+    assert log["history"][3]["lr"] < log["history"][1]["lr"] / 1.5
+    assert log["best_epoch"] == 5 and log["epochs_run"] == 5
