@@ -35,8 +35,9 @@ def keep_freed_memory() -> None:
 
     A step allocates and frees the same large activations each time; with glibc's defaults they are unmapped
     and page-faulted back in on the next step (seen as ``aten::fill_``/``zero_`` time in the profile). Blocks
-    up to 32 MB then stay on the heap and up to 1 GB of free heap is kept: ~10-30 % faster TFT steps at batch
-    512 on 2 CPU cores (`python -m bench.step_variants`). Not called in the app's process."""
+    up to 32 MB then stay on the heap and up to 1 GB of free heap is kept. On 2 CPU cores the gain is within the
+    machine's run-to-run noise (`python -m bench.step_variants`); it costs nothing in a training process.
+    Not called in the app's process."""
     import ctypes
     import sys
 

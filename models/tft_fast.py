@@ -6,7 +6,7 @@ The TFT resizes each variable's embedding (e.g. 16 wide) to the hidden size (e.g
 ``F.interpolate(x.unsqueeze(1), size, mode="linear", align_corners=True)``. That is a fixed linear
 map, ``x @ W`` with a (in, out) matrix whose columns hold two neighbouring weights, but it runs as
 ``aten::upsample_linear1d``: measured on an H100 at batch 1024, 95 % of a TFT step's GPU time
-(fwd + bwd), and on 2 CPU cores a 1.3x slower step. ``use_fast_layers(net)`` switches every
+(fwd + bwd); on 2 CPU cores at batch 512 the difference is within noise (bench.step_variants). ``use_fast_layers(net)`` switches every
 instance of the network to ``MatmulInterpolation``, a subclass that overrides the one method; the
 matrix is a non-persistent buffer, so state dicts (and saved runs) are unchanged.
 Upstream-ready: the same ``interpolate`` body would replace the original's ``F.interpolate`` call.
