@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from .schema import MODELS, PRESETS, preset_config
 
 # samples/s on the 2-core CPU, by (model, preset) and torch threads (python bench/estimate_rates.py)
-RATES = {
-    ("tft", "fast"): {1: 700.0, 2: 1100.0},
-    ("tft", "standard"): {1: 380.0, 2: 610.0},
-    ("tft", "thorough"): {1: 150.0, 2: 240.0},
-    ("lstm", "fast"): {1: 2500.0, 2: 3500.0},
-    ("lstm", "standard"): {1: 1100.0, 2: 1600.0},
-    ("lstm", "thorough"): {1: 500.0, 2: 750.0},
+RATES = {  # 2026-11-26, 2 cores (Intel Xeon @ 2.80GHz), `python -m bench.estimate_rates --steps 10`
+    ("tft", "fast"): {1: 804.0, 2: 1164.0},
+    ("tft", "standard"): {1: 449.0, 2: 496.0},
+    ("tft", "thorough"): {1: 261.0, 2: 411.0},
+    ("lstm", "fast"): {1: 2955.0, 2: 4012.0},
+    ("lstm", "standard"): {1: 1569.0, 2: 1922.0},
+    ("lstm", "thorough"): {1: 573.0, 2: 827.0},
 }
-TYPICAL_EPOCHS = {"fast": 10, "standard": 20, "thorough": 30}  # epochs run before early stopping, reference scale
+TYPICAL_EPOCHS = {"fast": 10, "standard": 16, "thorough": 30}  # epochs run (reference runs: standard 16 and 14 of 20)
 FIXED_S = 25.0  # dataset build, validation passes, hold-out and future forecasts at the reference scale
 HW_S_PER_SERIES_CORE = 0.06  # Holt-Winters(52): ~60 ms of CPU per series (bench: 1,360 series in ~42 s on 2 cores)
 

@@ -21,6 +21,8 @@ def test_train_page_lists_runs(use_trained):
     assert at.title[0].value == "Train"
     assert at.multiselect(key="train_models").value == ["tft", "lstm", "holt-winters", "seasonal-naive"]
     assert len(at.dataframe) >= 1 and len(at.get("plotly_chart")) >= 1
+    quote = " ".join(c.value for c in at.caption)
+    assert "Expected time" in quote and "standard: about" in quote  # quoted before a job starts
 
 
 @pytest.mark.parametrize("level", ["series", "category", "region", "total"])
