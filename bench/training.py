@@ -14,7 +14,7 @@ def _frame(frame_path: str):
     return f[f["units"].notna()]
 
 
-def _dataset(frame_path: str, model: str, threads: int, **overrides):
+def _dataset(frame_path: str, model: str, threads: int, preset: str = "standard", **overrides):
     """The training dataset of the bench's frame (hold-out and validation weeks cut off), as fit() builds it."""
     import torch
 
@@ -23,7 +23,7 @@ def _dataset(frame_path: str, model: str, threads: int, **overrides):
 
     torch.set_num_threads(threads)
     f = _frame(frame_path)
-    cfg = preset_config(model, "standard", threads=threads, **overrides)
+    cfg = preset_config(model, preset, threads=threads, **overrides)
     start = int(f["time_idx"].max()) - 2 * cfg.horizon + 1
     return cfg, training_dataset(prepare(f[f["time_idx"] < start]), cfg)
 
@@ -78,16 +78,29 @@ def train_bare(frame_path: str, model: str, batches: int, threads: int) -> dict:
 
 
 def _bare_network(cfg, ds):
-    """pytorch-forecasting's network as it ships (no matmul layers): what a plain user of the library trains."""
+    """pytorch-forecasting's network as it ships (no faster layers): what a plain user of the library trains."""
     from models import create
-    from models import tft_fast
 
-    orig = tft_fast.use_fast_layers
-    tft_fast.use_fast_layers = lambda net, **kw: 0
-    try:
-        return create(cfg).build(ds)
-    finally:
-        tft_fast.use_fast_layers = orig
+    return create(cfg).build(ds, fast=False)
+
+
+def _time_steps(net, ds, cfg, batch: int, steps: int, warm: int = 3) -> dict:
+    """Samples/s of ``steps`` training steps on the tensor path after ``warm`` untimed ones."""
+    import torch
+
+    from models.loop import training_step
+    from models.windows import WindowArrays
+
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
+    arrays, gen = WindowArrays(ds), torch.Generator().manual_seed(0)
+    net.train()
+    for _ in range(warm):
+        training_step(net, opt, *arrays.sample(batch, gen), cfg.gradient_clip)
+    t = time.perf_counter()
+    for _ in range(steps):
+        training_step(net, opt, *arrays.sample(batch, gen), cfg.gradient_clip)
+    secs = time.perf_counter() - t
+    return {"samples_per_s": steps * batch / secs, "step_ms": 1000 * secs / steps, "batch_size": batch, "seconds": secs}
 
 
 # TFT blocks by the names of its top-level modules; the LSTM's (RecurrentNetwork) likewise.
@@ -222,43 +235,20 @@ def full_pass(frame_path: str, threads: int, batch_size: int = 2048) -> dict:
 
 def preset_rate(frame_path: str, model: str, preset: str, threads: int, steps: int = 12) -> dict:
     """Training samples/s of one preset's network and batch on the tensor path (for dashboard/estimates.py)."""
-    import torch
-
-    from dashboard.schema import preset_config
     from models import create
-    from models.loop import training_step
-    from models.pf_common import prepare, training_dataset
-    from models.windows import WindowArrays
 
-    torch.set_num_threads(threads)
-    f = _frame(frame_path)
-    cfg = preset_config(model, preset, threads=threads)
-    start = int(f["time_idx"].max()) - 2 * cfg.horizon + 1
-    ds = training_dataset(prepare(f[f["time_idx"] < start]), cfg)
+    cfg, ds = _dataset(frame_path, model, threads, preset=preset)
     m = create(cfg)
     m.net = m.build(ds)
     m.on_device()
-    opt = torch.optim.Adam(m.net.parameters(), lr=cfg.learning_rate)
-    arrays, gen = WindowArrays(ds), torch.Generator().manual_seed(0)
-    m.net.train()
-    for _ in range(2):
-        training_step(m.net, opt, *arrays.sample(cfg.batch_size, gen), cfg.gradient_clip)
-    t = time.perf_counter()
-    for _ in range(steps):
-        training_step(m.net, opt, *arrays.sample(cfg.batch_size, gen), cfg.gradient_clip)
-    secs = time.perf_counter() - t
-    return {"samples_per_s": steps * cfg.batch_size / secs, "batch_size": cfg.batch_size, "seconds": secs}
+    return _time_steps(m.net, ds, cfg, cfg.batch_size, steps, warm=2)
 
 
 def step_variant(frame_path: str, threads: int, steps: int, batch: int, interp: bool = False, vsn: bool = False,
                  dropout: bool = False, malloc: bool = False, stacked: bool = False) -> dict:
     """Training samples/s of the standard TFT with a chosen set of the step changes (bench/step_variants.py)."""
-    import torch
-
     from models import tft_fast
-    from models.loop import training_step
     from models.pf_common import keep_freed_memory
-    from models.windows import WindowArrays
 
     if malloc:
         keep_freed_memory()
@@ -268,13 +258,5 @@ def step_variant(frame_path: str, threads: int, steps: int, batch: int, interp: 
     tft_fast.fuse_inputs(net, stacked)
     if dropout:
         tft_fast.use_fast_dropout(net)
-    opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
-    arrays, gen = WindowArrays(ds), torch.Generator().manual_seed(0)
-    net.train()
-    for _ in range(3):
-        training_step(net, opt, *arrays.sample(batch, gen), cfg.gradient_clip)
-    t = time.perf_counter()
-    for _ in range(steps):
-        training_step(net, opt, *arrays.sample(batch, gen), cfg.gradient_clip)
-    secs = time.perf_counter() - t
-    return {"samples_per_s": steps * batch / secs, "step_ms": 1000 * secs / steps, "batch": batch}
+    r = _time_steps(net, ds, cfg, batch, steps)
+    return {**r, "batch": batch}

@@ -73,14 +73,10 @@ def estimates(rows: int, series: int, threads: int = 1, holdout: int = 13) -> di
 
 def expected_time_text(rows: int, series: int, threads: int = 1, gpu: bool | None = None) -> str:
     """One line per preset for the Train page: what each model will take on this machine, before starting."""
-    if gpu is None:
-        import importlib.util
+    if gpu is None:  # the NVIDIA driver's file, not torch: importing torch would cost the page ~2 s on first render
+        import os
 
-        gpu = False
-        if importlib.util.find_spec("torch") is not None:
-            import torch
-
-            gpu = torch.cuda.is_available()
+        gpu = os.path.exists("/proc/driver/nvidia/version")
     lines = [f"**Expected time** for {series:,} series on {threads} training thread{'s' if threads > 1 else ''}"
              f"{' (a GPU was found: networks will train on it, faster than quoted)' if gpu else ''}; "
              "jobs run one after another:"]

@@ -138,8 +138,8 @@ class TrainConfig:
 # is doubled to match (Adam, square-root scaling for 4x the batch). An epoch is a fixed number of batches, so early
 # stopping looks at the validation window every ~30 k windows whatever the dataset's size.
 # fast = a few minutes at the reference scale on 2 cores; standard = the default, <= 20 min at the reference scale on
-# 2 cores: 20 epochs of 60 batches with the learning rate decayed to 5 % by the last (16 such epochs took 13 min in
-# the bench; with ReduceLROnPlateau instead, 25 epochs took 22 min and were still improving); early stopping
+# 2 cores: 20 epochs of 60 batches with the learning rate decayed to 5 % by the last (bench/results: 11-17 min,
+# README "Benchmarks"); early stopping
 # (patience 4) still ends a run that stops improving; thorough = bigger network, whole epochs, plateau schedule.
 PRESET_VALUES = {
     "fast": dict(hidden_size=16, attention_heads=2, hidden_continuous_size=8, max_epochs=10, patience=3,

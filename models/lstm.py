@@ -19,7 +19,7 @@ class LSTMForecaster(PFForecaster):
         super().__init__(config)
         self.band = np.tile([[-0.3, 0.3]], (config.horizon, 1))  # replaced after training
 
-    def build(self, dataset):
+    def build(self, dataset, fast: bool = True):
         from pytorch_forecasting import RecurrentNetwork
         from pytorch_forecasting.metrics import MAE
         from torch import nn

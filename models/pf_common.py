@@ -112,7 +112,7 @@ class PFForecaster(Forecaster):
         self.capped_series: list[str] = []  # series whose last forecast hit the runaway cap
         self.training_log: dict | None = None  # epochs, losses, seconds of the last fit (models/loop.py)
 
-    def build(self, dataset):
+    def build(self, dataset, fast: bool = True):
         raise NotImplementedError
 
     def fit(self, train: pd.DataFrame, progress: Progress | None = None) -> None:

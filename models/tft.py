@@ -9,7 +9,8 @@ from .pf_common import PFForecaster
 class TFTForecaster(PFForecaster):
     name = "tft"
 
-    def build(self, dataset):
+    def build(self, dataset, fast: bool = True):
+        """``fast=False``: the network exactly as pytorch-forecasting ships it (the bench's bare reference)."""
         from pytorch_forecasting import TemporalFusionTransformer
         from pytorch_forecasting.metrics import QuantileLoss
         from torch import nn
@@ -23,8 +24,9 @@ class TFTForecaster(PFForecaster):
             loss=QuantileLoss(quantiles=list(c.quantiles)), reduce_on_plateau_patience=max(2, c.patience // 2),
             log_interval=-1, logging_metrics=nn.ModuleList(),  # no per-step SMAPE/MAE/RMSE/MAPE: nobody reads them
         )
-        use_fast_layers(net)  # same outputs and gradients, as matmuls (models/tft_fast.py)
-        use_fast_dropout(net)  # same distribution, masks from torch.rand instead of CPU bernoulli_
+        if fast:
+            use_fast_layers(net)  # same outputs and gradients, as matmuls (models/tft_fast.py)
+            use_fast_dropout(net)  # same distribution, masks from torch.rand instead of CPU bernoulli_
         return net
 
     def on_device(self) -> None:

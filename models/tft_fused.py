@@ -88,7 +88,8 @@ def fused_selection_class():
                 return super().forward(x, context)
             fused = self.__dict__.get("_fused")
             if fused is None:
-                fused = self.__dict__["_fused"] = _fusable(self) if len(_fusable(self)) > 1 else []
+                names = _fusable(self)
+                fused = self.__dict__["_fused"] = names if len(names) > 1 else []
             if not self.fuse_inputs:
                 fused = []
             order = list(self.input_sizes)
