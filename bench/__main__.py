@@ -68,7 +68,8 @@ def markdown(result: dict) -> str:
              f" (parts: {', '.join(result.get('parts', []))}).", "",
              "| figure | value | target | met | note |", "|---|---|---|---|---|"]
     for f in result["figures"]:
-        target = f"{f['op']} {f['target']}" if f["target"] is not None else ""
+        target = "" if f["target"] is None else (f"{f['target'][0]}-{f['target'][1]}" if f["op"] == "in"
+                                                 else f"{f['op']} {f['target']}")
         met = {True: "yes", False: "**no**", None: ""}[f["met"]]
         lines.append(f"| {f['name']} | {f['value']:.3g} {f['unit']} | {target} | {met} | {f['note']} |")
     lines += [""] + [f"- {n}" for n in result.get("notes", [])]

@@ -11,13 +11,16 @@ from .measure import run_task
 
 OUT = Path(__file__).resolve().parent / "out"
 PARTS = ("import", "frame", "training", "profile", "holt-winters", "accuracy", "whatif", "pages")
-BASELINES = ("seasonal-naive", "holt-winters")
+BASELINES = ("seasonal-naive", "holt-winters", "mstl")
 
 
 def fig(name, value, unit, target=None, op="<=", note=""):
     met = None
     if target is not None and value is not None:
-        met = bool(value <= target) if op == "<=" else bool(value >= target)
+        if op == "in":  # a range [low, high]
+            met = bool(target[0] <= value <= target[1])
+        else:
+            met = bool(value <= target) if op == "<=" else bool(value >= target)
     return {"name": name, "value": None if value is None else round(float(value), 4), "unit": unit,
             "target": target, "op": op if target is not None else None, "met": met, "note": note}
 
@@ -115,6 +118,10 @@ class Bench:
         hw = self.raw["holt_winters"] = run_task("holt_winters", frame_path=self.frame)
         self.figures.append(fig(f"Holt-Winters fit + forecast, {hw['series']} series", hw["seconds"], "s", 30))
         self.log(f"holt-winters {hw['seconds']:.1f}s")
+        ms = self.raw["mstl"] = run_task("holt_winters", frame_path=self.frame, model="mstl")
+        self.figures.append(fig(f"MSTL fit + forecast, {ms['series']} series", ms["seconds"], "s",
+                                note="statsforecast MSTL(52) with an AutoETS trend, spawned pool"))
+        self.log(f"mstl {ms['seconds']:.1f}s")
 
     def part_accuracy(self):
         tiny = self.small and not self.args.preset
@@ -123,12 +130,22 @@ class Bench:
         acc = self.raw["accuracy"] = run_task("accuracy", ws=str(self.ws), frame_path=self.frame, preset=preset, tiny=tiny)
         m = acc["models"]
         for name, r in m.items():
-            if name == "tft-fast":
+            if name in ("tft-fast", "recommended"):
                 continue
             extra = f", {r['epochs']} epochs (best {r['best_epoch']}), {r['device']}" if r.get("epochs") else ""
             self.figures.append(fig(f"accuracy {name} ({label}): WAPE", r["wape"], "%",
                                     note=f"MAPE {r['mape']:.1f} %, MASE {r['mase']:.2f}, {r['seconds']:.0f}s{extra}"))
+        for name, r in m.items():
+            if r.get("coverage") is not None:
+                self.figures.append(fig(f"band coverage {name} ({label}): hold-out in P10-P90", r["coverage"], "%",
+                                        None if tiny else [75, 85], "in",
+                                        note=f"{r['coverage_raw']:.1f} % before calibration on the validation weeks"))
         best = min(BASELINES, key=lambda k: m[k]["wape"])
+        if "recommended" in m:
+            r = m["recommended"]
+            self.figures.append(fig(f"{label} recommended at {self.args.scale} scale: WAPE / best baseline",
+                                    r["wape"] / m[best]["wape"], "x", None if tiny else 1.0,
+                                    note=f"{r['wape']:.1f} vs {best} {m[best]['wape']:.1f}; made of {r['made_of']}"))
         if "tft-fast" in m:
             self.figures.append(fig(f"fast TFT at {self.args.scale} scale: WAPE / seasonal naive",
                                     m["tft-fast"]["wape"] / m["seasonal-naive"]["wape"], "x", 1.0,

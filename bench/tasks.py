@@ -104,7 +104,7 @@ def build_frame(ws: str, out: str) -> dict:
     return {"seconds": secs, "rows": len(f), "series": int(f[["sku", "region"]].drop_duplicates().shape[0])}
 
 
-def holt_winters(frame_path: str) -> dict:
+def holt_winters(frame_path: str, model: str = "holt-winters") -> dict:
     import pandas as pd
 
     from dashboard.schema import preset_config
@@ -113,7 +113,7 @@ def holt_winters(frame_path: str) -> dict:
     f = pd.read_parquet(frame_path)
     f = f[f["units"].notna()]
     start = int(f["time_idx"].max()) - 12
-    m = create(preset_config("holt-winters", "standard"))
+    m = create(preset_config(model, "standard"))
     t = time.perf_counter()
     m.fit(f[f["time_idx"] < start])
     m.predict(f, start)
@@ -129,6 +129,7 @@ def accuracy(ws: str, frame_path: str, preset: str, tiny: bool) -> dict:
     from dashboard.runs import read_run
     from dashboard.schema import MODELS, preset_config
     from dashboard.store import Store
+    from dashboard.training import register_run
 
     store = Store()
     info = store.dataset()
@@ -138,12 +139,19 @@ def accuracy(ws: str, frame_path: str, preset: str, tiny: bool) -> dict:
         extra = dict(hidden_size=8, attention_heads=2, hidden_continuous_size=4, max_epochs=1, limit_train_batches=3) if tiny else {}
         cfg = preset_config(model, preset, threads=os.cpu_count() or 1, **extra)
         run_dir, rec = train_and_evaluate(frame, cfg, {"dataset_id": info.id, "content_hash": info.content_hash})
-        store.add_run(read_run(run_dir), str(run_dir))
+        recommended = register_run(store, run_dir)
         o = rec["overall"]
         log = rec.get("training") or {}
         out[model] = {"run_id": rec["run_id"], "mape": o["mape"], "wape": o["wape"], "mase": o["mase"], "seconds": rec["seconds"],
                       "epochs": log.get("epochs_run"), "best_epoch": log.get("best_epoch"), "device": rec.get("device", "cpu"),
-                      "train_seconds": log.get("seconds"), "history": log.get("history")}
+                      "train_seconds": log.get("seconds"), "history": log.get("history"),
+                      "coverage": rec["bands"]["holdout_coverage"], "coverage_raw": rec["bands"]["holdout_coverage_raw"]}
+    if recommended:
+        r = read_run(Path(store.run(recommended)["run_dir"]))
+        o = r["overall"]
+        out["recommended"] = {"run_id": recommended, "mape": o["mape"], "wape": o["wape"], "mase": o["mase"],
+                              "seconds": r["seconds"], "made_of": r["recommendation"]["made_of"],
+                              "coverage": r["bands"]["holdout_coverage"], "coverage_raw": r["bands"]["holdout_coverage_raw"]}
     if preset == "standard" and not tiny:  # the fast preset must not lose to seasonal naive either
         cfg = preset_config("tft", "fast", threads=os.cpu_count() or 1)
         _, rec = train_and_evaluate(frame, cfg, {"dataset_id": info.id, "content_hash": info.content_hash})

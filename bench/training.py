@@ -84,14 +84,14 @@ def _bare_network(cfg, ds):
     return create(cfg).build(ds, fast=False)
 
 
-def _time_steps(net, ds, cfg, batch: int, steps: int, warm: int = 3) -> dict:
+def _time_steps(net, ds, cfg, batch: int, steps: int, warm: int = 3, fused: bool = False) -> dict:
     """Samples/s of ``steps`` training steps on the tensor path after ``warm`` untimed ones."""
     import torch
 
     from models.loop import training_step
     from models.windows import WindowArrays
 
-    opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate, **({"fused": True} if fused else {}))
     arrays, gen = WindowArrays(ds), torch.Generator().manual_seed(0)
     net.train()
     for _ in range(warm):
@@ -245,18 +245,26 @@ def preset_rate(frame_path: str, model: str, preset: str, threads: int, steps: i
 
 
 def step_variant(frame_path: str, threads: int, steps: int, batch: int, interp: bool = False, vsn: bool = False,
-                 dropout: bool = False, malloc: bool = False, stacked: bool = False) -> dict:
+                 dropout: bool = False, malloc: bool = False, stacked: bool = False, fused_adam: bool = False,
+                 denormal: bool = False, compile: bool = False, warm: int = 3) -> dict:
     """Training samples/s of the standard TFT with a chosen set of the step changes (bench/step_variants.py)."""
+    import torch
+
     from models import tft_fast
     from models.pf_common import keep_freed_memory
 
     if malloc:
         keep_freed_memory()
+    if denormal:
+        torch.set_flush_denormal(True)
     cfg, ds = _dataset(frame_path, "tft", threads, batch_size=batch)
     net = _bare_network(cfg, ds)
     tft_fast.use_fast_layers(net, interpolation=interp, selection=vsn)
     tft_fast.fuse_inputs(net, stacked)
     if dropout:
         tft_fast.use_fast_dropout(net)
-    r = _time_steps(net, ds, cfg, batch, steps)
-    return {**r, "batch": batch}
+    t = time.perf_counter()
+    if compile:
+        net.forward = torch.compile(net.forward, dynamic=False)
+    r = _time_steps(net, ds, cfg, batch, steps, warm=warm, fused=fused_adam)
+    return {**r, "batch": batch, "warm_and_compile_s": round(time.perf_counter() - t - r["seconds"], 1)}

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from .calendars import RegionCalendar, parse_custom_events
+from .schema import MODELS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     _db(sub.add_parser("check", help="history check per series (2-3 annual cycles needed)"), dataset=True)
 
     t = sub.add_parser("train", help="train a model in a background process and score the hold-out")
-    t.add_argument("--model", required=True, choices=["tft", "lstm", "holt-winters", "seasonal-naive"])
+    t.add_argument("--model", required=True, choices=list(MODELS))
     t.add_argument("--preset", default="standard", choices=["fast", "standard", "thorough"])
     t.add_argument("--holdout-weeks", type=int, default=13)
     t.add_argument("--max-epochs", type=int, help="override the preset's epoch limit")
@@ -232,7 +233,7 @@ def cmd_evaluate(args) -> int:
     if args.json:
         rows = [{"run_id": r.run_id, "model": r.model, "preset": r.preset,
                  "metrics": {"overall": overall_public(r.to_dict())},
-                 "seconds": r.seconds, "device": r.device} for _, r in board.iterrows()]
+                 "seconds": r.seconds, "device": r.device, **_recommendation(store, r)} for _, r in board.iterrows()]
         print(json.dumps(rows, default=str))
     elif board.empty:
         print(f"no runs on {info.id} yet: python -m dashboard train --model tft")
@@ -240,6 +241,18 @@ def cmd_evaluate(args) -> int:
         print(f"Leaderboard for {info.id} ({info.name}), hold-out errors in %, best WAPE first")
         print(board.round(2).to_string(index=False))
     return 0
+
+
+def _recommendation(store, row) -> dict:
+    """For the recommended row: what it is made of, per category, and the validation scores it was chosen on."""
+    if row.model != "recommended":
+        return {}
+    from .runs import read_run
+
+    rec = read_run(store.run(row.run_id)["run_dir"]).get("recommendation") or {}
+    return {"made_of": rec.get("made_of"), "runs": rec.get("runs"),
+            "components": {c: ch["weights"] for c, ch in (rec.get("categories") or {}).items()},
+            "validation_wape": {c: ch["validation_wape"] for c, ch in (rec.get("categories") or {}).items()}}
 
 
 def cmd_scenario(args) -> int:

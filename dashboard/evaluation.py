@@ -73,7 +73,13 @@ def _group(j: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 def evaluate(pred: pd.DataFrame, frame: pd.DataFrame, start_idx: int) -> dict[str, pd.DataFrame | dict]:
     """Every breakdown of the hold-out error: overall, series, SKU, category, region, category x region,
     horizon week, promo vs non-promo weeks."""
-    j = join_actuals(pred, frame, start_idx)
+    return breakdowns(join_actuals(pred, frame, start_idx))
+
+
+def breakdowns(j: pd.DataFrame) -> dict[str, pd.DataFrame | dict]:
+    """The breakdowns of ``evaluate`` from forecasts already joined with actuals (a stored hold-out frame)."""
+    if "promo_week" not in j:
+        j = j.assign(promo_week=np.where(j["promo"] > 0, "promo", "no promo"))
     overall = _group(j.assign(total="total"), ["total"]).drop(columns="total").iloc[0].to_dict()
     return {
         "overall": overall,

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .evaluation import evaluate
+from . import calibration
+from .evaluation import evaluate, join_actuals
 from .runs import write_run
 from .schema import TrainConfig
 
@@ -27,6 +28,27 @@ def forecast_future(model, frame: pd.DataFrame, horizon: int) -> pd.DataFrame | 
     if fut["time_idx"].nunique() < horizon:
         return None
     return model.predict(frame[frame["time_idx"] <= last + horizon], last + 1)
+
+
+HOLDOUT_COLUMNS = ["sku", "region", "category", "week", "time_idx", "step", "actual", "p10", "p50", "p90", "point",
+                   "promo", "holiday", "scale"]
+
+
+def validation_forecast(model, hist: pd.DataFrame, start: int, horizon: int) -> pd.DataFrame | None:
+    """The model's forecast of the ``horizon`` weeks before the hold-out (the validation window), from the
+    history before them, beside the actuals: what calibration and the recommended forecast are chosen on,
+    so neither ever reads the hold-out. None when there is too little history before the window."""
+    val_start = start - horizon
+    visible = hist[hist["time_idx"] < start].copy()
+    visible.loc[visible["time_idx"] >= val_start, "units"] = float("nan")
+    try:
+        pred = model.predict(visible, val_start)
+    except Exception:  # noqa: BLE001 - a model that cannot forecast from that little history has no validation
+        return None
+    pred = pred[pred["time_idx"] < start]
+    if pred.empty:
+        return None
+    return join_actuals(pred, hist[hist["time_idx"] < start], val_start)[HOLDOUT_COLUMNS]
 
 
 def new_run_id(model: str) -> str:
@@ -47,22 +69,33 @@ def train_and_evaluate(frame: pd.DataFrame, config: TrainConfig, meta: dict, pro
         raise ValueError("no training weeks left before the hold-out")
     model = create(config)
     model.fit(train, progress)
+    validation = validation_forecast(model, hist, start, config.horizon)  # before the hold-out forecast (interp)
+    bands = calibration.offsets(validation) if validation is not None else None
     visible = hist.copy()
     visible.loc[visible["time_idx"] >= start, "units"] = float("nan")  # the model never sees hold-out units
     pred = model.predict(visible, start)
     capped = list(getattr(model, "capped_series", []))  # runaway forecasts clipped in the hold-out
     pred = pred[pred["time_idx"] < start + config.holdout_weeks]
+    raw = join_actuals(pred, hist, start)
+    pred = calibration.apply(pred, bands, pred["time_idx"] - start + 1)
     ev = evaluate(pred, hist, start)
-    holdout = ev["joined"][["sku", "region", "category", "week", "time_idx", "step", "actual", "p10", "p50", "p90",
-                            "point", "promo", "holiday"]]
+    holdout = ev["joined"][HOLDOUT_COLUMNS]
     seconds = time.time() - t0
     interp = model.interpretation()  # of the hold-out forecast, beside its errors
     future = forecast_future(model, frame, config.horizon)
+    if future is not None and len(future):
+        future = calibration.apply(future, bands, future["time_idx"] - future["time_idx"].min() + 1)
+    band_note = {"method": "split conformal per horizon week on the validation window",
+                 "validation_coverage_raw": calibration.coverage(validation) if validation is not None else None,
+                 "holdout_coverage_raw": calibration.coverage(raw),
+                 "holdout_coverage": ev["overall"].get("coverage_p10_p90"),
+                 "offsets": bands.to_dict("records") if bands is not None else None}
     run_id = new_run_id(config.model)
     run_meta = {**meta, "model": config.model, "preset": config.preset, "config": config.to_dict(),
                 "holdout_weeks": config.holdout_weeks, "holdout_start_week": str(hist.loc[hist["time_idx"] == start, "week"].min())[:10],
                 "seconds": round(seconds, 1), "series": int(pred[["sku", "region"]].drop_duplicates().shape[0]),
                 "capped_series": capped[:50], "capped_count": len(capped),
-                "device": model.device, "training": getattr(model, "training_log", None)}  # epochs, losses, samples, seconds (networks)
-    run_dir = write_run(run_id, model, run_meta, ev, holdout, run_root, future, interp)
+                "device": model.device, "training": getattr(model, "training_log", None),  # networks: epochs, losses
+                "bands": band_note}
+    run_dir = write_run(run_id, model, run_meta, ev, holdout, run_root, future, interp, validation)
     return run_dir, {**run_meta, "run_id": run_id, "overall": ev["overall"], "evaluation": ev}

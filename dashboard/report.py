@@ -42,9 +42,10 @@ def build_report(store: Store, dataset_id: str, run_id: str, scenario: dict | No
     assumptions = {
         "Dataset": f"{info.name} ({info.id})", "Content hash (SHA-256)": info.content_hash,
         "History": f"{info.first_week} to {info.last_week}, {info.series} series",
-        "Model": f"{run['model']} ({run['preset']} preset), run {run_id}, trained on {meta.get('device', 'cpu')}",
+        "Model": _model_line(run, run_id, meta),
         "Hold-out": f"{meta['holdout_weeks']} weeks from {meta['holdout_start_week']}",
-        "Forecast horizon": f"{meta['config']['horizon']} weeks after {info.last_week}, stored promotion plan",
+        "Forecast horizon": f"{(meta.get('config') or {}).get('horizon', meta['holdout_weeks'])} weeks after "
+                            f"{info.last_week}, stored promotion plan",
         "Scenario": scenario["name"] if scenario else "none (base plan)",
     }
     tables = {"Leaderboard (hold-out errors in %)": board.round(2),
@@ -53,3 +54,10 @@ def build_report(store: Store, dataset_id: str, run_id: str, scenario: dict | No
         totals = {"base": rollup_forecast(scenario["base"]), scenario["name"]: rollup_forecast(scenario["forecast"])}
         figs.append(charts.scenario_chart(totals, f"What-if: {scenario['name']} vs base"))
     return report_html(f"Promocast planning report: {info.name}", assumptions, figs, tables, sentences)
+
+
+def _model_line(run: dict, run_id: str, meta: dict) -> str:
+    if run["model"] == "recommended":
+        made = (meta.get("recommendation") or {}).get("made_of", "")
+        return f"recommended forecast, run {run_id}, chosen per category on the validation weeks: {made}"
+    return f"{run['model']} ({run['preset']} preset), run {run_id}, trained on {meta.get('device', 'cpu')}"

@@ -34,7 +34,8 @@ def library_versions() -> dict[str, str]:
 
 
 def write_run(run_id: str, model, meta: dict, evaluation: dict, holdout: pd.DataFrame, root: Path | None = None,
-              future: pd.DataFrame | None = None, interp: dict | None = None) -> Path:
+              future: pd.DataFrame | None = None, interp: dict | None = None,
+              validation: pd.DataFrame | None = None) -> Path:
     """Write everything into <root>/<run_id>.tmp, then rename: a run folder is complete or absent."""
     root = root or runs_root()
     tmp = root / f"{run_id}.tmp"
@@ -44,6 +45,8 @@ def write_run(run_id: str, model, meta: dict, evaluation: dict, holdout: pd.Data
     holdout.to_parquet(tmp / "holdout.parquet", index=False)
     if future is not None:
         future.to_parquet(tmp / "future.parquet", index=False)
+    if validation is not None:
+        validation.to_parquet(tmp / "validation.parquet", index=False)
     for name, frame in evaluation.items():
         if isinstance(frame, pd.DataFrame) and name != "joined":
             frame.to_parquet(tmp / f"metrics_{name}.parquet", index=False)
@@ -84,6 +87,12 @@ def load_holdout(run_dir: Path) -> pd.DataFrame:
 
 def load_future(run_dir: Path) -> pd.DataFrame | None:
     path = Path(run_dir) / "future.parquet"
+    return pd.read_parquet(path) if path.exists() else None
+
+
+def load_validation(run_dir: Path) -> pd.DataFrame | None:
+    """The run's forecast of the validation window (runs trained before it was kept have none)."""
+    path = Path(run_dir) / "validation.parquet"
     return pd.read_parquet(path) if path.exists() else None
 
 

@@ -91,7 +91,7 @@ class DatasetInfo:
     extras: dict = field(default_factory=dict)
 
 
-MODELS = ("tft", "lstm", "holt-winters", "seasonal-naive")
+MODELS = ("tft", "lstm", "holt-winters", "mstl", "seasonal-naive")
 PRESETS = ("fast", "standard", "thorough")
 
 
@@ -117,6 +117,9 @@ class TrainConfig:
     gradient_clip: float = 0.1
     lr_schedule: str = "plateau"  # "cosine": warm-up then cosine decay over the epochs budgeted, so a fixed time
                                   # budget ends converged; "plateau": pytorch-forecasting's ReduceLROnPlateau
+    loss_scale: str = "normalised"  # "normalised": the loss on each series' own log scale (models/scaled_loss.py);
+                                    # "units": pytorch-forecasting's, dominated by the biggest series
+    lstm_decoding: str = "direct"   # the LSTM's decoder: "direct" (models/lstm_net.py) or "autoregressive"
     seed: int = 42
     threads: int = 1             # 1 beside the app: 2 threads slow 3.7x when the app is busy
     quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
@@ -127,11 +130,14 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
-        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        known = {**LEGACY, **{k: v for k, v in d.items() if k in cls.__dataclass_fields__}}
         if "quantiles" in known:
             known["quantiles"] = tuple(known["quantiles"])
         return cls(**known)
 
+
+# What a saved run that predates a field was trained with (its config.json lacks the field).
+LEGACY = {"loss_scale": "units", "lstm_decoding": "autoregressive"}
 
 # Presets. Batches are cut by index on the tensor path (models/windows.py), so large batches are cheap: 512 windows
 # run ~1.6x more samples/s than 128 on 2 CPU cores (bench: `python -m bench --only training`), and the learning rate

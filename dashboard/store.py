@@ -211,7 +211,13 @@ class Store:
                 _ts(record.get("created_at")) or datetime.now(timezone.utc).replace(tzinfo=None), record.get("seconds"),
                 record.get("device"), run_dir, record.get("holdout_weeks"),
                 o.get("mape"), o.get("wape"), o.get("smape"), o.get("bias"), o.get("mase"),
-                json.dumps({"config": record.get("config"), "weights_sha256": record.get("weights_sha256")})])
+                json.dumps({"config": record.get("config"), "weights_sha256": record.get("weights_sha256"),
+                            "made_of": (record.get("recommendation") or {}).get("made_of")})])
+
+    def delete_run(self, run_id: str) -> None:
+        """Forget a run (its folder is the caller's): a superseded recommended forecast."""
+        with self._write() as cur:
+            cur.execute("DELETE FROM runs WHERE id = ?", [run_id])
 
     def runs(self, dataset_id: str | None = None) -> pd.DataFrame:
         return self.query("""SELECT id AS run_id, dataset_id, model, preset, created_at, seconds, device, holdout_weeks,

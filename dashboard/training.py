@@ -56,10 +56,31 @@ def refresh(store: Store) -> pd.DataFrame:
         state = jobs.poll(job_dir)
         if state["status"] != job.status or state.get("pid") != job.pid:
             if state["status"] == "finished" and state.get("run_dir"):
-                store.add_run(read_run(Path(state["run_dir"])), state["run_dir"])
+                register_run(store, Path(state["run_dir"]))
             store.update_job(job.id, state)
     jobs.start_next()
     return store.jobs()
+
+
+def register_run(store: Store, run_dir: Path) -> str | None:
+    """Record a finished run, then rebuild its dataset's recommended forecast (the previous one is replaced).
+    Returns the recommended run's id, or None while fewer than two models have a validation forecast."""
+    import shutil
+
+    from .recommend import build
+
+    record = read_run(run_dir)
+    store.add_run(record, str(run_dir))
+    runs = store.runs(record["dataset_id"])
+    new = build(runs, Path(run_dir).parent)
+    if new is None:
+        return None
+    for old in runs[runs["model"] == "recommended"].itertuples():
+        store.delete_run(old.run_id)
+        shutil.rmtree(old.run_dir, ignore_errors=True)
+    rec = read_run(new)
+    store.add_run(rec, str(new))
+    return rec["run_id"]
 
 
 def cancel(store: Store, job_id: str) -> dict:
@@ -74,8 +95,14 @@ def job_dir(store: Store, job_id: str) -> Path:
 
 
 def leaderboard(store: Store, dataset_id: str) -> pd.DataFrame:
+    """Every run, best hold-out WAPE first; ``made_of`` says what the recommended forecast is built from."""
+    import json
+
     cols = ["run_id", "model", "preset", "wape", "mape", "smape", "bias", "mase", "seconds", "device", "created_at"]
-    return store.runs(dataset_id)[cols]
+    runs = store.runs(dataset_id)
+    board = runs[cols].copy()
+    board["made_of"] = [json.loads(c).get("made_of") or "" if isinstance(c, str) else "" for c in runs["config"]]
+    return board
 
 
 def job_summary(status: str, progress: list[dict], error: str | None = None) -> dict:

@@ -316,7 +316,9 @@ def run_label(runs: pd.DataFrame):
 
 
 def latest_per_model(runs: pd.DataFrame) -> list[str]:
-    return runs.drop_duplicates("model")["run_id"].tolist()
+    """The first run of each model in ``runs``' order, the recommended forecast first."""
+    first = runs.drop_duplicates("model")
+    return first.sort_values("model", key=lambda m: m != "recommended", kind="stable")["run_id"].tolist()
 
 
 def need_runs(dataset_id: str | None) -> pd.DataFrame:

@@ -9,10 +9,12 @@ from .base import Forecaster
 def _classes() -> dict[str, type[Forecaster]]:
     from .holt_winters import HoltWintersForecaster
     from .lstm import LSTMForecaster
+    from .mstl import MSTLForecaster
     from .seasonal_naive import SeasonalNaiveForecaster
     from .tft import TFTForecaster
 
-    return {c.name: c for c in (TFTForecaster, LSTMForecaster, HoltWintersForecaster, SeasonalNaiveForecaster)}
+    return {c.name: c for c in (TFTForecaster, LSTMForecaster, HoltWintersForecaster, MSTLForecaster,
+                                       SeasonalNaiveForecaster)}
 
 
 def create(config) -> Forecaster:

@@ -15,6 +15,7 @@ from typing import Callable
 
 import torch
 
+from .scaled_loss import loss_of
 from .windows import WindowArrays, concat_outputs
 
 Progress = Callable[[dict], None]
@@ -26,9 +27,9 @@ def steps_per_epoch(n_windows: int, batch_size: int, limit: int | None) -> int:
     return min(full, int(limit)) if limit else full
 
 
-def training_step(net, optimiser, x, y, clip: float) -> torch.Tensor:
+def training_step(net, optimiser, x, y, clip: float, normalised: bool = False) -> torch.Tensor:
     optimiser.zero_grad(set_to_none=True)
-    loss = net.loss(net(x)["prediction"], y)
+    loss = loss_of(net, x, y, normalised)
     loss.backward()
     if clip:
         torch.nn.utils.clip_grad_norm_(net.parameters(), clip)
@@ -47,12 +48,12 @@ def converged(history: list[dict], patience: int, tolerance: float = 0.02) -> bo
 
 
 @torch.no_grad()
-def validation_loss(net, windows: WindowArrays, batch_size: int) -> float:
+def validation_loss(net, windows: WindowArrays, batch_size: int, normalised: bool = False) -> float:
     """Mean loss over every validation window (weighted by batch size, as Lightning averages it)."""
     net.eval()
     total, n = 0.0, 0
     for x, y in windows.in_order(batch_size):
-        total += float(net.loss(net(x)["prediction"], y)) * len(x["encoder_lengths"])
+        total += float(loss_of(net, x, y, normalised)) * len(x["encoder_lengths"])
         n += len(x["encoder_lengths"])
     return total / max(n, 1)
 
@@ -97,6 +98,7 @@ def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress:
     sched, per_step = lr_schedule(optimiser, config, total, (conf.get("lr_scheduler") or {}).get("scheduler"))
     best, best_state, best_epoch, bad = float("inf"), None, -1, 0
     t0, step, last_loss, history = time.time(), 0, float("nan"), []
+    normalised = getattr(config, "loss_scale", "units") == "normalised"
 
     def emit(epoch: int, **extra):
         if progress:
@@ -111,7 +113,7 @@ def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress:
         t_epoch = time.time()
         for _ in range(per_epoch):
             x, y = train.sample(config.batch_size, gen)
-            loss = training_step(net, optimiser, x, y, config.gradient_clip)
+            loss = training_step(net, optimiser, x, y, config.gradient_clip, normalised)
             if per_step:
                 sched.step()
             step += 1
@@ -120,7 +122,7 @@ def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress:
                 emit(epoch)
         last_loss = float(loss)
         train_s = time.time() - t_epoch
-        val = validation_loss(net, valid, config.batch_size * 4) if len(valid) else last_loss
+        val = validation_loss(net, valid, config.batch_size * 4, normalised) if len(valid) else last_loss
         if sched is not None and not per_step:
             sched.step(val)
         history.append({"epoch": epoch + 1, "train_loss": last_loss, "val_loss": val, "train_s": round(train_s, 2),

@@ -24,8 +24,11 @@ class LSTMForecaster(PFForecaster):
         from pytorch_forecasting.metrics import MAE
         from torch import nn
 
+        from .lstm_net import DirectRecurrentNetwork
+
         c = self.config
-        return RecurrentNetwork.from_dataset(
+        network = DirectRecurrentNetwork if c.lstm_decoding == "direct" else RecurrentNetwork
+        return network.from_dataset(
             dataset, cell_type="LSTM", hidden_size=c.hidden_size, rnn_layers=c.lstm_layers, dropout=c.dropout,
             learning_rate=c.learning_rate, loss=MAE(), log_interval=-1,
             logging_metrics=nn.ModuleList(),  # no per-step SMAPE/MAE/RMSE/MAPE/MASE: nobody reads them

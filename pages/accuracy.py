@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import charts, training, ui
 from dashboard.evaluation import mape_inflated
 from dashboard.report import build_report
 
@@ -11,11 +11,14 @@ st.title("Accuracy")
 runs = ui.need_runs(dataset_id)
 
 st.subheader("Leaderboard")
-board = runs[["run_id", "model", "preset", "wape", "mape", "smape", "bias", "mase", "seconds", "device"]].sort_values("wape")
+board = training.leaderboard(ui.get_store(), dataset_id).drop(columns="created_at")
 st.dataframe(board.round(2), hide_index=True, key="acc_leaderboard")
-st.caption("Hold-out errors in %, best WAPE first. Bias > 0 means over-forecasting. MASE < 1 beats seasonal naive's in-sample error.")
+st.caption("Hold-out errors in %, best WAPE first. Bias > 0 means over-forecasting. MASE < 1 beats seasonal naive's in-sample error. "
+           "**recommended**: per category, the model or blend with the lowest error on the validation weeks before the "
+           "hold-out (never on the hold-out itself); *made_of* says which.")
 
-best = board["run_id"].iloc[0]
+rec = runs.loc[runs["model"] == "recommended", "run_id"]
+best = rec.iloc[0] if len(rec) else board["run_id"].iloc[0]
 run_id = st.selectbox("Run to break down", runs["run_id"].tolist(), index=runs["run_id"].tolist().index(best),
                       format_func=ui.run_label(runs), key="acc_run")
 run = runs.set_index("run_id").loc[run_id]
@@ -34,6 +37,12 @@ promo = pd.concat([ui.cached_metrics(r.run_dir, "by_promo").assign(model=r.model
 left, right = st.columns(2)
 left.plotly_chart(charts.horizon_chart(horizon), key="acc_horizon")
 right.plotly_chart(charts.promo_chart(promo), key="acc_promo")
+
+st.subheader("Do the bands hold? P10-P90 coverage on the hold-out, %")
+cov = pd.concat([ui.cached_metrics(r.run_dir, "by_category").assign(model=r.model) for r in latest.itertuples()])
+st.dataframe(cov.pivot_table(index="category", columns="model", values="coverage_p10_p90").round(1), key="acc_coverage")
+st.caption("The share of hold-out actuals inside each model's P10-P90 band: about 80 % is right, far less means the "
+           "band is too narrow to plan safety stock on. Bands are calibrated per horizon week on the validation weeks.")
 
 st.subheader("SKUs, worst first")
 cols = ["sku", "category", "wape", "mape", "bias", "mase", "coverage_p10_p90", "actual", "forecast", "zero_actuals"]

@@ -15,6 +15,8 @@ if runs.empty:
     st.info("What-if needs a model that reads promotions: train a TFT (or LSTM) on the Train page.")
     st.stop()
 run_id = st.selectbox("Model run", runs["run_id"].tolist(), format_func=ui.run_label(runs), key="sc_run")
+st.caption("What-ifs re-forecast with this TFT or LSTM run, the models that read the promotion plan; the recommended "
+           "forecast on the Forecast page may blend in statistical models that cannot see a promotion change.")
 engine = ui.cached_engine(run_id)
 series = engine.series
 saved = store.scenarios(dataset_id)

@@ -47,10 +47,9 @@ def trained_workspace(tmp_path_factory):
 
     from dashboard.ingest import prepare
     from dashboard.pipeline import train_and_evaluate
-    from dashboard.runs import read_run
     from dashboard.schema import MODELS
     from dashboard.store import Store
-    from dashboard.training import model_frame
+    from dashboard.training import model_frame, register_run
 
     ws = tmp_path_factory.mktemp("trained")
     old = {k: os.environ.get(k) for k in ("PROMOCAST_WORKSPACE", "PROMOCAST_DB")}
@@ -64,7 +63,7 @@ def trained_workspace(tmp_path_factory):
         info = store.dataset(ds)
         for model in MODELS:
             run_dir, _ = train_and_evaluate(frame, tiny_config(model), {"dataset_id": ds, "content_hash": info.content_hash})
-            store.add_run(read_run(run_dir), str(run_dir))
+            register_run(store, run_dir)  # and the recommended forecast, rebuilt after each
         store.close()
     finally:
         for k, v in old.items():

@@ -19,7 +19,7 @@ def ok(at):
 def test_train_page_lists_runs(use_trained):
     at = ok(open_page("train"))
     assert at.title[0].value == "Train"
-    assert at.multiselect(key="train_models").value == ["tft", "lstm", "holt-winters", "seasonal-naive"]
+    assert at.multiselect(key="train_models").value == ["tft", "lstm", "holt-winters", "mstl", "seasonal-naive"]
     assert len(at.dataframe) >= 1 and len(at.get("plotly_chart")) >= 1
     quote = " ".join(c.value for c in at.caption)
     assert "Expected time" in quote and "standard: about" in quote  # quoted before a job starts
@@ -31,7 +31,8 @@ def test_forecast_page_levels(use_trained, level):
     at.selectbox(key="fc_level").set_value(level).run()
     ok(at)
     assert len(at.get("plotly_chart")) == 1
-    assert len(at.multiselect(key="fc_runs").value) == 4
+    chosen = at.multiselect(key="fc_runs").value
+    assert len(chosen) == 6 and chosen[0].startswith("run-recommended-")  # five models and the recommended, first
 
 
 def test_forecast_page_series_switch(use_trained):
@@ -48,6 +49,12 @@ def test_accuracy_page(use_trained):
     from dashboard.ui import get_store
 
     first = at.selectbox(key="acc_run").value
+    assert first.startswith("run-recommended-")  # the view defaults to the recommended forecast
+    board = at.dataframe(key="acc_leaderboard").value
+    made = board.set_index("model").loc["recommended", "made_of"]
+    assert made and all(part.split(": ")[1] for part in made.split("; "))  # every category says what it uses
+    coverage = at.dataframe(key="acc_coverage").value
+    assert {"tft", "lstm", "holt-winters", "mstl", "seasonal-naive", "recommended"} <= set(coverage.columns)
     other = next(r for r in get_store().runs()["run_id"] if r != first)
     at.selectbox(key="acc_run").set_value(other).run()
     ok(at)

@@ -148,3 +148,16 @@ def test_gpu_path_is_chosen_at_run_time():
     from models.pf_common import setup_torch
 
     assert setup_torch(config()) == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_each_window_is_scaled_with_its_own_series(dataset, frame):
+    """The target scale a window carries is its own series' (mean and spread of log1p units), not a neighbour's:
+    pytorch-forecasting looks it up by the group-id codes, which must match the codes the normaliser was fitted on
+    (models/pf_common.categorical_encoders)."""
+    arrays = WindowArrays(dataset)
+    ids = torch.arange(len(dataset))
+    x, _ = arrays.batch(ids)
+    index = dataset.decoded_index.reset_index(drop=True)
+    logs = frame.assign(log=np.log1p(frame["units"])).groupby(["sku", "region"])["log"].agg(["mean", "std"])
+    want = logs.loc[list(zip(index["sku"], index["region"]))].to_numpy()
+    assert np.allclose(x["target_scale"].numpy(), want, rtol=0.03)

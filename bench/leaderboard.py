@@ -1,0 +1,104 @@
+"""`python -m bench.leaderboard sample|pasta [--preset standard] [--models ...] [--threads N] [--json OUT]`
+
+Every model trained on one dataset the way the app trains it (the same pipeline, run folders and recommended
+forecast), and the leaderboard printed with band coverage: the README's accuracy tables for the bundled sample
+and for the real pasta data (`../shared/data/pasta`, reshaped here from its wide daily file to one row per item
+and day; it is read where it lies and never copied into the repository). The workspace is
+`bench/out/leaderboard-NAME/` (git-ignored), made afresh each time.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PASTA = ROOT.parent / "shared" / "data" / "pasta" / "hierarchical_sales_data.csv"
+
+
+def pasta_long(src: Path, out: Path) -> Path:
+    """The wide daily pasta file (DATE, QTY_Bb_i, PROMO_Bb_i) as date, sku, category (= brand), units, promo."""
+    import pandas as pd
+
+    wide = pd.read_csv(src)
+    qty = wide.melt(id_vars="DATE", value_vars=[c for c in wide if c.startswith("QTY_")], var_name="item", value_name="units")
+    promo = wide.melt(id_vars="DATE", value_vars=[c for c in wide if c.startswith("PROMO_")], var_name="item", value_name="promo")
+    qty["sku"] = qty["item"].str.replace("QTY_", "", regex=False)
+    promo["sku"] = promo["item"].str.replace("PROMO_", "", regex=False)
+    long = qty.drop(columns="item").merge(promo.drop(columns="item"), on=["DATE", "sku"])
+    long["category"] = long["sku"].str.split("_").str[0]
+    long = long.rename(columns={"DATE": "date"})[["date", "sku", "category", "units", "promo"]]
+    path = out / "pasta_long.csv"
+    long.to_csv(path, index=False)
+    return path
+
+
+def main(argv=None) -> int:
+    from dashboard.schema import MODELS
+
+    ap = argparse.ArgumentParser(prog="python -m bench.leaderboard")
+    ap.add_argument("dataset", choices=["sample", "pasta"])
+    ap.add_argument("--preset", default="standard")
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--pasta", default=str(PASTA), help="the pasta data's wide CSV")
+    ap.add_argument("--json", help="write the leaderboard here as JSON")
+    args = ap.parse_args(argv)
+
+    ws = ROOT / "bench" / "out" / f"leaderboard-{args.dataset}"
+    shutil.rmtree(ws, ignore_errors=True)
+    ws.mkdir(parents=True)
+    os.environ["PROMOCAST_WORKSPACE"], os.environ["PROMOCAST_DB"] = str(ws), str(ws / "promocast.duckdb")
+
+    from dashboard.ingest import prepare
+    from dashboard.pipeline import train_and_evaluate
+    from dashboard.runs import read_run
+    from dashboard.schema import preset_config
+    from dashboard.store import Store
+    from dashboard.training import leaderboard, model_frame, register_run
+
+    if args.dataset == "sample":
+        s = ROOT / "sample_data"
+        prepared = prepare(s / "sales.csv", s / "promotions.csv", s / "weather.csv", name="sample (synthetic grocer)")
+    else:
+        prepared = prepare(pasta_long(Path(args.pasta), ws), name="pasta (real, one store)")  # "date" means week
+    store = Store()
+    ds, _ = store.save_dataset(prepared)
+    frame = model_frame(store, ds)
+    info = store.dataset(ds)
+    print(f"{args.dataset}: {info.series} series, {info.weeks} weeks", file=sys.stderr)
+    for model in args.models.split(","):
+        t = time.perf_counter()
+        run_dir, rec = train_and_evaluate(frame, preset_config(model, args.preset, threads=args.threads),
+                                          {"dataset_id": ds, "content_hash": info.content_hash})
+        register_run(store, run_dir)
+        print(f"  {model}: WAPE {rec['overall']['wape']:.2f} in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    board = leaderboard(store, ds)
+    rows = []
+    for r in board.itertuples():
+        run = read_run(Path(store.run(r.run_id)["run_dir"]))
+        bands = run.get("bands") or {}
+        rows.append({"model": r.model, "preset": r.preset, "wape": r.wape, "mape": r.mape, "mase": r.mase,
+                     "seconds": r.seconds, "coverage": bands.get("holdout_coverage"),
+                     "coverage_before_calibration": bands.get("holdout_coverage_raw"), "made_of": r.made_of or None,
+                     "epochs": (run.get("training") or {}).get("epochs_run"),
+                     "best_epoch": (run.get("training") or {}).get("best_epoch")})
+    store.close()
+    print(f"{'model':<16}{'WAPE':>7}{'MAPE':>7}{'MASE':>6}{'P10-P90 cover':>15}{'(raw)':>7}{'s':>7}  made of")
+    for r in rows:
+        cov = "" if r["coverage"] is None else f"{r['coverage']:.1f}"
+        raw = "" if r["coverage_before_calibration"] is None else f"{r['coverage_before_calibration']:.1f}"
+        print(f"{r['model']:<16}{r['wape']:7.2f}{r['mape']:7.2f}{r['mase']:6.2f}{cov:>15}{raw:>7}{r['seconds']:7.0f}  "
+              f"{r['made_of'] or ''}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"dataset": args.dataset, "preset": args.preset, "series": info.series,
+                                               "threads": args.threads, "runs": rows}, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,100 @@
+"""The recommended forecast is chosen on the validation window only; blends are convex; conformal bands hold."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard import calibration
+from dashboard.recommend import build, choose, combine
+
+CATS = {"dairy": ["A", "B", "C"], "snacks": ["D", "E", "F"]}
+H = 6
+
+
+def _frame(rng, start, model_bias, noise=0.05, weeks=H):
+    """A model's forecasts of weeks start.. with a bias per category; actuals are the same for every model."""
+    truth = np.random.default_rng(start)  # the actuals of these weeks, whichever model forecasts them
+    rows = []
+    for cat, skus in CATS.items():
+        for sku in skus:
+            for region in ("North", "South"):
+                level = truth.uniform(50, 500)
+                for step in range(1, weeks + 1):
+                    y = level * truth.lognormal(0, 0.1)
+                    f = y * (1 + model_bias[cat]) * rng.lognormal(0, noise)
+                    rows.append({"sku": sku, "region": region, "category": cat,
+                                 "week": pd.Timestamp("2024-01-01") + pd.Timedelta(weeks=start + step - 1),
+                                 "time_idx": start + step - 1, "step": step, "actual": y, "p10": f * 0.9,
+                                 "p50": f, "p90": f * 1.1, "point": f, "promo": 0.0, "holiday": 0.0, "scale": 10.0})
+    return pd.DataFrame(rows)
+
+
+BIASES = {"tft": {"dairy": 0.10, "snacks": -0.02}, "mstl": {"dairy": -0.10, "snacks": 0.15},
+          "seasonal-naive": {"dairy": 0.20, "snacks": 0.20}}
+
+
+def _runs(tmp_path: Path, holdout_bias=None, seed=0) -> pd.DataFrame:
+    rows = []
+    for i, (model, bias) in enumerate(BIASES.items()):
+        rng = np.random.default_rng(seed + i)
+        d = tmp_path / f"run-{model}"
+        d.mkdir(exist_ok=True)
+        _frame(rng, 100, bias).to_parquet(d / "validation.parquet")
+        _frame(rng, 106, (holdout_bias or {}).get(model, bias)).to_parquet(d / "holdout.parquet")
+        fut = _frame(rng, 119, bias).drop(columns=["category", "actual", "step", "promo", "holiday", "scale"])
+        fut.to_parquet(d / "future.parquet")
+        (d / "run.json").write_text(json.dumps({"run_id": d.name, "model": model, "dataset_id": "ds", "content_hash": "h",
+                                                "holdout_weeks": H, "holdout_start_week": "2026-01-05", "seconds": 1}))
+        rows.append({"run_id": d.name, "model": model, "run_dir": str(d), "created_at": pd.Timestamp("2026-01-01") + pd.Timedelta(minutes=i)})
+    return pd.DataFrame(rows)
+
+
+def _choice(run_dir: Path) -> dict:
+    return {c: ch["weights"] for c, ch in json.loads((run_dir / "run.json").read_text())["recommendation"]["categories"].items()}
+
+
+def test_the_choice_never_reads_the_hold_out(tmp_path):
+    first = build(_runs(tmp_path), tmp_path)
+    # the hold-out now says the opposite of the validation weeks: the choice must not move
+    flipped = {m: {c: -b for c, b in bias.items()} for m, bias in BIASES.items()}
+    second = build(_runs(tmp_path, holdout_bias=flipped), tmp_path)
+    assert _choice(first) == _choice(second)
+    rec = json.loads((first / "run.json").read_text())
+    assert rec["model"] == "recommended" and rec["overall"]["wape"] > 0
+    assert set(rec["recommendation"]["considered"]) == set(BIASES)
+
+
+def test_blends_are_convex_and_beat_their_parts_on_validation():
+    rng = np.random.default_rng(1)
+    val = {m: _frame(rng, 100, b, noise=0.02) for m, b in BIASES.items()}
+    choice = choose(val)
+    dairy = choice["dairy"]["weights"]  # tft +10 %, mstl -10 %: halfway is far better than either
+    assert set(dairy) == {"tft", "mstl"} and all(w >= 0 for w in dairy.values())
+    assert sum(dairy.values()) == pytest.approx(1.0) and 0.3 <= dairy["tft"] <= 0.7
+    assert choice["dairy"]["validation_wape"] < min(choice["dairy"]["scores"]["tft"], choice["dairy"]["scores"]["mstl"])
+    assert choice["snacks"]["weights"] == {"tft": 1.0} or abs(sum(choice["snacks"]["weights"].values()) - 1) < 1e-9
+    out = combine(val, choice)
+    d = out[out["category"] == "dairy"].merge(val["tft"], on=["sku", "region", "time_idx"], suffixes=("", "_tft"))
+    d = d.merge(val["mstl"], on=["sku", "region", "time_idx"], suffixes=("", "_mstl"))
+    expect = dairy["tft"] * d["p50_tft"] + dairy["mstl"] * d["p50_mstl"]
+    assert np.allclose(d["p50"], expect)
+
+
+def test_conformal_bands_hold_their_nominal_coverage_on_a_noisy_series():
+    rng = np.random.default_rng(7)
+
+    def draws(n):  # a planted series: level 200, multiplicative noise (sd 0.3 on the log scale), a band far too narrow
+        y = 200 * rng.lognormal(0, 0.3, n)
+        step = np.tile(np.arange(1, 14), n // 13 + 1)[:n]
+        return pd.DataFrame({"step": step, "actual": y, "p10": np.full(n, 190.0), "p50": np.full(n, 200.0),
+                             "p90": np.full(n, 210.0)})
+
+    val, test = draws(13 * 400), draws(13 * 2000)
+    assert calibration.coverage(test) < 20
+    fixed = calibration.apply(test, calibration.offsets(val), test["step"])
+    assert 75 <= calibration.coverage(fixed) <= 85
+    below = (fixed["actual"] < fixed["p10"]).mean() * 100
+    assert 6 <= below <= 14  # each tail about 10 %
+    assert (fixed["p50"] == test["p50"]).all()
