@@ -1,6 +1,6 @@
 """How long a training job will take, before it starts: preset x dataset size x this machine's threads.
 
-The rates are training samples per second per torch thread count on the project's 2-core CPU (AMD EPYC),
+The rates are training samples per second per torch thread count on the project's 2-core CPU (Intel Xeon),
 measured with `python -m bench --scale reference --only training` and `bench/estimate_rates.py`;
 the typical epoch counts come from the reference-scale runs in `bench/results/`. Early stopping ends most
 runs before their last epoch, so a job is quoted as "about X, at most Y".
@@ -23,7 +23,11 @@ RATES = {  # 2026-11-26, 2 cores (Intel Xeon @ 2.80GHz), `python -m bench.estima
 }
 TYPICAL_EPOCHS = {"fast": 10, "standard": 16, "thorough": 30}  # epochs run (reference runs: standard 16 and 14 of 20)
 FIXED_S = 25.0  # dataset build, validation passes, hold-out and future forecasts at the reference scale
-HW_S_PER_SERIES_CORE = 0.06  # Holt-Winters(52): ~60 ms of CPU per series (bench: 1,360 series in ~42 s on 2 cores)
+# CPU seconds per series of one fit + forecast; a run fits twice (validation weeks, then the hold-out)
+STAT_S_PER_SERIES_CORE = {
+    "holt-winters": 0.06,  # Holt-Winters(52): bench, 1,360 series in ~42 s on 2 cores
+    "mstl": 0.03,          # MSTL(52) + AutoETS trend: `python -m bench --only holt-winters`, 1,360 series in 21 s on 2 cores
+}
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,8 @@ def estimate(model: str, preset: str, rows: int, series: int, threads: int = 1, 
     cfg = preset_config(model, preset)
     if model == "seasonal-naive":
         return Estimate(model, preset, 2.0 + series * 0.002, 2.0 + series * 0.002)
-    if model == "holt-winters":
-        s = 5.0 + series * HW_S_PER_SERIES_CORE / max(1, threads)
+    if model in STAT_S_PER_SERIES_CORE:
+        s = 5.0 + 2 * series * STAT_S_PER_SERIES_CORE[model] / max(1, threads)
         return Estimate(model, preset, s, s)
     rates = RATES[(model, preset)]
     rate = rates.get(threads) or rates[max(rates)] * (threads / max(rates)) ** 0.5

@@ -71,6 +71,8 @@ def training_dataset(train: pd.DataFrame, config: TrainConfig):
     from pytorch_forecasting import TimeSeriesDataSet
     from pytorch_forecasting.data import GroupNormalizer
 
+    from .pf_fixes import categorical_encoders, log1p_transform  # imports pytorch-forecasting: only when training
+
     return TimeSeriesDataSet(
         train, time_idx="time_idx", target="units", group_ids=GROUPS,
         max_encoder_length=config.encoder_weeks, min_encoder_length=config.min_encoder_weeks,
@@ -78,39 +80,9 @@ def training_dataset(train: pd.DataFrame, config: TrainConfig):
         static_categoricals=STATIC_CATS, time_varying_known_reals=list(KNOWN_REALS),
         time_varying_unknown_reals=["units"],
         target_normalizer=GroupNormalizer(groups=GROUPS, transformation=log1p_transform()),
-        categorical_encoders=categorical_encoders(),
+        categorical_encoders=categorical_encoders(STATIC_CATS, GROUPS),
         add_relative_time_idx=True, add_target_scales=True, add_encoder_length=True,
     )
-
-
-def log1p_transform() -> dict:
-    """log1p units, mapped back with its exact inverse ``expm1``.
-
-    pytorch-forecasting's ``"log1p"`` maps the network's output back with ``exp`` (its ``reverse``), so an output on
-    the scale the history was normalised on came back one unit high, and no finite output could forecast 0 (slow
-    movers). With the loss on the normalised scale (models/scaled_loss.py) the two must be one map. Runs saved
-    before keep the string ``"log1p"`` in their parameters, and with it the ``exp`` they were trained with."""
-    import torch
-    from pytorch_forecasting.data.encoders import Expm1Transform
-
-    return {"forward": torch.log1p, "reverse": torch.expm1, "inverse": torch.expm1, "inverse_torch": Expm1Transform()}
-
-
-def categorical_encoders() -> dict:
-    """Unknown categories map to a NaN class (0), and the group ids are encoded the same way.
-
-    pytorch-forecasting fits the ``GroupNormalizer`` on the static categoricals' codes (``sku``, ``region``) but
-    looks a window's target scale up by the group-id codes (``__group_id__sku``, ...), whose encoder defaults to
-    ``add_nan=False``: codes shifted by one. Every series then got the centre and scale of the previous SKU in the
-    previous region (the first SKU and the first region got the fallback), while its history was scaled with its
-    own: the network could not tell a series' level from its inputs and learnt it from the SKU embedding instead
-    (runaway forecasts for late launches; blow-ups). Encoding the group ids with ``add_nan=True`` too makes the
-    two sets of codes one. Runs saved before keep the encoders they were trained with (in their parameters)."""
-    from pytorch_forecasting.data import NaNLabelEncoder
-
-    enc = {c: NaNLabelEncoder(add_nan=True) for c in STATIC_CATS}
-    enc.update({f"__group_id__{g}": NaNLabelEncoder(add_nan=True) for g in GROUPS})
-    return enc
 
 
 def decoder_dataset(params: dict, frame: pd.DataFrame, start_idx: int, horizon: int, with_target: bool = False):

@@ -50,11 +50,13 @@ def test_accuracy_page(use_trained):
 
     first = at.selectbox(key="acc_run").value
     assert first.startswith("run-recommended-")  # the view defaults to the recommended forecast
-    board = at.dataframe(key="acc_leaderboard").value
+    frames = [d.value for d in at.dataframe]
+    board = next(f for f in frames if "made_of" in f.columns)
     made = board.set_index("model").loc["recommended", "made_of"]
     assert made and all(part.split(": ")[1] for part in made.split("; "))  # every category says what it uses
-    coverage = at.dataframe(key="acc_coverage").value
-    assert {"tft", "lstm", "holt-winters", "mstl", "seasonal-naive", "recommended"} <= set(coverage.columns)
+    coverage = next(f for f in frames if "recommended" in f.columns)  # hold-out coverage, model per column
+    assert {"tft", "lstm", "holt-winters", "mstl", "seasonal-naive"} <= set(coverage.columns)
+    assert ((coverage >= 0) & (coverage <= 100)).all().all()
     other = next(r for r in get_store().runs()["run_id"] if r != first)
     at.selectbox(key="acc_run").set_value(other).run()
     ok(at)

@@ -16,7 +16,7 @@ def test_larger_presets_and_datasets_take_longer():
 def test_every_model_and_preset_is_quoted():
     est = estimates(198_832, 1360, threads=1)
     assert set(est) == {"fast", "standard", "thorough"}
-    assert all(len(v) == 4 and all(e.typical_s > 0 for e in v) for v in est.values())
+    assert all(len(v) == 5 and all(e.typical_s > 0 for e in v) for v in est.values())
     text = expected_time_text(198_832, 1360, 1, gpu=False)
     assert "1,360 series" in text and "standard: about" in text and "tft: about" in text
 
