@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     _db(w)
 
     _db(sub.add_parser("evaluate", help="the leaderboard of all runs on a dataset"), dataset=True)
+    _db(sub.add_parser("recommend", help="choose the recommended forecast again from the newest runs "
+                                         "(done after every run; on the validation weeks only)"), dataset=True)
     return p
 
 
@@ -255,6 +257,29 @@ def _recommendation(store, row) -> dict:
             "validation_wape": {c: ch["validation_wape"] for c, ch in (rec.get("categories") or {}).items()}}
 
 
+def cmd_recommend(args) -> int:
+    from . import training
+    from .runs import read_run
+    from .store import Store
+
+    store = Store(args.db)
+    info = store.dataset(args.dataset)
+    run_id = training.rebuild_recommendation(store, info.id)
+    if run_id is None:
+        print(f"{info.id}: fewer than two models with a validation forecast yet; train more models", file=sys.stderr)
+        return 1
+    run = read_run(store.run(run_id)["run_dir"])
+    out = {"run_id": run_id, "model": "recommended", "dataset": info.id, "overall": run["overall"],
+           "made_of": run["recommendation"]["made_of"], "runs": run["recommendation"]["runs"],
+           "components": {c: ch["weights"] for c, ch in run["recommendation"]["categories"].items()},
+           "validation_wape": {c: ch["validation_wape"] for c, ch in run["recommendation"]["categories"].items()},
+           "bands": run["bands"]}
+    print(json.dumps(out, default=str) if args.json else
+          f"{run_id}: hold-out WAPE {run['overall']['wape']:.2f} %, MAPE {run['overall']['mape']:.2f} %, "
+          f"P10-P90 coverage {run['overall']['coverage_p10_p90']:.1f} %; made of {out['made_of']}")
+    return 0
+
+
 def cmd_scenario(args) -> int:
     from . import training
     from .scenarios import Scenario, deltas, edits_frame, parse_promo
@@ -284,4 +309,4 @@ def cmd_scenario(args) -> int:
 
 
 COMMANDS = {"scenario": cmd_scenario, "sample": cmd_sample, "ingest": cmd_ingest, "datasets": cmd_datasets, "check": cmd_check,
-            "train": cmd_train, "evaluate": cmd_evaluate}
+            "train": cmd_train, "evaluate": cmd_evaluate, "recommend": cmd_recommend}

@@ -43,7 +43,10 @@ def validation_forecast(model, hist: pd.DataFrame, start: int, horizon: int) -> 
     visible.loc[visible["time_idx"] >= val_start, "units"] = float("nan")
     try:
         pred = model.predict(visible, val_start)
-    except Exception:  # noqa: BLE001 - a model that cannot forecast from that little history has no validation
+    except Exception as exc:  # noqa: BLE001 - a model that cannot forecast from that history has no validation:
+        import sys                # its band stays uncalibrated and the recommended forecast leaves it out
+
+        print(f"validation forecast failed ({type(exc).__name__}: {exc}); band left uncalibrated", file=sys.stderr)
         return None
     pred = pred[pred["time_idx"] < start]
     if pred.empty:

@@ -119,7 +119,8 @@ def build(runs: pd.DataFrame, root: Path | None = None) -> Path | None:
     if len(r) < 2:
         return None
     dirs = dict(zip(r["model"], r["run_dir"]))
-    validation = {m: load_validation(Path(d)) for m, d in dirs.items()}
+    heads = {m: read_run(Path(d)) for m, d in dirs.items()}
+    validation = {m: _calibrated(load_validation(Path(d)), heads[m]) for m, d in dirs.items()}
     choice = choose(validation)
     used = sorted({m for ch in choice.values() for m in ch["weights"]}, key=list(dirs).index)
     val = combine({m: validation[m] for m in used}, choice)
@@ -135,7 +136,6 @@ def build(runs: pd.DataFrame, root: Path | None = None) -> Path | None:
                    for m, f in futures.items()}
         future = combine(futures, choice).drop(columns="category")
         future = calibration.apply(future, bands, future["time_idx"] - future["time_idx"].min() + 1)
-    heads = {m: read_run(Path(d)) for m, d in dirs.items()}
     head = next(iter(heads.values()))
     run_id = f"run-recommended-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{np.random.randint(16**4):04x}"
     record = {"run_id": run_id, "model": "recommended", "preset": "validation", "dataset_id": head["dataset_id"],
@@ -153,6 +153,13 @@ def build(runs: pd.DataFrame, root: Path | None = None) -> Path | None:
                         "offsets": bands.to_dict("records")},
               "interpretation": False, "weights_sha256": None}
     return _write(root or runs_root(), record, ev, holdout, future, val)
+
+
+def _calibrated(validation: pd.DataFrame, run: dict) -> pd.DataFrame:
+    """A run's validation forecast with the band calibration its hold-out and future forecasts got (stored raw), so
+    the recommended forecast's own calibration starts from the same bands it blends."""
+    offsets = (run.get("bands") or {}).get("offsets")
+    return calibration.apply(validation, pd.DataFrame(offsets), validation["step"]) if offsets else validation
 
 
 def _write(root: Path, record: dict, ev: dict, holdout: pd.DataFrame, future: pd.DataFrame | None,

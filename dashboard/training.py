@@ -65,14 +65,19 @@ def refresh(store: Store) -> pd.DataFrame:
 def register_run(store: Store, run_dir: Path) -> str | None:
     """Record a finished run, then rebuild its dataset's recommended forecast (the previous one is replaced).
     Returns the recommended run's id, or None while fewer than two models have a validation forecast."""
+    record = read_run(run_dir)
+    store.add_run(record, str(run_dir))
+    return rebuild_recommendation(store, record["dataset_id"], Path(run_dir).parent)
+
+
+def rebuild_recommendation(store: Store, dataset_id: str, root: Path | None = None) -> str | None:
+    """Choose the recommended forecast again from the dataset's newest runs (``python -m dashboard recommend``)."""
     import shutil
 
     from .recommend import build
 
-    record = read_run(run_dir)
-    store.add_run(record, str(run_dir))
-    runs = store.runs(record["dataset_id"])
-    new = build(runs, Path(run_dir).parent)
+    runs = store.runs(dataset_id)
+    new = build(runs, root)
     if new is None:
         return None
     for old in runs[runs["model"] == "recommended"].itertuples():

@@ -16,6 +16,7 @@ from .base import Forecaster, future_rows, ordered
 
 SEASON = 52
 MIN_SEASONAL = 2 * SEASON
+MIN_ETS = 12  # fewer weeks than this and statsforecast's ETS refuses the series ("tiny datasets"): last value
 
 
 def _sf_frame(f: pd.DataFrame) -> pd.DataFrame:
@@ -62,7 +63,8 @@ class StatsForecaster(Forecaster):
         df = _sf_frame(hist)
         n = df.groupby("unique_id").size()
         long_ids = n.index[n >= MIN_SEASONAL]
-        short_ids = n.index[n < MIN_SEASONAL]
+        short_ids = n.index[(n < MIN_SEASONAL) & (n >= MIN_ETS)]
+        tiny_ids = n.index[n < MIN_ETS]  # a launch weeks ago (seen when forecasting the validation weeks)
         out = {}
         if len(long_ids):
             sf = StatsForecast(models=[self.seasonal_model()], freq="W-MON", n_jobs=_jobs(len(long_ids)))
@@ -70,7 +72,12 @@ class StatsForecaster(Forecaster):
         if len(short_ids):
             sf = StatsForecast(models=[self.short_model()], freq="W-MON", n_jobs=_jobs(len(short_ids)))
             out["short"] = sf.fit(df[df["unique_id"].isin(short_ids)])
-        return out, sorted(short_ids)
+        if len(tiny_ids):
+            from statsforecast.models import Naive
+
+            sf = StatsForecast(models=[Naive(alias=self.alias)], freq="W-MON", n_jobs=1)
+            out["tiny"] = sf.fit(df[df["unique_id"].isin(tiny_ids)])
+        return out, sorted([*short_ids, *tiny_ids])
 
     def fit(self, train: pd.DataFrame, progress=None) -> None:
         self.fitted, self.fallback_series = self._fit_sf(train)

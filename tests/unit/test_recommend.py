@@ -98,3 +98,23 @@ def test_conformal_bands_hold_their_nominal_coverage_on_a_noisy_series():
     below = (fixed["actual"] < fixed["p10"]).mean() * 100
     assert 6 <= below <= 14  # each tail about 10 %
     assert (fixed["p50"] == test["p50"]).all()
+
+
+def test_the_command_line_lists_and_rebuilds_the_recommended_forecast(use_trained, capsys):
+    """`evaluate --json` has a "recommended" row with its components and weights; `recommend` rebuilds it from
+    the newest runs (the stored, calibrated bands) and replaces the previous one."""
+    from dashboard.cli import main
+
+    assert main(["evaluate", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    rec = next(r for r in rows if r["model"] == "recommended")
+    for weights in rec["components"].values():
+        assert weights and all(w > 0 for w in weights.values()) and sum(weights.values()) == pytest.approx(1.0)
+        assert set(weights) <= {r["model"] for r in rows}
+    assert set(rec["runs"]) <= {"tft", "lstm", "holt-winters", "mstl", "seasonal-naive"}
+    assert main(["recommend", "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["components"] == rec["components"] and again["run_id"] != rec["run_id"]
+    assert main(["evaluate", "--json"]) == 0
+    models = [r["model"] for r in json.loads(capsys.readouterr().out)]
+    assert models.count("recommended") == 1
