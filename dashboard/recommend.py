@@ -12,8 +12,6 @@ The hold-out is never read before the choice is made.
 """
 from __future__ import annotations
 
-import json
-import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,7 +20,7 @@ import pandas as pd
 
 from . import calibration
 from .evaluation import breakdowns
-from .runs import load_future, load_holdout, load_validation, read_run, runs_root
+from .runs import load_future, load_holdout, load_validation, read_run, write_run
 
 NETWORKS = ("tft", "lstm")
 STATISTICAL = ("mstl", "holt-winters", "seasonal-naive")
@@ -138,21 +136,18 @@ def build(runs: pd.DataFrame, root: Path | None = None) -> Path | None:
         future = calibration.apply(future, bands, future["time_idx"] - future["time_idx"].min() + 1)
     head = next(iter(heads.values()))
     run_id = f"run-recommended-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{np.random.randint(16**4):04x}"
-    record = {"run_id": run_id, "model": "recommended", "preset": "validation", "dataset_id": head["dataset_id"],
+    record = {"model": "recommended", "preset": "validation", "dataset_id": head["dataset_id"],
               "content_hash": head.get("content_hash"), "holdout_weeks": head.get("holdout_weeks"),
               "holdout_start_week": head.get("holdout_start_week"), "device": "-",
               "seconds": round(sum(float(heads[m].get("seconds") or 0) for m in used), 1),
               "series": int(holdout[["sku", "region"]].drop_duplicates().shape[0]),
-              "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "overall": {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in ev["overall"].items()},
               "recommendation": {"made_of": made_of(choice), "categories": choice,
                                  "runs": {m: heads[m]["run_id"] for m in used},
                                  "considered": {m: heads[m]["run_id"] for m in dirs}},
               "bands": {"method": "split conformal per horizon week on the validation window",
                         "holdout_coverage_raw": raw_coverage, "holdout_coverage": ev["overall"].get("coverage_p10_p90"),
-                        "offsets": bands.to_dict("records")},
-              "interpretation": False, "weights_sha256": None}
-    return _write(root or runs_root(), record, ev, holdout, future, val)
+                        "offsets": bands.to_dict("records")}}
+    return write_run(run_id, None, record, ev, holdout, root, future, None, val)
 
 
 def _calibrated(validation: pd.DataFrame, run: dict) -> pd.DataFrame:
@@ -160,21 +155,3 @@ def _calibrated(validation: pd.DataFrame, run: dict) -> pd.DataFrame:
     the recommended forecast's own calibration starts from the same bands it blends."""
     offsets = (run.get("bands") or {}).get("offsets")
     return calibration.apply(validation, pd.DataFrame(offsets), validation["step"]) if offsets else validation
-
-
-def _write(root: Path, record: dict, ev: dict, holdout: pd.DataFrame, future: pd.DataFrame | None,
-           validation: pd.DataFrame) -> Path:
-    tmp = root / f"{record['run_id']}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    holdout.to_parquet(tmp / "holdout.parquet", index=False)
-    validation.to_parquet(tmp / "validation.parquet", index=False)
-    if future is not None:
-        future.to_parquet(tmp / "future.parquet", index=False)
-    for name, frame in ev.items():
-        if isinstance(frame, pd.DataFrame) and name != "joined":
-            frame.to_parquet(tmp / f"metrics_{name}.parquet", index=False)
-    (tmp / "run.json").write_text(json.dumps(record, indent=1, default=str))
-    final = root / record["run_id"]
-    tmp.rename(final)
-    return final

@@ -36,12 +36,13 @@ def library_versions() -> dict[str, str]:
 def write_run(run_id: str, model, meta: dict, evaluation: dict, holdout: pd.DataFrame, root: Path | None = None,
               future: pd.DataFrame | None = None, interp: dict | None = None,
               validation: pd.DataFrame | None = None) -> Path:
-    """Write everything into <root>/<run_id>.tmp, then rename: a run folder is complete or absent."""
+    """Write everything into <root>/<run_id>.tmp, then rename: a run folder is complete or absent. ``model`` is None
+    for a run made of other runs (the recommended forecast): no weights, no interpretation."""
     root = root or runs_root()
     tmp = root / f"{run_id}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    sha = model.save(tmp / "model")
+    sha = model.save(tmp / "model") if model is not None else None
     holdout.to_parquet(tmp / "holdout.parquet", index=False)
     if future is not None:
         future.to_parquet(tmp / "future.parquet", index=False)
@@ -50,7 +51,7 @@ def write_run(run_id: str, model, meta: dict, evaluation: dict, holdout: pd.Data
     for name, frame in evaluation.items():
         if isinstance(frame, pd.DataFrame) and name != "joined":
             frame.to_parquet(tmp / f"metrics_{name}.parquet", index=False)
-    interp = interp if interp is not None else model.interpretation()
+    interp = interp if interp is not None or model is None else model.interpretation()
     if interp:
         interp["index"].to_parquet(tmp / "interp_index.parquet", index=False)
         np.save(tmp / "attention.npy", interp["attention"].astype(np.float16))
@@ -59,7 +60,7 @@ def write_run(run_id: str, model, meta: dict, evaluation: dict, holdout: pd.Data
         for kind in ("static", "encoder", "decoder"):
             pd.DataFrame(interp[f"{kind}_importance"], columns=interp["names"][kind]).to_parquet(
                 tmp / f"importance_{kind}.parquet", index=False)
-    record = {**meta, "run_id": run_id, "weights_sha256": sha, "device": model.device,
+    record = {**meta, "run_id": run_id, "weights_sha256": sha, "device": meta.get("device", "-") if model is None else model.device,
               "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "libraries": library_versions(), "overall": _clean(evaluation["overall"]),
               "best_epoch": getattr(model, "best_epoch", None), "interpretation": bool(interp)}

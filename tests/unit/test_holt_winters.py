@@ -28,7 +28,7 @@ def fit_predict(frame, start):
 
 
 def test_seasonal_and_fallback_and_spawned_pool_agree(monkeypatch):
-    import models.holt_winters as hw
+    import models.statistical as hw  # where the pool size is chosen, for every statistical model
 
     f = panel()
     start = 120
@@ -39,3 +39,22 @@ def test_seasonal_and_fallback_and_spawned_pool_agree(monkeypatch):
     monkeypatch.setattr(hw, "_jobs", lambda n: 2)  # spawned worker processes, as at the reference scale
     _, two = fit_predict(f, start)
     pd.testing.assert_frame_equal(one.reset_index(drop=True), two.reset_index(drop=True))
+
+
+def test_mstl_and_a_launch_too_young_for_ets(monkeypatch):
+    """MSTL follows the season like Holt-Winters; a series launched 6 weeks before the forecast (the validation
+    weeks of a late launch) gets its last value instead of statsforecast's 'tiny datasets' error."""
+    from models import create
+
+    f = panel()
+    young = f[f["sku"] == "S0"].tail(14).assign(sku="S9")  # 6 weeks of history before week 122, 8 after
+    f = pd.concat([f, young], ignore_index=True)
+    start = 122
+    for model in ("mstl", "holt-winters"):
+        m = create(preset_config(model, "standard"))
+        m.fit(f[f["time_idx"] < start])
+        out = m.predict(f, start).merge(f, on=["sku", "region", "time_idx"])
+        assert "S9|North" in m.fallback_series
+        last = f[(f["sku"] == "S9") & (f["time_idx"] == start - 1)]["units"].iloc[0]
+        assert np.allclose(out.loc[out["sku"] == "S9", "p50"], last)
+        assert out.query("sku < 'S4'").eval("abs(p50 - units)").mean() < 6
