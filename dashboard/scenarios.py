@@ -117,7 +117,8 @@ def guards(plan: pd.DataFrame, history: pd.DataFrame, known_types: set[str], fut
 class WhatIf:
     """Forecasts a scenario with a trained model, re-forecasting only the series whose inputs change."""
 
-    def __init__(self, model, frame: pd.DataFrame, model_name: str, known_types: set[str] | None = None):
+    def __init__(self, model, frame: pd.DataFrame, model_name: str, known_types: set[str] | None = None,
+                 bands: pd.DataFrame | None = None):
         if model_name not in PROMO_MODELS:
             raise ValueError(f"{model_name} does not use promotions as inputs; pick a TFT or LSTM run for what-if")
         self.model, self.frame = model, frame
@@ -128,6 +129,7 @@ class WhatIf:
         self.future_weeks = pd.DatetimeIndex(sorted(fut["week"].unique()))
         self.series = frame[["sku", "region", "category"]].drop_duplicates().reset_index(drop=True)
         self.known_types = known_types or set()
+        self.bands = bands  # the run's band calibration (dashboard/calibration.py), as its stored forecasts got
         self._base = None
 
     def base(self) -> pd.DataFrame:
@@ -136,7 +138,10 @@ class WhatIf:
         return self._base
 
     def _predict(self, frame: pd.DataFrame) -> pd.DataFrame:
-        return self.model.predict(frame[frame["time_idx"] < self.start + self.horizon], self.start)
+        from .calibration import apply
+
+        out = self.model.predict(frame[frame["time_idx"] < self.start + self.horizon], self.start)
+        return apply(out, self.bands, out["time_idx"] - self.start + 1)
 
     def run(self, scenario: Scenario) -> dict:
         """{'forecast': all series under the scenario, 'base': base forecast, 'changed': series re-forecast,

@@ -156,4 +156,5 @@ def what_if_engine(store: Store, run_id: str):
     model, run = load_model(store, run_id)
     frame = model_frame(store, run["dataset_id"], horizon=model.config.horizon)
     types = set(store.promotions(run["dataset_id"])["promo_type"].dropna().astype(str))
-    return WhatIf(model, frame, run["model"], types)
+    offsets = (read_run(Path(run["run_dir"])).get("bands") or {}).get("offsets")
+    return WhatIf(model, frame, run["model"], types, pd.DataFrame(offsets) if offsets else None)

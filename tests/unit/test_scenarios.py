@@ -135,3 +135,23 @@ def test_promo_raises_sku_and_cannibalizes_siblings(snacks_model):
     other = full.merge(engine.series, on=["sku", "region"]).query("category == 'dairy'")
     base_other = engine.base().merge(engine.series, on=["sku", "region"]).query("category == 'dairy'")
     assert np.allclose(other["p50"].to_numpy(), base_other["p50"].to_numpy(), rtol=1e-5)
+
+
+def test_what_if_base_is_the_runs_stored_future_with_its_calibrated_band(use_trained):
+    """The what-if's base case is the forecast the run stored (the same calibrated P10-P90), so the scenario and
+    the Forecast page never disagree about the base."""
+    from pathlib import Path
+
+    from dashboard.runs import load_future
+    from dashboard.training import what_if_engine
+
+    store = Store()
+    run = store.runs().query("model == 'tft'").iloc[0]
+    engine = what_if_engine(store, run["run_id"])
+    stored = load_future(Path(run["run_dir"]))
+    store.close()
+    assert engine.bands is not None and len(engine.bands) == engine.horizon
+    got = engine.base().merge(stored, on=["sku", "region", "time_idx"], suffixes=("", "_stored"))
+    assert len(got) == len(stored)
+    for q in ("p10", "p50", "p90"):
+        assert np.allclose(got[q], got[f"{q}_stored"], rtol=1e-4, atol=1e-3), q
