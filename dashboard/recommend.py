@@ -105,10 +105,8 @@ def eligible(runs: pd.DataFrame) -> pd.DataFrame:
     r = r[[Path(d, "validation.parquet").exists() for d in r["run_dir"]]]
     if r.empty:
         return r
-    head = read_run(Path(r["run_dir"].iloc[0]))
-    same = [read_run(Path(d)).get("content_hash") == head.get("content_hash")
-            and read_run(Path(d)).get("holdout_start_week") == head.get("holdout_start_week") for d in r["run_dir"]]
-    return r[same].drop_duplicates("model")
+    key = [(m.get("content_hash"), m.get("holdout_start_week")) for m in map(read_run, map(Path, r["run_dir"]))]
+    return r[[k == key[0] for k in key]].drop_duplicates("model")
 
 
 def build(runs: pd.DataFrame, root: Path | None = None) -> Path | None:
