@@ -16,9 +16,10 @@ VARIANTS = [
     ("pytorch-forecasting as shipped, batch 128", dict(batch=128)),
     ("batch 512", dict(batch=512)),
     ("+ interpolation as a matmul", dict(batch=512, interp=True)),
-    ("+ variable-selection sum as a matmul", dict(batch=512, interp=True, vsn=True)),
-    ("+ dropout masks from torch.rand", dict(batch=512, interp=True, vsn=True, dropout=True)),
-    ("+ freed memory kept (glibc mallopt) = Promocast", dict(batch=512, interp=True, vsn=True, dropout=True, malloc=True)),
+    ("+ variable-selection sum as a matmul", dict(batch=512, interp=True, vsn=True, fold=False)),
+    ("+ dropout masks from torch.rand", dict(batch=512, interp=True, vsn=True, dropout=True, fold=False)),
+    ("+ freed memory kept (glibc mallopt)", dict(batch=512, interp=True, vsn=True, dropout=True, malloc=True, fold=False)),
+    ("+ scalar layers folded = Promocast", dict(batch=512, interp=True, vsn=True, dropout=True, malloc=True)),
     ("+ inputs stacked (the GPU setting)", dict(batch=512, interp=True, vsn=True, dropout=True, malloc=True, stacked=True)),
 ]
 

@@ -246,7 +246,7 @@ def preset_rate(frame_path: str, model: str, preset: str, threads: int, steps: i
 
 def step_variant(frame_path: str, threads: int, steps: int, batch: int, interp: bool = False, vsn: bool = False,
                  dropout: bool = False, malloc: bool = False, stacked: bool = False, fused_adam: bool = False,
-                 denormal: bool = False, compile: bool = False, warm: int = 3) -> dict:
+                 denormal: bool = False, compile: bool = False, fold: bool = True, warm: int = 3) -> dict:
     """Training samples/s of the standard TFT with a chosen set of the step changes (bench/step_variants.py)."""
     import torch
 
@@ -261,6 +261,9 @@ def step_variant(frame_path: str, threads: int, steps: int, batch: int, interp: 
     net = _bare_network(cfg, ds)
     tft_fast.use_fast_layers(net, interpolation=interp, selection=vsn)
     tft_fast.fuse_inputs(net, stacked)
+    for module in net.modules():
+        if hasattr(module, "fold_reals"):
+            module.fold_reals = fold
     if dropout:
         tft_fast.use_fast_dropout(net)
     t = time.perf_counter()

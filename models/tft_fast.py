@@ -11,7 +11,8 @@ instance of the network to ``MatmulInterpolation``, a subclass that overrides th
 matrix is a non-persistent buffer, so state dicts (and saved runs) are unchanged.
 Upstream-ready: the same ``interpolate`` body would replace the original's ``F.interpolate`` call.
 
-2. ``VariableSelectionNetwork`` with its per-variable networks stacked into one batched computation
+2. ``VariableSelectionNetwork`` with its per-variable networks stacked into one batched computation (GPU), or
+run one by one with the layers that act on each real input's scalar folded into ``addcmul``s (CPU)
 (models/tft_fused.py). ``use_fast_layers(net)`` switches both, in place.
 """
 from __future__ import annotations

@@ -103,21 +103,30 @@ def test_interpolation_matrix_is_f_interpolate():
         assert torch.allclose(xi @ interpolation_matrix(n_in, n_out, torch.float64), ref, atol=1e-12)
 
 
-@pytest.mark.parametrize("stacked", [False, True])
-def test_fast_tft_matches_pytorch_forecasting_outputs_and_gradients(dataset, stacked):
+@pytest.mark.parametrize("stacked,fold", [(False, True), (False, False), (True, True)])
+def test_fast_tft_matches_pytorch_forecasting_outputs_and_gradients(dataset, stacked, fold):
     """Upstream's TFT and ours (interpolation as a matmul, variable selection with the matmul sum, inputs one by one
-    or stacked) from the same weights: outputs and every gradient to 1e-5."""
+    with or without the scalar layers folded, or stacked) from the same weights: outputs and every gradient to 1e-5."""
     from pytorch_forecasting import TemporalFusionTransformer
     from pytorch_forecasting.metrics import QuantileLoss
 
     torch.manual_seed(0)
     ref = TemporalFusionTransformer.from_dataset(dataset, hidden_size=16, attention_head_size=2, dropout=0.0,
                                                  hidden_continuous_size=8, loss=QuantileLoss([0.1, 0.5, 0.9]))
+    with torch.no_grad():  # away from the initialisation (zero biases, gates at 1): every folded term counts
+        for p in ref.parameters():
+            p.add_(0.2 * torch.randn_like(p))
+    ref.double()  # in float64, so that 1e-5 tests the algebra and not float32 rounding through expm1
     fast = copy.deepcopy(ref)
     assert use_fast_layers(fast) > 10
     fuse_inputs(fast, stacked)
+    for module in fast.modules():
+        if hasattr(module, "fold_reals"):
+            module.fold_reals = fold
     assert set(fast.state_dict()) == set(ref.state_dict())  # saved runs are unchanged
     x, y = WindowArrays(dataset).batch(torch.arange(0, min(64, len(dataset))))
+    x = {k: v.double() if torch.is_tensor(v) and v.is_floating_point() else v for k, v in x.items()}
+    y = tuple(v.double() if torch.is_tensor(v) and v.is_floating_point() else v for v in y)
     outs = []
     for net in (ref, fast):
         net.train()
