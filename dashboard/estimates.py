@@ -65,9 +65,11 @@ def estimate(model: str, preset: str, rows: int, series: int, threads: int = 1, 
         steps = min(steps, cfg.limit_train_batches)
     epoch_s = steps * cfg.batch_size / rate
     fixed = FIXED_S * max(0.05, series / 1360)
-    typical = min(cfg.max_epochs, TYPICAL_EPOCHS[preset]) * epoch_s + fixed
-    return Estimate(model, preset, typical, cfg.max_epochs * epoch_s + fixed,
-                    note=f"{cfg.max_epochs} epochs of {steps} batches of {cfg.batch_size} at most")
+    n = max(1, cfg.seeds)  # networks trained one after another (models/seeds.py)
+    typical = n * min(cfg.max_epochs, TYPICAL_EPOCHS[preset]) * epoch_s + fixed
+    seeds = f", {n} seeds averaged" if n > 1 else ""
+    return Estimate(model, preset, typical, n * cfg.max_epochs * epoch_s + fixed,
+                    note=f"{cfg.max_epochs} epochs of {steps} batches of {cfg.batch_size} at most{seeds}")
 
 
 def estimates(rows: int, series: int, threads: int = 1, holdout: int = 13) -> dict[str, list[Estimate]]:

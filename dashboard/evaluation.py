@@ -111,3 +111,10 @@ def mape_inflated(overall: dict, by_series: pd.DataFrame) -> str:
         return (f"MAPE ({overall['mape']:.1f} %) is well above WAPE ({overall['wape']:.1f} %): small actuals "
                 f"(slow movers such as {names}) inflate it; {zeros} zero-unit weeks were left out of MAPE. Judge by WAPE.")
     return ""
+
+
+def seed_spread(member_wapes: list[float], ensemble_wape: float | None) -> dict:
+    """What run.json says about a run averaged over several seeds (models/seeds.py): each member's hold-out WAPE,
+    the average's, and the range between the members: a difference between models smaller than it is noise."""
+    return {"members_wape": [round(w, 2) for w in member_wapes], "ensemble_wape": ensemble_wape,
+            "spread": round(max(member_wapes) - min(member_wapes), 2) if member_wapes else None}

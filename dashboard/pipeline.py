@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import calibration
-from .evaluation import evaluate, join_actuals
+from .evaluation import evaluate, join_actuals, seed_spread
 from .runs import write_run
 from .schema import TrainConfig
 
@@ -77,11 +77,14 @@ def train_and_evaluate(frame: pd.DataFrame, config: TrainConfig, meta: dict, pro
     visible = hist.copy()
     visible.loc[visible["time_idx"] >= start, "units"] = float("nan")  # the model never sees hold-out units
     pred = model.predict(visible, start)
+    members = [m[m["time_idx"] < start + config.holdout_weeks] for m in getattr(model, "member_frames", [])]
     capped = list(getattr(model, "capped_series", []))  # runaway forecasts clipped in the hold-out
     pred = pred[pred["time_idx"] < start + config.holdout_weeks]
     raw = join_actuals(pred, hist, start)
     pred = calibration.apply(pred, bands, pred["time_idx"] - start + 1)
     ev = evaluate(pred, hist, start)
+    seeds = seed_spread([evaluate(m, hist, start)["overall"]["wape"] for m in members],
+                        ev["overall"].get("wape")) if members else None
     holdout = ev["joined"][HOLDOUT_COLUMNS]
     seconds = time.time() - t0
     interp = model.interpretation()  # of the hold-out forecast, beside its errors
@@ -99,6 +102,6 @@ def train_and_evaluate(frame: pd.DataFrame, config: TrainConfig, meta: dict, pro
                 "seconds": round(seconds, 1), "series": int(pred[["sku", "region"]].drop_duplicates().shape[0]),
                 "capped_series": capped[:50], "capped_count": len(capped),
                 "device": model.device, "training": getattr(model, "training_log", None),  # networks: epochs, losses
-                "bands": band_note}
+                "bands": band_note, "seeds": seeds}
     run_dir = write_run(run_id, model, run_meta, ev, holdout, run_root, future, interp, validation)
     return run_dir, {**run_meta, "run_id": run_id, "overall": ev["overall"], "evaluation": ev}

@@ -121,6 +121,7 @@ class TrainConfig:
                                     # "units": pytorch-forecasting's, dominated by the biggest series
     lstm_decoding: str = "direct"   # the LSTM's decoder: "direct" (models/lstm_net.py) or "autoregressive"
     seed: int = 42
+    seeds: int = 1               # networks trained from seeds seed, seed + 1, ... and averaged (models/seeds.py)
     threads: int = 1             # 1 beside the app: 2 threads slow 3.7x when the app is busy
     quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
 
@@ -146,14 +147,15 @@ LEGACY = {"loss_scale": "units", "lstm_decoding": "autoregressive"}
 # fast = a few minutes at the reference scale on 2 cores; standard = the default, <= 20 min at the reference scale on
 # 2 cores: 20 epochs of 60 batches with the learning rate decayed to 5 % by the last (bench/results: 11-17 min,
 # README "Benchmarks"); early stopping
-# (patience 4) still ends a run that stops improving; thorough = bigger network, whole epochs, plateau schedule.
+# (patience 4) still ends a run that stops improving; thorough = bigger network, whole epochs, plateau schedule,
+# three seeds averaged (the spread between them is reported: models/seeds.py).
 PRESET_VALUES = {
     "fast": dict(hidden_size=16, attention_heads=2, hidden_continuous_size=8, max_epochs=10, patience=3,
                  limit_train_batches=40, learning_rate=0.02, batch_size=512, lr_schedule="cosine"),
     "standard": dict(hidden_size=32, attention_heads=4, hidden_continuous_size=16, max_epochs=20, patience=4,
                      limit_train_batches=60, learning_rate=0.01, batch_size=512, lr_schedule="cosine"),
     "thorough": dict(hidden_size=64, attention_heads=4, hidden_continuous_size=32, max_epochs=80, patience=8,
-                     limit_train_batches=None, learning_rate=0.005, batch_size=512),
+                     limit_train_batches=None, learning_rate=0.005, batch_size=512, seeds=3),
 }
 
 

@@ -212,7 +212,8 @@ class Store:
                 record.get("device"), run_dir, record.get("holdout_weeks"),
                 o.get("mape"), o.get("wape"), o.get("smape"), o.get("bias"), o.get("mase"),
                 json.dumps({"config": record.get("config"), "weights_sha256": record.get("weights_sha256"),
-                            "made_of": (record.get("recommendation") or {}).get("made_of")})])
+                            "made_of": (record.get("recommendation") or {}).get("made_of"),
+                            "seeds": record.get("seeds")})])
 
     def delete_run(self, run_id: str) -> None:
         """Forget a run (its folder is the caller's): a superseded recommended forecast."""

@@ -100,14 +100,29 @@ def job_dir(store: Store, job_id: str) -> Path:
 
 
 def leaderboard(store: Store, dataset_id: str) -> pd.DataFrame:
-    """Every run, best hold-out WAPE first; ``made_of`` says what the recommended forecast is built from."""
+    """Every run, best hold-out WAPE first; ``made_of`` says what the recommended forecast is built from;
+    ``seed_spread`` (runs averaged over several seeds) how far apart the seeds' own hold-out WAPEs were."""
     import json
 
     cols = ["run_id", "model", "preset", "wape", "mape", "smape", "bias", "mase", "seconds", "device", "created_at"]
     runs = store.runs(dataset_id)
     board = runs[cols].copy()
-    board["made_of"] = [json.loads(c).get("made_of") or "" if isinstance(c, str) else "" for c in runs["config"]]
+    extra = [json.loads(c) if isinstance(c, str) else {} for c in runs["config"]]
+    board["made_of"] = [e.get("made_of") or "" for e in extra]
+    board["seed_spread"] = [(e.get("seeds") or {}).get("spread") for e in extra]
+    board["seed_spread"] = board["seed_spread"].astype(float)
     return board
+
+
+def seed_note(board: pd.DataFrame) -> str | None:
+    """A sentence for the Accuracy page when some run averaged several seeds: how much of a difference is noise."""
+    multi = board.dropna(subset=["seed_spread"])
+    if multi.empty:
+        return None
+    worst = multi.loc[multi["seed_spread"].idxmax()]
+    return (f"Runs with a *seed_spread* average several networks trained from different random seeds. The "
+            f"{worst['model']} ({worst['preset']}) seeds' own hold-out WAPEs lay {worst['seed_spread']:.2f} points "
+            f"apart: a difference between models smaller than that is noise, not skill.")
 
 
 def job_summary(status: str, progress: list[dict], error: str | None = None) -> dict:
@@ -115,17 +130,22 @@ def job_summary(status: str, progress: list[dict], error: str | None = None) -> 
     last = progress[-1] if progress else {}
     steps, step = last.get("steps"), last.get("step", 0)
     fraction = min(1.0, step / steps) if steps else (1.0 if status == "finished" else 0.0)
+    if last.get("members"):
+        fraction = (last["member"] - 1 + fraction) / last["members"]
     if status == "queued":
         label = "waiting for the running job to finish"
     elif status == "running":
         eta = last.get("eta_s")
         parts = [f"epoch {last.get('epoch', 1)}/{last.get('epochs', '?')}"]
+        if last.get("members"):  # several seeds, trained one after another (models/seeds.py)
+            parts.insert(0, f"seed {last['member']} of {last['members']}")
         if last.get("loss") is not None:
             parts.append(f"loss {last['loss']:.3g}")
         if last.get("val_loss") is not None:
             parts.append(f"validation {last['val_loss']:.3g}")
         if eta is not None:
-            parts.append(f"about {format_seconds(eta)} left (at most)")
+            rest = last["members"] - last["member"] if last.get("members") else 0
+            parts.append(f"about {format_seconds(eta)} left (at most)" + (f", then {rest} more seed(s)" if rest else ""))
         label = ", ".join(parts) if progress else "starting (loading data and libraries)"
     elif status == "finished":
         label, fraction = "finished", 1.0

@@ -20,13 +20,13 @@ GROUPS = ["sku", "region"]
 STATIC_CATS = ["sku", "category", "region"]
 
 
-def setup_torch(config: TrainConfig) -> str:
+def setup_torch(config: TrainConfig, seed: int | None = None) -> str:
     """Threads and seeds; returns the device to train on ("cuda" when a GPU is present, chosen at run time)."""
     import lightning.pytorch as pl
     import torch
 
     torch.set_num_threads(max(1, int(config.threads)))
-    pl.seed_everything(config.seed, workers=True, verbose=False)
+    pl.seed_everything(config.seed if seed is None else seed, workers=True, verbose=False)
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
@@ -107,6 +107,9 @@ class PFForecaster(Forecaster):
     def __init__(self, config: TrainConfig):
         super().__init__(config)
         self.net = None
+        self.members: list = []  # the networks of every seed (models/seeds.py); self.net is the first
+        self.member_frames: list[pd.DataFrame] = []  # each member's forecast of the last predict, when several
+        self._member_preds: list = []
         self.params: dict | None = None
         self.best_epoch = -1
         self.best_val_loss = float("nan")
@@ -120,7 +123,10 @@ class PFForecaster(Forecaster):
     def fit(self, train: pd.DataFrame, progress: Progress | None = None) -> None:
         """Train on the tensor path: pytorch-forecasting encodes and scales the frame once; windows are cut by
         index on the training device (models/windows.py) and fed to the network by models/loop.py."""
+        from dataclasses import replace
+
         from .loop import fit_network
+        from .seeds import training_summary
         from .windows import WindowArrays
 
         cfg = self.config
@@ -130,10 +136,20 @@ class PFForecaster(Forecaster):
         val_start = int(data["time_idx"].max()) - cfg.horizon + 1  # the last weeks before the hold-out
         ds = training_dataset(data[data["time_idx"] < val_start], cfg)
         val = decoder_dataset(ds.get_parameters(), data, val_start, cfg.horizon, with_target=True)
-        self.net = self.build(ds).to(self.device)
-        self.on_device()
-        self.training_log = fit_network(self.net, WindowArrays(ds, self.device), WindowArrays(val, self.device),
-                                        cfg, progress)
+        train_w, valid_w = WindowArrays(ds, self.device), WindowArrays(val, self.device)
+        self.members = []
+        seeds = [cfg.seed + i for i in range(max(1, int(getattr(cfg, "seeds", 1))))]
+        logs = []
+        for i, seed in enumerate(seeds):
+            setup_torch(cfg, seed)
+            self.net = self.build(ds).to(self.device)
+            self.on_device()
+            member = progress if len(seeds) == 1 or progress is None else (
+                lambda d, i=i: progress({**d, "member": i + 1, "members": len(seeds)}))
+            logs.append(fit_network(self.net, train_w, valid_w, replace(cfg, seed=seed), member))
+            self.members.append(self.net)
+        self.net = self.members[0]
+        self.training_log = training_summary(logs, seeds)
         self.best_epoch, self.best_val_loss = self.training_log["best_epoch"], self.training_log["best_val_loss"]
         self.params = ds.get_parameters()
         self.after_fit(data, val_start)
@@ -149,13 +165,18 @@ class PFForecaster(Forecaster):
         from .loop import raw_output
         from .windows import WindowArrays
 
+        from .seeds import average_outputs
+
         ds = decoder_dataset(self.params, frame, start_idx, self.config.horizon)
         windows = WindowArrays(ds, self.device)
-        output, x = raw_output(self.net, windows)
-        return RawPrediction(output, windows.decoded_index.reset_index(drop=True), x)
+        outputs = [raw_output(net, windows) for net in (self.members or [self.net])]
+        index = windows.decoded_index.reset_index(drop=True)
+        self._member_preds = [RawPrediction(o, index, x) for o, x in outputs] if len(outputs) > 1 else []
+        return RawPrediction(average_outputs([o for o, _ in outputs]), index, outputs[0][1])
 
     def predict(self, frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
         pred = self.raw_predict(frame, start_idx)
+        self.member_frames = [self.to_frame(p, frame, start_idx) for p in self._member_preds]
         out = self.to_frame(pred, frame, start_idx)
         self._interp = self.interpret(pred)
         return out
@@ -193,7 +214,8 @@ class PFForecaster(Forecaster):
         import torch
 
         path = folder / "weights.pt"
-        torch.save({"state_dict": self.net.state_dict(), "params": self.params, "best_epoch": self.best_epoch,
+        extra_nets = [net.state_dict() for net in self.members[1:]]  # the other seeds' networks, if any
+        torch.save({"state_dict": self.net.state_dict(), "member_state_dicts": extra_nets, "params": self.params, "best_epoch": self.best_epoch,
                     "best_val_loss": self.best_val_loss, "device": self.device, "extra": self.extra_state()}, path)
         return path
 
@@ -213,6 +235,11 @@ class PFForecaster(Forecaster):
         m.net = m.build(template)
         m.net.load_state_dict(state["state_dict"])
         m.net.eval()
+        m.members = [m.net]
+        for sd in state.get("member_state_dicts") or []:  # runs trained on several seeds
+            net = m.build(template)
+            net.load_state_dict(sd)
+            m.members.append(net.eval())
         m.best_epoch, m.best_val_loss, m.device = state["best_epoch"], state["best_val_loss"], "cpu"
         m.set_extra_state(state.get("extra") or {})
         setup_torch(m.config)

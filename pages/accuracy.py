@@ -12,10 +12,13 @@ runs = ui.need_runs(dataset_id)
 
 st.subheader("Leaderboard")
 board = training.leaderboard(ui.get_store(), dataset_id).drop(columns="created_at")
-st.dataframe(board.round(2), hide_index=True, key="acc_leaderboard")
+seeds = training.seed_note(board)
+st.dataframe((board if seeds else board.drop(columns="seed_spread")).round(2), hide_index=True, key="acc_leaderboard")
 st.caption("Hold-out errors in %, best WAPE first. Bias > 0 means over-forecasting. MASE < 1 beats seasonal naive's in-sample error. "
            "**recommended**: per category, the model or blend with the lowest error on the validation weeks before the "
            "hold-out (never on the hold-out itself); *made_of* says which.")
+if seeds:
+    st.info(seeds)
 
 rec = runs.loc[runs["model"] == "recommended", "run_id"]
 best = rec.iloc[0] if len(rec) else board["run_id"].iloc[0]
