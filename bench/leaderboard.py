@@ -1,4 +1,4 @@
-"""`python -m bench.leaderboard sample|pasta [--preset standard] [--models ...] [--threads N] [--json OUT]`
+"""`python -m bench.leaderboard sample|pasta [--preset standard] [--models ...] [--seeds N] [--threads N] [--json OUT]`
 
 Every model trained on one dataset the way the app trains it (the same pipeline, run folders and recommended
 forecast), and the leaderboard printed with band coverage: the README's accuracy tables for the bundled sample
@@ -46,6 +46,7 @@ def main(argv=None) -> int:
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--pasta", default=str(PASTA), help="the pasta data's wide CSV")
+    ap.add_argument("--seeds", type=int, help="the networks averaged over this many seeds (thorough's 3), spread shown")
     ap.add_argument("--json", help="write the leaderboard here as JSON")
     args = ap.parse_args(argv)
 
@@ -73,7 +74,8 @@ def main(argv=None) -> int:
     print(f"{args.dataset}: {info.series} series, {info.weeks} weeks", file=sys.stderr)
     for model in args.models.split(","):
         t = time.perf_counter()
-        run_dir, rec = train_and_evaluate(frame, preset_config(model, args.preset, threads=args.threads),
+        run_dir, rec = train_and_evaluate(frame, preset_config(model, args.preset, threads=args.threads,
+                                                                        seeds=args.seeds),
                                           {"dataset_id": ds, "content_hash": info.content_hash})
         register_run(store, run_dir)
         print(f"  {model}: WAPE {rec['overall']['wape']:.2f} in {time.perf_counter() - t:.0f} s", file=sys.stderr)
@@ -86,14 +88,16 @@ def main(argv=None) -> int:
                      "seconds": r.seconds, "coverage": bands.get("holdout_coverage"),
                      "coverage_before_calibration": bands.get("holdout_coverage_raw"), "made_of": r.made_of or None,
                      "epochs": (run.get("training") or {}).get("epochs_run"),
-                     "best_epoch": (run.get("training") or {}).get("best_epoch")})
+                     "best_epoch": (run.get("training") or {}).get("best_epoch"), "seeds": run.get("seeds")})
     store.close()
-    print(f"{'model':<16}{'WAPE':>7}{'MAPE':>7}{'MASE':>6}{'P10-P90 cover':>15}{'(raw)':>7}{'s':>7}  made of")
+    print(f"{'model':<16}{'WAPE':>7}{'MAPE':>7}{'MASE':>6}{'P10-P90 cover':>15}{'(raw)':>7}{'s':>7}  made of / seeds")
     for r in rows:
         cov = "" if r["coverage"] is None else f"{r['coverage']:.1f}"
         raw = "" if r["coverage_before_calibration"] is None else f"{r['coverage_before_calibration']:.1f}"
+        seeds = r["seeds"] and f"seeds' own WAPE {', '.join(f'{w:.2f}' for w in r['seeds']['members_wape'])}" \
+            f" (spread {r['seeds']['spread']:.2f})"
         print(f"{r['model']:<16}{r['wape']:7.2f}{r['mape']:7.2f}{r['mase']:6.2f}{cov:>15}{raw:>7}{r['seconds']:7.0f}  "
-              f"{r['made_of'] or ''}")
+              f"{r['made_of'] or seeds or ''}")
     if args.json:
         Path(args.json).write_text(json.dumps({"dataset": args.dataset, "preset": args.preset, "series": info.series,
                                                "threads": args.threads, "runs": rows}, indent=1, default=str))

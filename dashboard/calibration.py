@@ -3,9 +3,12 @@
 A model's own band is often too narrow (the TFT's held 56-76 % of hold-out actuals on real panels) or too
 wide. Each model also forecasts the validation window - the ``horizon`` weeks before the hold-out, which it
 never trained on - and there, for each horizon week, we measure how far actuals fell below its P10 and above
-its P90 on the log scale. The 90 % conformal quantile of each of those shortfalls (with the finite-sample
-correction) is how much to widen (or, when negative, narrow) that side, so that about 10 % of actuals fall
-below the calibrated P10 and 10 % above the calibrated P90. The P50 is never touched.
+its P90 on the log scale. The 90 % quantile of each of those shortfalls is how much to widen (or, when negative,
+narrow) that side, so that about 10 % of actuals fall below the calibrated P10 and 10 % above the calibrated P90.
+P10 and P90 are quantile forecasts, so each tail is estimated, not bounded: the conformal finite-sample
+correction (level ceil((n + 1)(1 - tail)) / n, a guarantee of at least 80 %) widened every band by about one
+point of coverage per side at 160 series and pushed the statistical models' sample bands to 85.2 %; it is kept
+as ``conformal_level`` for whoever wants the guarantee. The P50 is never touched.
 """
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ def offsets(validation: pd.DataFrame, min_points: int = 20) -> pd.DataFrame:
     scores = pd.DataFrame({"step": v["step"].to_numpy(), "below": below, "above": above})
 
     def q(s: pd.Series) -> float:
-        return float(np.quantile(s, conformal_level(len(s)), method="higher")) if len(s) else 0.0
+        return float(np.quantile(s, 1 - TAIL)) if len(s) else 0.0
 
     pooled = (q(scores["below"]), q(scores["above"]))
     rows = []

@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--holdout-weeks", type=int, default=13)
     t.add_argument("--max-epochs", type=int, help="override the preset's epoch limit")
     t.add_argument("--threads", type=int, help="torch threads (default: all cores; the app uses 1)")
+    t.add_argument("--seeds", type=int, help="networks trained from different seeds and averaged (thorough: 3)")
     _db(t, dataset=True)
 
     w = sub.add_parser("scenario", help="what-if: forecast a promotion plan change with a trained TFT/LSTM run")
@@ -168,7 +169,7 @@ def cmd_train(args) -> int:
     store = Store(args.db)
     info = store.dataset(args.dataset)
     config = preset_config(args.model, args.preset, holdout_weeks=args.holdout_weeks, max_epochs=args.max_epochs,
-                           threads=args.threads or os.cpu_count() or 1)
+                           threads=args.threads or os.cpu_count() or 1, seeds=args.seeds)
     config.horizon = max(config.horizon, config.holdout_weeks)
     t0 = time.perf_counter()
     job_id = training.submit(store, info.id, config)
@@ -201,6 +202,8 @@ def cmd_train(args) -> int:
            "metrics": {"overall": overall_public(run),
                        "by_category": _records(load_metrics(run["run_dir"], "by_category")),
                        "by_region": _records(load_metrics(run["run_dir"], "by_region"))}}
+    if run.get("seeds"):
+        out["seeds"] = run["seeds"]  # several seeds averaged: each one's hold-out WAPE and the spread
     if args.json:
         print(json.dumps(out))
     else:
@@ -210,6 +213,8 @@ def cmd_train(args) -> int:
 
 def _progress_line(p: dict) -> str:
     parts = [f"epoch {p.get('epoch')}/{p.get('epochs', '?')}", f"step {p.get('step')}"]
+    if p.get("members"):
+        parts.insert(0, f"seed {p['member']}/{p['members']}")
     if p.get("loss") is not None:
         parts.append(f"loss {p['loss']:.4g}")
     if p.get("val_loss") is not None:
