@@ -1,11 +1,24 @@
+import logging
+import os
+import secrets
+
 import streamlit as st
 
 st.set_page_config(page_title="Promocast", page_icon=":material/insights:", layout="wide")
-st.navigation([
+page = st.navigation([
     st.Page("pages/data.py", title="Data", icon=":material/database:", default=True),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/forecast.py", title="Forecast", icon=":material/show_chart:"),
     st.Page("pages/accuracy.py", title="Accuracy", icon=":material/target:"),
     st.Page("pages/explain.py", title="Explain", icon=":material/visibility:"),
     st.Page("pages/scenarios.py", title="What-if", icon=":material/tune:"),
-]).run()
+])
+try:
+    page.run()
+except Exception:  # st.rerun / st.stop are BaseExceptions and pass through
+    if os.environ.get("PROMOCAST_DEBUG"):  # development and the tests: Streamlit shows the traceback
+        raise
+    error_id = secrets.token_hex(4)
+    logging.getLogger("promocast").exception("error %s on page %s", error_id, page.title)
+    st.error(f"Something went wrong on this page (error {error_id}). Nothing you saved is affected; the server "
+             f"log has the details under that id.")

@@ -24,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("sales")
     i.add_argument("--promotions")
     i.add_argument("--weather")
+    i.add_argument("--temperature-unit", default="auto", choices=["auto", "C", "F"],
+                   help="the weather file's unit (auto: Fahrenheit when the values only make sense so)")
     i.add_argument("--map", default="", help="source=target column mapping, e.g. Date=week,Dept=sku")
     i.add_argument("--name")
     i.add_argument("--country", default="US", help="holiday country for every region (holidays package code)")
@@ -93,7 +95,8 @@ def cmd_ingest(args) -> int:
     t = time.perf_counter()
     try:
         events = parse_custom_events(Path(args.events).read_text()) if args.events else None
-        prepared = prepare(Path(args.sales), args.promotions, args.weather, parse_mapping(args.map), args.name)
+        prepared = prepare(Path(args.sales), args.promotions, args.weather, parse_mapping(args.map), args.name,
+                           args.temperature_unit)
     except ValidationError as exc:
         print(f"import failed: {len(exc.problems)} problem(s); nothing was stored", file=sys.stderr)
         for p in exc.problems:

@@ -17,8 +17,10 @@ import pandas as pd
 from . import schema as S
 from .schema import DatasetInfo, Problem, ValidationError
 from . import sales_scan as scan
-from .validation import (DATE_SQL, Rule, counters, date_rules, find_problems, numeric_rules, quote, raw_col,
-                         text_col)
+from .file_reader import load_raw, read_problem  # noqa: F401 (load_raw: bench/tasks.py reads files through it)
+from .validation import (Rule, counters, date_rules, date_sql, decimal_comma_columns, find_problems, month_first,
+                         number_sql, numeric_rules, raw_col)
+from .weather_file import read_weather
 
 @dataclass
 class Prepared:
@@ -59,47 +61,11 @@ def file_hash(paths: list[Path | None], mapping: dict) -> str:
     return h.hexdigest()
 
 
-def load_raw(con: duckdb.DuckDBPyConnection, path: Path, view: str) -> list[Problem]:
-    """Expose a CSV / Parquet / Excel file as a view of text columns. Returns file-level problems."""
-    name = path.name
-    if not path.exists():
-        return [Problem(name, "(file)", "file not found", 1)]
-    if path.stat().st_size == 0:
-        return [Problem(name, "(file)", "empty file: no header and no rows", 1)]
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".parquet", ".pq"):
-            rel = con.read_parquet(str(path))
-            rel = rel.select(", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in rel.columns))
-        elif suffix in (".xlsx", ".xlsm", ".xls"):
-            frame = pd.read_excel(path, dtype=str)
-            con.register(f"{view}_xl", frame)
-            rel = con.table(f"{view}_xl")
-        else:
-            rel = con.read_csv(str(path), all_varchar=True, header=True, sample_size=-1 if path.stat().st_size < 1 << 20 else 20480)
-        rel.create_view(view)
-        if suffix not in (".csv", ".txt", ".tsv", ""):
-            con.execute(f"SELECT count(*) FROM {view}").fetchone()
-    except duckdb.Error as exc:
-        return [read_problem(name, suffix, exc)]
-    except Exception as exc:  # openpyxl / pandas errors for bad Excel files
-        return [Problem(name, "(file)", f"cannot be read as {suffix}", 1, example=str(exc)[:200])]
-    return []
-
-
-def read_problem(name: str, suffix: str, exc: Exception) -> Problem:
-    msg = str(exc)
-    if "unicode" in msg.lower() or "utf" in msg.lower() or "encoding" in msg.lower():
-        return Problem(name, "(file)", "not valid UTF-8 text: save it as UTF-8 (Excel: 'CSV UTF-8')", 1,
-                       example=msg.splitlines()[0][:160])
-    return Problem(name, "(file)", f"cannot be read as {suffix or 'CSV'}", 1, example=msg.splitlines()[0][:200])
-
-
 def map_columns(columns: list[str], mapping: dict[str, str], required, optional) -> tuple[dict[str, str], list[str]]:
     """canonical -> source column, and the missing required canonical names."""
     found: dict[str, str] = {}
     for src in columns:
-        key = src.strip().lower()
+        key = src.strip().lstrip("\ufeff").strip().lower()  # a UTF-8 byte-order mark stuck to the first name
         dst = mapping.get(key) or (key if key in (*required, *optional) else S.ALIASES.get(key))
         if dst and dst not in found and dst in (*required, *optional):
             found[dst] = src
@@ -108,21 +74,31 @@ def map_columns(columns: list[str], mapping: dict[str, str], required, optional)
 
 
 def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = None,
-            mapping: dict[str, str] | None = None, name: str | None = None) -> Prepared:
-    """Read, validate and roll up. Raises ValidationError listing every problem found."""
+            mapping: dict[str, str] | None = None, name: str | None = None, temperature_unit: str = "auto") -> Prepared:
+    """Read, validate and roll up. Raises ValidationError listing every problem found. ``temperature_unit``:
+    the weather file's unit, "C", "F" or "auto" (dashboard/weather_file.py)."""
     sales, mapping = Path(sales), dict(mapping or {})
     promotions = Path(promotions) if promotions else None
     weather = Path(weather) if weather else None
     digest: dict[str, str] = {}
-    hasher = threading.Thread(target=lambda: digest.setdefault("h", file_hash([sales, promotions, weather], mapping)))
+    hashed = mapping if temperature_unit == "auto" else {**mapping, "(temperature unit)": temperature_unit}
+    hasher = threading.Thread(target=lambda: digest.setdefault("h", file_hash([sales, promotions, weather], hashed)))
     hasher.start()
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")  # a bar on stdout would corrupt --json output
     try:
-        roll, notes, has_promo = _sales(con, sales, mapping)
-        promo_frame = _promotions(con, promotions, mapping, roll) if promotions else _empty_promotions()
-        weather_frame = _weather(con, weather, mapping, roll) if weather else pd.DataFrame(columns=["week", "region", "temperature", "precipitation"])
-        roll = _apply_calendar(con, roll, promo_frame, has_promo)
+        file_notes: list[str] = []  # what reading the files assumed: sheet, encoding, decimal commas
+        roll, notes, has_promo = _sales(con, sales, mapping, file_notes)
+        promo_frame = _promotions(con, promotions, mapping, roll, file_notes) if promotions else _empty_promotions()
+        weather_frame = pd.DataFrame(columns=["week", "region", "temperature", "precipitation"])
+        if weather:
+            weather_frame, weather_notes = read_weather(
+                con, weather, lambda c, p, v, req, opt: _open(c, p, v, mapping, req, opt, file_notes), roll, _known,
+                temperature_unit)
+            notes += weather_notes
+        notes += file_notes
+        roll, overlap_note = _apply_calendar(con, roll, promo_frame, has_promo)
+        notes += [overlap_note] if overlap_note else []
     finally:
         con.close()
         hasher.join()
@@ -136,12 +112,15 @@ def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = 
     return Prepared(info, roll, promo_frame, weather_frame, notes, mapping)
 
 
-def _sales(con, path: Path, mapping: dict) -> tuple[pd.DataFrame, list, bool]:
+def _sales(con, path: Path, mapping: dict, file_notes: list[str]) -> tuple[pd.DataFrame, list, bool]:
     fname = path.name
-    cols = _open(con, path, "raw_sales", mapping, S.SALES_REQUIRED, S.SALES_OPTIONAL)
-    roll = None
+    cols = _open(con, path, "raw_sales", mapping, S.SALES_REQUIRED, S.SALES_OPTIONAL, file_notes)
+    roll, comma_note = None, ""
+    us = month_first(con, "raw_sales", cols.get("week"))
+    if us:
+        file_notes.append(f"{fname}: dates read month first (US: 09/16/2024)")
     if scan.typed_source(con, path, cols):
-        scan.sales_view(con, cols, "raw_sales_typed", typed=True)
+        scan.sales_view(con, cols, "raw_sales_typed", typed=True, us=us)
         rules = scan.sales_rules(typed=True)
         try:
             roll = scan.rollup(con, scan.indicators())
@@ -149,7 +128,10 @@ def _sales(con, path: Path, mapping: dict) -> tuple[pd.DataFrame, list, bool]:
         except duckdb.Error:
             roll = None  # a cell the reader could not parse past its sample: text mode finds and names it
     if roll is None:
-        scan.sales_view(con, cols, "raw_sales", typed=False)
+        comma = decimal_comma_columns(con, "raw_sales", [cols.get(c) for c in ("units", "price", "discount_pct")])
+        if comma:
+            comma_note = f"decimal commas read as European numbers ('17,5' = 17.5) in {', '.join(sorted(comma))}"
+        scan.sales_view(con, cols, "raw_sales", typed=False, comma=comma, us=us)
         rules = scan.sales_rules(typed=False)
         try:
             roll = scan.rollup(con, counters(rules))
@@ -160,8 +142,11 @@ def _sales(con, path: Path, mapping: dict) -> tuple[pd.DataFrame, list, bool]:
         raise ValidationError(problems)
     roll = roll.dropna(subset=["week"])
     problems, notes = scan.structure(con, roll, fname, "store" in cols)
+    problems += scan.outliers(con, roll, fname)
     if problems:
         raise ValidationError(problems)
+    if comma_note:
+        notes.append(comma_note)
     source_rows = int(roll["n_rows"].sum())
     roll, dropped = scan.drop_partial_edges(roll)
     if dropped:
@@ -172,9 +157,9 @@ def _sales(con, path: Path, mapping: dict) -> tuple[pd.DataFrame, list, bool]:
     return roll[keep].reset_index(drop=True), [source_rows, *notes], "promo" in cols or "discount_pct" in cols
 
 
-def _open(con, path: Path, view: str, mapping: dict, required, optional) -> dict[str, str]:
+def _open(con, path: Path, view: str, mapping: dict, required, optional, notes: list[str] | None = None) -> dict[str, str]:
     """Load a file as ``view`` and map its columns; raises ValidationError for unreadable files or missing columns."""
-    problems = load_raw(con, path, view)
+    problems = load_raw(con, path, view, lambda columns: not map_columns(columns, mapping, required, optional)[1], notes)
     if problems:
         raise ValidationError(problems)
     columns = [r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()]
@@ -190,17 +175,19 @@ def _empty_promotions() -> pd.DataFrame:
                          ("start_week", "datetime64[ns]"), ("end_week", "datetime64[ns]"), ("promo_type", "object"), ("discount_pct", "float64")]})
 
 
-def _promotions(con, path: Path, mapping: dict, roll: pd.DataFrame) -> pd.DataFrame:
-    cols = _open(con, path, "raw_promo", mapping, S.PROMO_REQUIRED, S.PROMO_OPTIONAL)
+def _promotions(con, path: Path, mapping: dict, roll: pd.DataFrame, file_notes: list[str]) -> pd.DataFrame:
+    cols = _open(con, path, "raw_promo", mapping, S.PROMO_REQUIRED, S.PROMO_OPTIONAL, file_notes)
     none = "NULL"
+    comma = decimal_comma_columns(con, "raw_promo", [cols.get("discount_pct")])
+    us = month_first(con, "raw_promo", cols.get("start_week"))
     con.execute(f"""CREATE TEMP VIEW promo_t AS SELECT
-        {raw_col(cols, 'start_week')} AS c_start_week, {DATE_SQL.format(c=raw_col(cols, 'start_week'))} AS start_week,
-        {raw_col(cols, 'end_week')} AS c_end_week, {DATE_SQL.format(c=raw_col(cols, 'end_week'))} AS end_week,
+        {raw_col(cols, 'start_week')} AS c_start_week, {date_sql(raw_col(cols, 'start_week'), us)} AS start_week,
+        {raw_col(cols, 'end_week')} AS c_end_week, {date_sql(raw_col(cols, 'end_week'), us)} AS end_week,
         CASE WHEN lower(trim({raw_col(cols, 'sku', none)})) IN ('all', '*', '') THEN NULL ELSE trim({raw_col(cols, 'sku', none)}) END AS sku,
         CASE WHEN lower(trim({raw_col(cols, 'category', none)})) IN ('all', '*', '') THEN NULL ELSE trim({raw_col(cols, 'category', none)}) END AS category,
         CASE WHEN lower(trim({raw_col(cols, 'region', none)})) IN ('all', '*', '') THEN NULL ELSE trim({raw_col(cols, 'region', none)}) END AS region,
         COALESCE(NULLIF(trim({raw_col(cols, 'promo_type', none)}), ''), 'promo') AS promo_type,
-        {raw_col(cols, 'discount_pct')} AS c_discount_pct, TRY_CAST({raw_col(cols, 'discount_pct', "'0'")} AS DOUBLE) AS discount_pct
+        {raw_col(cols, 'discount_pct')} AS c_discount_pct, {number_sql(raw_col(cols, 'discount_pct', "'0'"), bool(comma))} AS discount_pct
         FROM raw_promo""")
     rules = []
     for c in ("start_week", "end_week"):
@@ -227,33 +214,10 @@ def _known(con, roll: pd.DataFrame) -> None:
         con.register(table, pd.DataFrame({col: roll[col].unique()}))
 
 
-def _weather(con, path: Path, mapping: dict, roll: pd.DataFrame) -> pd.DataFrame:
-    cols = _open(con, path, "raw_weather", mapping, S.WEATHER_REQUIRED, S.WEATHER_OPTIONAL)
-    con.execute(f"""CREATE TEMP VIEW weather_t AS SELECT
-        {raw_col(cols, 'week')} AS c_week, {DATE_SQL.format(c=raw_col(cols, 'week'))} AS week,
-        {text_col(cols, 'region', S.DEFAULT_REGION)} AS region,
-        {raw_col(cols, 'temperature')} AS c_temperature, TRY_CAST({raw_col(cols, 'temperature')} AS DOUBLE) AS temperature,
-        {raw_col(cols, 'precipitation')} AS c_precipitation, TRY_CAST({raw_col(cols, 'precipitation')} AS DOUBLE) AS precipitation,
-        count(*) OVER (PARTITION BY date_trunc('week', {DATE_SQL.format(c=raw_col(cols, 'week'))}), {text_col(cols, 'region', S.DEFAULT_REGION)}) AS n_same
-        FROM raw_weather""")
-    rules = date_rules("week") + numeric_rules("temperature", required=True, lo=-60, hi=60, what="temperature outside -60..60 C")
-    rules += numeric_rules("precipitation", required=False, lo=0, what="negative precipitation")
-    rules.append(Rule("region", "unknown region (not in the sales file)", "region NOT IN (SELECT region FROM known_regions)", "region"))
-    rules.append(Rule("week+region", "duplicate week and region", "week IS NOT NULL AND n_same > 1", "c_week || ' ' || region"))
-    _known(con, roll)
-    problems = find_problems(con, "weather_t", rules, path.name)
-    if problems:
-        raise ValidationError(problems)
-    out = con.execute("""SELECT CAST(date_trunc('week', week) AS DATE) AS week, region, temperature, precipitation
-                         FROM weather_t ORDER BY region, week""").df()
-    out["week"] = pd.to_datetime(out["week"])
-    return out
-
-
-def _apply_calendar(con, roll: pd.DataFrame, promos: pd.DataFrame, has_promo_cols: bool) -> pd.DataFrame:
-    """Weeks covered by the promotion calendar are promo weeks with its discount."""
+def _apply_calendar(con, roll: pd.DataFrame, promos: pd.DataFrame, has_promo_cols: bool) -> tuple[pd.DataFrame, str]:
+    """Weeks covered by the promotion calendar are promo weeks with its discount; and a note on overlaps."""
     if promos.empty:
-        return roll
+        return roll, ""
     con.register("roll_df", roll)
     con.register("promo_df", promos)
     # Promotions expanded to their weeks, then equality joins: on (sku, week) for SKU promotions, on week
@@ -268,11 +232,14 @@ def _apply_calendar(con, roll: pd.DataFrame, promos: pd.DataFrame, has_promo_col
             UNION ALL
             SELECT r.week, r.region, r.sku, p.discount_pct FROM r JOIN (SELECT * FROM pw WHERE sku IS NULL) p ON p.week = r.week
              WHERE (p.category IS NULL OR p.category = r.category) AND (p.region IS NULL OR p.region = r.region))
-        SELECT week, region, sku, max(discount_pct) AS cal_discount FROM hits GROUP BY ALL""").df()
+        SELECT week, region, sku, max(discount_pct) AS cal_discount, count(*) AS n_promos FROM hits GROUP BY ALL""").df()
     cal["week"] = pd.to_datetime(cal["week"])
     con.unregister("roll_df")
     con.unregister("promo_df")
-    out = roll.merge(cal, on=["week", "region", "sku"], how="left")
+    overlaps = int((cal["n_promos"] > 1).sum())
+    note = (f"{overlaps:,} SKU-weeks are covered by more than one promotion of the calendar: the deepest discount "
+            "counts there") if overlaps else ""
+    out = roll.merge(cal.drop(columns="n_promos"), on=["week", "region", "sku"], how="left")
     on_cal = out["cal_discount"].notna()
     if has_promo_cols:
         out["promo"] = out["promo"].where(~on_cal, out["promo"].clip(lower=1.0))
@@ -280,4 +247,4 @@ def _apply_calendar(con, roll: pd.DataFrame, promos: pd.DataFrame, has_promo_col
     else:
         out["promo"] = on_cal.astype(float)
         out["discount_pct"] = out["cal_discount"].fillna(0.0)
-    return out.drop(columns="cal_discount")
+    return out.drop(columns="cal_discount"), note

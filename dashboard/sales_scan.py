@@ -15,28 +15,31 @@ import pandas as pd
 
 from . import schema as S
 from .schema import Problem
-from .validation import (DATE_SQL, FLAG_SQL, Rule, date_rules, first_rows, numeric_rules, raw_col, text_col,
-                         text_rules)
+from .validation import (FLAG_SQL, Rule, date_rules, date_sql, first_rows, number_sql, numeric_rules, raw_col,
+                         text_col, text_rules)
 
 NUMERIC = ("units", "price", "promo", "discount_pct")
 NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                 "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "BOOLEAN")
 
 
-def sales_view(con, cols: dict, source: str, typed: bool) -> None:
+def sales_view(con, cols: dict, source: str, typed: bool, comma: set[str] = frozenset(), us: bool = False) -> None:
     """``sales_t``: canonical columns over the raw file. Text mode casts every value itself (TRY_CAST, so a
-    bad cell becomes a rule hit with its line number); typed mode takes the numbers the CSV reader parsed."""
+    bad cell becomes a rule hit with its line number); typed mode takes the numbers the CSV reader parsed.
+    ``comma``: source columns written with decimal commas (validation.decimal_comma_columns); ``us``: dates
+    written month first (validation.month_first)."""
     if typed:
         num = {c: f"CAST({raw_col(cols, c, d)} AS DOUBLE)" for c, d in zip(NUMERIC, ("NULL", "NULL", "0", "0"))}
         raw = {c: f"CAST({raw_col(cols, c)} AS VARCHAR)" for c in NUMERIC}  # only read for examples of bad rows
     else:
         zero = "'0'"
-        num = {"units": f"TRY_CAST({raw_col(cols, 'units')} AS DOUBLE)", "price": f"TRY_CAST({raw_col(cols, 'price')} AS DOUBLE)",
+        num = {"units": number_sql(raw_col(cols, "units"), cols.get("units") in comma),
+               "price": number_sql(raw_col(cols, "price"), cols.get("price") in comma),
                "promo": FLAG_SQL.format(c=raw_col(cols, "promo", zero)),
-               "discount_pct": f"TRY_CAST({raw_col(cols, 'discount_pct', zero)} AS DOUBLE)"}
+               "discount_pct": number_sql(raw_col(cols, "discount_pct", zero), cols.get("discount_pct") in comma)}
         raw = {c: raw_col(cols, c) for c in NUMERIC}
     con.execute(f"""CREATE OR REPLACE TEMP VIEW sales_t AS SELECT
-        {raw_col(cols, 'week')} AS c_week, {DATE_SQL.format(c=raw_col(cols, 'week'))} AS d,
+        {raw_col(cols, 'week')} AS c_week, {date_sql(raw_col(cols, 'week'), us)} AS d,
         {text_col(cols, 'store', None)} AS store, {text_col(cols, 'region', S.DEFAULT_REGION)} AS region,
         {text_col(cols, 'sku', None)} AS sku, {text_col(cols, 'category', S.DEFAULT_CATEGORY)} AS category,
         {", ".join(f"{raw[c]} AS c_{c}, {num[c]} AS {c}" for c in NUMERIC)}
@@ -58,8 +61,13 @@ def typed_source(con, path: Path, cols: dict) -> bool:
     return all(types.get(cols[c], "").split("(")[0] in NUMBER_TYPES for c in NUMERIC if c in cols)
 
 
+MAX_NAME = 200  # characters in a SKU, store, region or category name
+
+
 def sales_rules(typed: bool) -> list[Rule]:
     rules = date_rules("week", parsed="d") + text_rules("sku")
+    rules += [Rule(c, f"longer than {MAX_NAME} characters", f"length({c}) > {MAX_NAME}", f"left({c}, 40) || '...'")
+              for c in ("sku", "store", "region", "category")]
     rules += numeric_rules("units", required=True, lo=0, what="negative units", typed=typed)
     rules += numeric_rules("price", required=False, lo=0, what="negative price", typed=typed)
     rules += numeric_rules("promo", required=False, lo=0, hi=1, what="promo flag not 0/1", typed=typed)
@@ -96,11 +104,13 @@ def indicators() -> str:
     NaN sorts last, non-null counts); the exact per-rule counts are made only for a file that is not clean."""
     parts = ["count(*) - count(d) AS bad_date", "count(*) - count(sku) AS bad_sku", "count(*) - count(units) AS bad_units_n"]
     parts += [f"min({c}) AS {c}_min, max({c}) AS {c}_max" for c in NUMERIC]
+    parts.append("greatest(max(length(sku)), max(length(store)), max(length(region)), max(length(category))) AS name_len")
+    parts.append("count(*) FILTER (WHERE " + " OR ".join(f"NOT isfinite({c})" for c in NUMERIC) + ") AS bad_nonfinite")
     return ", ".join(parts)
 
 
 def dirty(roll: pd.DataFrame) -> bool:
-    if (roll[["bad_date", "bad_sku", "bad_units_n"]].to_numpy() > 0).any():
+    if (roll[["bad_date", "bad_sku", "bad_units_n", "bad_nonfinite"]].to_numpy() > 0).any() or (roll["name_len"].fillna(0) > MAX_NAME).any():
         return True
     for c, (lo, hi) in LIMITS.items():
         mn, mx = roll[f"{c}_min"].astype(float), roll[f"{c}_max"].astype(float)
@@ -146,6 +156,40 @@ def structure(con, roll: pd.DataFrame, fname: str, has_store: bool) -> tuple[lis
         problems.append(Problem(fname, "week", f"mixed weekdays in weekly data ({', '.join(present)}); "
                                 f"most rows fall on {names[main - 1]}", sum(n for wd, n in first[1:]), rows, ex))
     return problems, notes
+
+
+ABSURD_UNITS = 1e9      # no SKU sells a billion units a week in one region
+OUTLIER_RATIO = 100.0   # a week this many times the series' next-largest week ...
+OUTLIER_FLOOR = 10_000  # ... and at least this many units (a slow seller's 1 -> 150 promotion week is real)
+
+
+def outliers(con, roll: pd.DataFrame, fname: str) -> list[Problem]:
+    """Weeks far outside their series' range (a stray 1e30, a value typed in cents or with extra zeros): they would
+    wreck training, so the import refuses them, naming the lines. A promotion lifts a week a few times (the
+    synthetic truth's deepest: ~7x), far below 100x the next-largest week."""
+    u = roll[["sku", "region", "week", "units"]]
+    desc = u.sort_values(["sku", "region", "units"], ascending=[True, True, False])
+    second = desc[desc.groupby(["sku", "region"]).cumcount() == 1].set_index(["sku", "region"])["units"]
+    u = u.join(second.rename("next_largest"), on=["sku", "region"])
+    bad = u[(u["units"] > ABSURD_UNITS) | ((u["units"] > OUTLIER_FLOOR)
+                                           & (u["units"] > OUTLIER_RATIO * u["next_largest"].clip(lower=1)))]
+    if bad.empty:
+        return []
+    con.register("outlier_weeks", bad[["sku", "region", "week"]].assign(week=pd.to_datetime(bad["week"]).dt.date))
+    try:  # the line with the largest units of each flagged region-week (its other stores' rows are fine)
+        got = con.execute("""SELECT _line, CAST(c_units AS VARCHAR) || ' (' || sku || ', ' || region || ', ' || c_week || ')'
+            FROM (SELECT row_number() OVER () + 1 AS _line, * FROM sales_t) t
+            WHERE EXISTS (SELECT 1 FROM outlier_weeks o WHERE o.sku = t.sku AND o.region = t.region
+                          AND o.week = CAST(date_trunc('week', t.d) AS DATE))
+            QUALIFY row_number() OVER (PARTITION BY sku, region, date_trunc('week', d) ORDER BY units DESC) = 1
+            ORDER BY _line LIMIT 5""").fetchall()
+        rows, example = tuple(int(r[0]) for r in got), (got[0][1] if got else "")
+    finally:
+        con.unregister("outlier_weeks")
+    first = bad.iloc[0]
+    return [Problem(fname, "units", f"far outside the series' range (over {OUTLIER_RATIO:g}x its next-largest week, "
+                    f"or over {ABSURD_UNITS:g}): check the value", len(bad), rows,
+                    example or f"{first['units']:g} ({first['sku']}, {first['region']}, {first['week']})")]
 
 
 def drop_partial_edges(roll: pd.DataFrame) -> tuple[pd.DataFrame, str]:

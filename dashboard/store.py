@@ -48,6 +48,9 @@ SCHEMA = [
 ]
 
 
+MAX_SCENARIO_NAME = 100
+
+
 class Store:
     def __init__(self, path: str | Path | None = None, read_only: bool = False):
         self.path = Path(path) if path else default_db_path()
@@ -248,16 +251,25 @@ class Store:
 
     # ---- scenarios ---------------------------------------------------------------------------
     def save_scenario(self, dataset_id: str, name: str, edits: pd.DataFrame, author: str = "",
-                      temperature_delta: float = 0.0) -> None:
-        """Create or replace a named scenario. 'base' is the stored plan and cannot be overwritten."""
-        name = name.strip()
+                      temperature_delta: float = 0.0, overwrite: bool = False) -> None:
+        """Save a named scenario. 'base' is the stored plan and cannot be overwritten; a name already taken (case
+        and surrounding spaces ignored) is refused unless ``overwrite``, so nobody's scenario is replaced unseen."""
+        name = " ".join(name.split())
         if not name:
             raise ValueError("a scenario needs a name")
+        if len(name) > MAX_SCENARIO_NAME:
+            raise ValueError(f"a scenario name has at most {MAX_SCENARIO_NAME} characters ({len(name)} given)")
         if name.lower() == "base":
             raise ValueError("'base' is the stored promotion plan; save your edits under another name")
         payload = edits.assign(start_week=pd.to_datetime(edits["start_week"]).dt.strftime("%Y-%m-%d")).to_json(orient="records")
         with self._write() as cur:
-            cur.execute("DELETE FROM scenarios WHERE dataset_id = ? AND name = ?", [dataset_id, name])
+            taken = cur.execute("SELECT name, author, created_at FROM scenarios WHERE dataset_id = ? AND lower(name) = ?",
+                                [dataset_id, name.lower()]).fetchall()
+            if taken and not overwrite:
+                old, who, when = taken[0]
+                raise ValueError(f"a scenario named '{old}' already exists (saved by {who or 'someone'} on "
+                                 f"{str(when)[:16]}): choose another name, or replace it")
+            cur.execute("DELETE FROM scenarios WHERE dataset_id = ? AND lower(name) = ?", [dataset_id, name.lower()])
             cur.execute("INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?)",
                         [dataset_id, name, author, datetime.now(timezone.utc).replace(tzinfo=None), payload, float(temperature_delta)])
 

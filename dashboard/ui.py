@@ -132,6 +132,8 @@ def upload_section(store: Store) -> None:
     c1, c2 = st.columns(2)
     promos = c1.file_uploader("Promotion calendar (optional)", type=["csv", "parquet", "xlsx"], key="upload_promotions")
     weather = c2.file_uploader("Weather per region x week (optional)", type=["csv", "parquet", "xlsx"], key="upload_weather")
+    unit = c2.selectbox("Weather temperature unit", ["auto", "C", "F"], key="upload_temp_unit",
+                        help="auto: read as Fahrenheit when the values only make sense in Fahrenheit (e.g. 5-100)")
     if sales is None:
         return
     paths = {k: save_upload(f.name, f.getvalue()) for k, f in (("sales", sales), ("promotions", promos), ("weather", weather)) if f}
@@ -148,7 +150,7 @@ def upload_section(store: Store) -> None:
         return
     with st.spinner("Validating and importing..."):
         try:
-            prepared = prepare(paths["sales"], paths.get("promotions"), paths.get("weather"), mapping, name)
+            prepared = prepare(paths["sales"], paths.get("promotions"), paths.get("weather"), mapping, name, unit)
         except ValidationError as exc:
             st.error(f"Nothing was imported: {len(exc.problems)} problem(s) found. Fix them and upload again.")
             st.dataframe(problems_frame(exc.problems), hide_index=True, key="validation_report")

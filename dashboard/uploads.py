@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import duckdb
@@ -13,12 +14,24 @@ from .schema import Problem, workspace_dir
 NONE = "(none)"
 
 
+SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls")
+
+
+def safe_file_name(name: str) -> str:
+    """A browser's file name as a plain name inside one folder: letters, digits, '.', '-', '_' and spaces only, no
+    leading dots (so no '..', no hidden files), at most 100 characters, its known suffix kept."""
+    base = re.sub(r"[^\w .-]", "_", Path(str(name).replace("\\", "/")).name, flags=re.ASCII).strip(" .")
+    stem, suffix = (base[: -len(s)], s) if (s := Path(base).suffix.lower()) in SUFFIXES else (base, "")
+    return (stem[:100].strip(" .") or "upload") + suffix
+
+
 def save_upload(name: str, data: bytes, root: Path | None = None) -> Path:
-    """Write an upload under workspace/uploads/<sha256[:12]>/<name> (same bytes, same path)."""
+    """Write an upload under workspace/uploads/<sha256[:12]>/<name> (same bytes, same path); the name is the
+    browser's, so it is cleaned first (``safe_file_name``)."""
     digest = hashlib.sha256(data).hexdigest()[:12]
     folder = (root or workspace_dir()) / "uploads" / digest
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / Path(name).name
+    path = folder / safe_file_name(name)
     if not path.exists():
         tmp = path.with_suffix(path.suffix + ".part")
         tmp.write_bytes(data)

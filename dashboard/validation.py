@@ -15,11 +15,61 @@ from .schema import Problem
 MAX_ROWS_SHOWN = 5
 
 # SQL over a raw file whose columns are text: parse a date several ways, read a yes/no flag, pick a column
-DATE_SQL = ("COALESCE(TRY_CAST({c} AS DATE), TRY_CAST(TRY_CAST({c} AS TIMESTAMP) AS DATE), "
-            "TRY_CAST(TRY_STRPTIME({c}, '%d/%m/%Y') AS DATE), TRY_CAST(TRY_STRPTIME({c}, '%Y/%m/%d') AS DATE), "
-            "TRY_CAST(TRY_STRPTIME({c}, '%d.%m.%Y') AS DATE))")
+# Excel stores dates as days since 1899-12-30: a bare 5-digit number (1927-2173) in a date column is one.
+_DATE_PARTS = ["TRY_CAST({c} AS DATE)", "TRY_CAST(TRY_CAST({c} AS TIMESTAMP) AS DATE)",
+               "TRY_CAST(TRY_STRPTIME({c}, '%d/%m/%Y') AS DATE)", "TRY_CAST(TRY_STRPTIME({c}, '%Y/%m/%d') AS DATE)",
+               "TRY_CAST(TRY_STRPTIME({c}, '%d.%m.%Y') AS DATE)", "TRY_CAST(TRY_STRPTIME({c}, '%m/%d/%Y') AS DATE)",
+               "CASE WHEN regexp_full_match(trim({c}), '[1-9][0-9]{{4}}(\\.0+)?') "
+               "THEN CAST(DATE '1899-12-30' + CAST(CAST(trim({c}) AS DOUBLE) AS INTEGER) AS DATE) END"]
+DATE_SQL = "COALESCE(" + ", ".join(_DATE_PARTS) + ")"
+# a US file (month first): '%m/%d/%Y' tried before '%d/%m/%Y'
+US_DATE_SQL = "COALESCE(" + ", ".join(_DATE_PARTS[:2] + [_DATE_PARTS[5]] + _DATE_PARTS[2:5] + _DATE_PARTS[6:]) + ")"
+
+
+def date_sql(c: str, us: bool = False) -> str:
+    return (US_DATE_SQL if us else DATE_SQL).format(c=c)
+
+
+def month_first(con: duckdb.DuckDBPyConnection, view: str, column: str | None, sample: int = 100_000) -> bool:
+    """Whether the slashed dates of ``column`` are US (month first): some only parse as month/day ('09/16/2024')
+    and none only as day/month, among the first ``sample`` rows (a bounded cost at any size)."""
+    if not column:
+        return False
+    c = f"trim({quote(column)})"
+    us_only, day_only = con.execute(
+        f"""SELECT count(*) FILTER (WHERE TRY_STRPTIME(v, '%d/%m/%Y') IS NULL AND TRY_STRPTIME(v, '%m/%d/%Y') IS NOT NULL),
+                   count(*) FILTER (WHERE TRY_STRPTIME(v, '%m/%d/%Y') IS NULL AND TRY_STRPTIME(v, '%d/%m/%Y') IS NOT NULL)
+            FROM (SELECT {c} AS v FROM {view} LIMIT {int(sample)}) WHERE contains(v, '/')""").fetchone()
+    return bool(us_only) and not day_only
+
+
+# A number written with a decimal comma (and perhaps dots grouping thousands): '17,5', '1.234,5'
+COMMA_NUMBER = r"[+-]?[0-9]{1,3}(\.[0-9]{3})*,[0-9]+|[+-]?[0-9]+,[0-9]+"
 FLAG_SQL = ("CASE WHEN lower(trim({c})) IN ('true','yes','y') THEN 1.0 "
             "WHEN lower(trim({c})) IN ('false','no','n','') THEN 0.0 ELSE TRY_CAST({c} AS DOUBLE) END")
+
+
+def number_sql(c: str, decimal_comma: bool = False) -> str:
+    """SQL parsing the text ``c`` as a number; ``decimal_comma``: a European column ('17,5', '1.234,5')."""
+    if not decimal_comma:
+        return f"TRY_CAST({c} AS DOUBLE)"
+    return f"TRY_CAST(replace(replace(trim({c}), '.', ''), ',', '.') AS DOUBLE)"
+
+
+def decimal_comma_columns(con: duckdb.DuckDBPyConnection, view: str, columns: list[str]) -> set[str]:
+    """The source columns of ``view`` written with decimal commas: some value like '17,5' and none that only a
+    decimal point explains ('2.5'; '1.234' could be either and does not count)."""
+    columns = [c for c in columns if c]
+    if not columns:
+        return set()
+    point = r"[+-]?[0-9]*\.[0-9]+"
+    grouped = r"[+-]?[0-9]{1,3}(\.[0-9]{3})+"
+    items = ", ".join(
+        f"count(*) FILTER (WHERE regexp_full_match(trim({quote(c)}), '{COMMA_NUMBER}')) AS comma_{i}, "
+        f"count(*) FILTER (WHERE regexp_full_match(trim({quote(c)}), '{point}') "
+        f"AND NOT regexp_full_match(trim({quote(c)}), '{grouped}')) AS point_{i}" for i, c in enumerate(columns))
+    got = con.execute(f"SELECT {items} FROM {view}").fetchone()
+    return {c for i, c in enumerate(columns) if got[2 * i] and not got[2 * i + 1]}
 
 
 def quote(ident: str) -> str:

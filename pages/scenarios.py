@@ -67,11 +67,13 @@ if len(res["changed"]):
     st.dataframe(by_sku.round(1), hide_index=True, key="sc_sku_table")
 
 s1, s2, s3 = st.columns([2, 2, 1])
-name = s1.text_input("Scenario name", key="sc_name")
+name = s1.text_input("Scenario name", key="sc_name", max_chars=100)
 author = s2.text_input("Author", key="sc_author")
+replace = s3.checkbox("Replace if taken", key="sc_replace", help="Overwrite a saved scenario of the same name")
 if s3.button("Save", key="sc_save", type="primary"):
     try:
-        store.save_scenario(dataset_id, name, edits.reindex(columns=EDIT_COLUMNS).dropna(subset=["start_week"]), author, temp)
+        store.save_scenario(dataset_id, name, edits.reindex(columns=EDIT_COLUMNS).dropna(subset=["start_week"]), author, temp,
+                            overwrite=replace)
         st.success(f"Saved '{name}'.")
         st.rerun()
     except ValueError as exc:

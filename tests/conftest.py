@@ -1,4 +1,5 @@
 import hashlib
+import os
 import sys
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("PROMOCAST_DEBUG", "1")  # pages raise (tests see every exception); servers started here inherit it
 
 
 @pytest.fixture

@@ -30,3 +30,24 @@ def test_holiday_calendar_edit_and_bad_country(workspace):
     at.text_input(key="cal_country_South").set_value("US")
     at.button(key="cal_save").click().run()
     assert any("line(s) [2]" in e.value for e in at.error)
+
+
+def test_an_unexpected_error_shows_an_id_and_logs_the_traceback(workspace, monkeypatch, caplog):
+    """Outside development a page that fails shows a short message with an id, never a traceback; the server
+    log holds the traceback under that id."""
+    import re
+
+    from dashboard import ui
+
+    def boom(*a, **k):
+        raise RuntimeError("secret detail")
+
+    monkeypatch.delenv("PROMOCAST_DEBUG", raising=False)
+    monkeypatch.setattr(ui, "dataset_picker", boom)
+    at = run_page(workspace)
+    assert not at.exception
+    message = " ".join(e.value for e in at.error)
+    assert "secret detail" not in message and "Traceback" not in message
+    error_id = re.search(r"error ([0-9a-f]{8})", message).group(1)
+    logged = [r for r in caplog.records if error_id in r.getMessage()]
+    assert logged and "secret detail" in str(logged[0].exc_info[1])

@@ -56,7 +56,9 @@ def test_saved_scenarios_crud_and_base_protected(tmp_path):
     ds, _ = store.save_dataset(prepare(SAMPLE / "sales.csv"))
     e = edits_frame([parse_promo("sku=S001,region=North,start=2026-01-05,weeks=2,discount=25")])
     store.save_scenario(ds, "soda push", e, "ana", 1.5)
-    store.save_scenario(ds, "soda push", e.assign(discount_pct=30.0), "ana")  # replace
+    with pytest.raises(ValueError, match="already exists"):  # a taken name is never replaced unseen
+        store.save_scenario(ds, " Soda  PUSH ", e.assign(discount_pct=30.0), "bo")
+    store.save_scenario(ds, "soda push", e.assign(discount_pct=30.0), "ana", overwrite=True)  # replace
     got, temp, author = store.scenario(ds, "soda push")
     assert got["discount_pct"].iloc[0] == 30 and temp == 0 and author == "ana"
     assert store.scenarios(ds)["name"].tolist() == ["soda push"]
