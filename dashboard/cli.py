@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     _db(sub.add_parser("evaluate", help="the leaderboard of all runs on a dataset"), dataset=True)
     _db(sub.add_parser("recommend", help="choose the recommended forecast again from the newest runs "
                                          "(done after every run; on the validation weeks only)"), dataset=True)
+
+    k = sub.add_parser("workspace", help="create, list or archive client workspaces (dashboard/workspaces.py)")
+    k.add_argument("action", choices=["create", "list", "archive"])
+    k.add_argument("name", nargs="?")
+    k.add_argument("--all", action="store_true", help="list archived workspaces too")
+    k.add_argument("--json", action="store_true")
     return p
 
 
@@ -64,16 +70,37 @@ def _db(p: argparse.ArgumentParser, dataset: bool = False) -> None:
     if dataset:
         p.add_argument("--dataset", help="dataset id (default: the newest)")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--db", help="DuckDB file (default: $PROMOCAST_DB or workspace/promocast.duckdb)")
+    p.add_argument("--db", help="DuckDB file (default: $PROMOCAST_DB or the workspace's promocast.duckdb)")
+    p.add_argument("--workspace", help="client workspace (python -m dashboard workspace list); default: default")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "workspace", None) and args.command != "workspace":
+            from . import workspaces
+            workspaces.activate(args.workspace)
         return COMMANDS[args.command](args)
     except (KeyError, RuntimeError, ValueError) as exc:
         print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 2
+
+
+def cmd_workspace(args) -> int:
+    from . import workspaces
+
+    if args.action == "list":
+        items = workspaces.listing(args.all)
+        print(json.dumps(items) if args.json else "\n".join(
+            f"{w['name']}{' (archived)' if w['archived'] else ''}\t{w['path']}" for w in items))
+        return 0
+    if not args.name:
+        raise ValueError(f"workspace {args.action} needs a NAME")
+    done = {"create": lambda: str(workspaces.create(args.name)), "archive": lambda: workspaces.archive(args.name)}
+    folder = done[args.action]()
+    print(json.dumps({"name": args.name, "action": args.action, "path": folder}) if args.json
+          else f"{args.action}d workspace {args.name}" + (f" at {folder}" if folder else ""))
+    return 0
 
 
 def cmd_sample(args) -> int:
@@ -317,4 +344,4 @@ def cmd_scenario(args) -> int:
 
 
 COMMANDS = {"scenario": cmd_scenario, "sample": cmd_sample, "ingest": cmd_ingest, "datasets": cmd_datasets, "check": cmd_check,
-            "train": cmd_train, "evaluate": cmd_evaluate, "recommend": cmd_recommend}
+            "train": cmd_train, "evaluate": cmd_evaluate, "recommend": cmd_recommend, "workspace": cmd_workspace}

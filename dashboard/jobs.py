@@ -66,9 +66,11 @@ def read_progress(job_dir: Path) -> list[dict]:
     return out
 
 
-def create_job(frame: pd.DataFrame, config: TrainConfig, dataset_id: str, content_hash: str) -> Path:
+def create_job(frame: pd.DataFrame, config: TrainConfig, dataset_id: str, content_hash: str,
+               root: Path | None = None) -> Path:
+    """A queued job under ``root`` (a workspace's jobs folder; default: this process's workspace)."""
     job_id = f"job-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
-    job_dir = jobs_root() / job_id
+    job_dir = (root or jobs_root()) / job_id
     job_dir.mkdir(parents=True)
     frame.to_parquet(job_dir / "frame.parquet", index=False)
     write_json(job_dir / "spec.json", {"job_id": job_id, "dataset_id": dataset_id, "content_hash": content_hash,

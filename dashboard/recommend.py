@@ -99,6 +99,22 @@ def made_of(choice: dict[str, dict]) -> str:
                      for c, ch in choice.items())
 
 
+def why(recommendation: dict) -> pd.DataFrame:
+    """Per category: what was chosen, and every candidate's WAPE on the validation weeks (the best blend of the
+    best network and the best statistical model in its own column): the Accuracy page's "why"."""
+    rows = []
+    for category, c in (recommendation or {}).get("categories", {}).items():
+        chosen = " + ".join(m if w >= 1 else f"{m} {w:.2f}" for m, w in c["weights"].items())
+        row = {"category": category, "chosen": chosen, "its validation WAPE": round(float(c["validation_wape"]), 2)}
+        blends = {k: v for k, v in c["scores"].items() if " x " in k}
+        row.update({k: v for k, v in c["scores"].items() if " x " not in k})
+        if blends:
+            k = min(blends, key=blends.get)
+            row["best blend"] = f"{k.replace(' x ', ' ')}: {blends[k]:.2f}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def eligible(runs: pd.DataFrame) -> pd.DataFrame:
     """The newest run of each model with a validation forecast, on the newest runs' data and hold-out."""
     r = runs[(runs["model"] != "recommended")].sort_values("created_at", ascending=False)

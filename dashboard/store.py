@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from .calendars import RegionCalendar
-from .schema import DatasetInfo, default_db_path
+from .schema import DatasetInfo, default_db_path, workspace_dir
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS datasets (
@@ -52,8 +52,11 @@ MAX_SCENARIO_NAME = 100
 
 
 class Store:
-    def __init__(self, path: str | Path | None = None, read_only: bool = False):
+    def __init__(self, path: str | Path | None = None, read_only: bool = False, workspace: str | Path | None = None):
+        """``workspace``: the folder of this database's jobs, runs and uploads (a client workspace's); by default
+        the process's workspace (``schema.workspace_dir``)."""
         self.path = Path(path) if path else default_db_path()
+        self.workspace = Path(workspace) if workspace else workspace_dir()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._con = duckdb.connect(str(self.path), read_only=read_only)

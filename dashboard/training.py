@@ -38,7 +38,7 @@ def submit(store: Store, dataset_id: str, config: TrainConfig, frame: pd.DataFra
     """Queue a training job (and start it if nothing is training). Returns the job id."""
     info = store.dataset(dataset_id)
     frame = model_frame(store, dataset_id) if frame is None else frame
-    job_dir = jobs.create_job(frame, config, dataset_id, info.content_hash)
+    job_dir = jobs.create_job(frame, config, dataset_id, info.content_hash, store.workspace / "jobs")
     if fake:
         import json
         spec = json.loads((job_dir / "spec.json").read_text())
@@ -58,7 +58,8 @@ def refresh(store: Store) -> pd.DataFrame:
             if state["status"] == "finished" and state.get("run_dir"):
                 register_run(store, Path(state["run_dir"]))
             store.update_job(job.id, state)
-    jobs.start_next()
+    if (store.workspace / "jobs").is_dir():
+        jobs.start_next(store.workspace / "jobs")
     return store.jobs()
 
 
@@ -100,7 +101,8 @@ def job_dir(store: Store, job_id: str) -> Path:
 
 
 def leaderboard(store: Store, dataset_id: str) -> pd.DataFrame:
-    """Every run, best hold-out WAPE first; ``made_of`` says what the recommended forecast is built from;
+    """Every run: the recommended forecast first (what Promocast advises, chosen on validation), then best hold-out
+    WAPE first; ``made_of`` says what the recommended forecast is built from;
     ``seed_spread`` (runs averaged over several seeds) how far apart the seeds' own hold-out WAPEs were."""
     import json
 
@@ -111,7 +113,8 @@ def leaderboard(store: Store, dataset_id: str) -> pd.DataFrame:
     board["made_of"] = [e.get("made_of") or "" for e in extra]
     board["seed_spread"] = [(e.get("seeds") or {}).get("spread") for e in extra]
     board["seed_spread"] = board["seed_spread"].astype(float)
-    return board
+    pinned = board["model"].eq("recommended")
+    return pd.concat([board[pinned], board[~pinned]]).reset_index(drop=True)
 
 
 def seed_note(board: pd.DataFrame) -> str | None:

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from .history import history_check
+from . import workspaces
 from .schema import default_db_path
 from .store import Store
 
@@ -14,8 +15,12 @@ SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 
 
 def get_store() -> Store:
-    """The app's single DuckDB owner (one per database file); opens on the bundled sample when empty."""
-    return _store(str(default_db_path()))
+    """The DuckDB owner of this session's workspace (one per file); the default workspace opens on the sample."""
+    name = st.session_state.get("workspace", workspaces.DEFAULT)
+    try:
+        return _store(str(workspaces.path(name) / "promocast.duckdb") if name != workspaces.DEFAULT else str(default_db_path()))
+    except KeyError:  # archived meanwhile: back to the default workspace (the picker says so)
+        return _store(str(default_db_path()))
 
 
 _OPEN: dict[str, Store] = {}
@@ -23,8 +28,9 @@ _OPEN: dict[str, Store] = {}
 
 @st.cache_resource
 def _store(path: str) -> Store:
-    store = Store(path)
-    if store.datasets().empty:
+    default = path == str(default_db_path())
+    store = Store(path, workspace=None if default else Path(path).parent)
+    if default and store.datasets().empty:
         load_sample(store)
     _OPEN[path] = store
     return store
@@ -55,7 +61,7 @@ def clear_data_caches() -> None:
 
 
 def cached_datasets() -> pd.DataFrame:
-    return _datasets(str(default_db_path()))
+    return _datasets(str(get_store().path))
 
 
 @st.cache_data(show_spinner=False)
@@ -92,6 +98,11 @@ def ensure_navigation() -> None:
 def dataset_picker() -> str | None:
     """Sidebar select of the stored datasets (newest first); remembered across pages."""
     ensure_navigation()
+    names = [w["name"] for w in workspaces.listing()]
+    if st.session_state.get("workspace", workspaces.DEFAULT) not in names:
+        st.session_state["workspace"] = workspaces.DEFAULT
+    if len(names) > 1:  # client workspaces exist (python -m dashboard workspace create NAME)
+        st.sidebar.selectbox("Workspace", names, key="workspace", on_change=lambda: st.session_state.pop("dataset_id", None))
     frame = cached_datasets()
     if frame.empty:
         st.sidebar.info("No dataset yet: upload one on the Data page.")
@@ -136,7 +147,7 @@ def upload_section(store: Store) -> None:
                         help="auto: read as Fahrenheit when the values only make sense in Fahrenheit (e.g. 5-100)")
     if sales is None:
         return
-    paths = {k: save_upload(f.name, f.getvalue()) for k, f in (("sales", sales), ("promotions", promos), ("weather", weather)) if f}
+    paths = {k: save_upload(f.name, f.getvalue(), store.workspace) for k, f in (("sales", sales), ("promotions", promos), ("weather", weather)) if f}
     mapping: dict[str, str] = {}
     with st.expander("Column mapping", expanded=True):
         st.caption("Which column of your file holds each field (* required). Missing optional fields get defaults: "
@@ -165,39 +176,6 @@ def upload_section(store: Store) -> None:
         st.info(f"This exact data is already stored as {ds_id}; nothing changed.")
     for note in prepared.notes:
         st.caption(note)
-
-
-def calendar_section(store: Store, dataset_id: str) -> None:
-    """Holiday country/subdivision per region plus custom events, and the weekly features they give."""
-    from .calendars import RegionCalendar, parse_custom_events, weekly_holiday_features
-
-    current = store.calendars(dataset_id)
-    st.caption("Country codes and subdivisions of the `holidays` package (US, GB, DE, IT, CA ...; subdivision e.g. CA, NY, BY).")
-    new = []
-    for cal in current:
-        c1, c2, c3 = st.columns([1, 1, 1])
-        c1.markdown(f"**{cal.region}**")
-        country = c2.text_input("Country", cal.country, key=f"cal_country_{cal.region}")
-        subdiv = c3.text_input("Subdivision", cal.subdiv or "", key=f"cal_subdiv_{cal.region}")
-        new.append(RegionCalendar(cal.region, country.strip().upper(), subdiv.strip() or None))
-    events = store.custom_events(dataset_id)
-    text = "\n".join(f"{str(r.date)[:10]}, {r.name}" for r in events.itertuples())
-    typed = st.text_area("Custom events (one per line: YYYY-MM-DD, name)", text, key="cal_events")
-    if st.button("Save calendars", key="cal_save"):
-        try:
-            parsed = parse_custom_events(typed)
-            weekly_holiday_features([], new)  # fails fast on an unknown country
-            for c in new:
-                weekly_holiday_features(["2024-01-01"], [c])
-            store.set_calendars(dataset_id, new, parsed)
-            cached_holidays.clear()  # holiday weeks feed the Data, Forecast and Explain views
-            cached_explain.clear()
-            st.success("Calendars saved.")
-        except ValueError as exc:
-            st.error(str(exc))
-    info = store.dataset(dataset_id)
-    feats = cached_holidays(dataset_id, str(info.first_week)[:10], str(info.last_week)[:10])
-    st.dataframe(feats[feats["holiday"] == 1].sort_values(["week", "region"]), hide_index=True, key="holiday_weeks")
 
 
 @st.fragment(run_every="2s")

@@ -26,10 +26,11 @@ def _on_term(signum, frame):
 
 def main(job_dir: str) -> int:
     job = Path(job_dir)
+    import os
+    os.environ["PROMOCAST_WORKSPACE"] = str(job.resolve().parent.parent)  # the run folder goes to the job's workspace
     signal.signal(signal.SIGTERM, _on_term)
     spec = json.loads((job / "spec.json").read_text())
     state = {**read_state(job), "status": "running", "started_at": now()}
-    import os
     state["pid"] = os.getpid()
     write_json(job / "state.json", state)
     progress_file = open(job / "progress.jsonl", "a", buffering=1)

@@ -1,10 +1,13 @@
 """Accuracy: leaderboard, WAPE/MAPE by category x region, worst SKUs, error by horizon, promo weeks."""
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, training, ui
+from dashboard import charts, recommend, training, ui
 from dashboard.evaluation import mape_inflated
 from dashboard.report import build_report
+from dashboard.runs import read_run
 
 dataset_id = ui.dataset_picker()
 st.title("Accuracy")
@@ -14,11 +17,18 @@ st.subheader("Leaderboard")
 board = training.leaderboard(ui.get_store(), dataset_id).drop(columns="created_at")
 seeds = training.seed_note(board)
 st.dataframe((board if seeds else board.drop(columns="seed_spread")).round(2), hide_index=True, key="acc_leaderboard")
-st.caption("Hold-out errors in %, best WAPE first. Bias > 0 means over-forecasting. MASE < 1 beats seasonal naive's in-sample error. "
-           "**recommended**: per category, the model or blend with the lowest error on the validation weeks before the "
-           "hold-out (never on the hold-out itself); *made_of* says which.")
+st.caption("Hold-out errors in %: the recommended forecast first, then best WAPE first. Bias > 0 means over-forecasting. "
+           "MASE < 1 beats seasonal naive's in-sample error. **recommended**: per category, the model or blend with the "
+           "lowest error on the validation weeks before the hold-out (never on the hold-out itself); *made_of* says which.")
 if seeds:
     st.info(seeds)
+rec_dirs = runs.loc[runs["model"] == "recommended", "run_dir"]
+if len(rec_dirs):
+    with st.expander("Why this recommendation: each candidate's WAPE % on the validation weeks, per category"):
+        st.dataframe(recommend.why(read_run(Path(rec_dirs.iloc[0])).get("recommendation")), hide_index=True,
+                     key="acc_why")
+        st.caption("The hold-out above was never used to choose: a model can win the hold-out and still not be the "
+                   "one chosen, and the leaderboard says so honestly.")
 
 rec = runs.loc[runs["model"] == "recommended", "run_id"]
 best = rec.iloc[0] if len(rec) else board["run_id"].iloc[0]

@@ -1,14 +1,50 @@
 """Data: upload and validate sales, promotions and weather; holidays; coverage; history check."""
+import pandas as pd
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import charts, ui, workspaces
 from dashboard.history import history_rollup, summary_line
+
+
+def calendar_section(store, dataset_id: str) -> None:
+    """Holiday country/subdivision per region plus custom events, and the weekly features they give."""
+    from dashboard.calendars import RegionCalendar, parse_custom_events, weekly_holiday_features
+
+    current = store.calendars(dataset_id)
+    st.caption("Country codes and subdivisions of the `holidays` package (US, GB, DE, IT, CA ...; subdivision e.g. CA, NY, BY).")
+    new = []
+    for cal in current:
+        c1, c2, c3 = st.columns([1, 1, 1])
+        c1.markdown(f"**{cal.region}**")
+        country = c2.text_input("Country", cal.country, key=f"cal_country_{cal.region}")
+        subdiv = c3.text_input("Subdivision", cal.subdiv or "", key=f"cal_subdiv_{cal.region}")
+        new.append(RegionCalendar(cal.region, country.strip().upper(), subdiv.strip() or None))
+    events = store.custom_events(dataset_id)
+    text = "\n".join(f"{str(r.date)[:10]}, {r.name}" for r in events.itertuples())
+    typed = st.text_area("Custom events (one per line: YYYY-MM-DD, name)", text, key="cal_events")
+    if st.button("Save calendars", key="cal_save"):
+        try:
+            parsed = parse_custom_events(typed)
+            weekly_holiday_features([], new)  # fails fast on an unknown country
+            for c in new:
+                weekly_holiday_features(["2024-01-01"], [c])
+            store.set_calendars(dataset_id, new, parsed)
+            ui.cached_holidays.clear()  # holiday weeks feed the Data, Forecast and Explain views
+            ui.cached_explain.clear()
+            st.success("Calendars saved.")
+        except ValueError as exc:
+            st.error(str(exc))
+    info = store.dataset(dataset_id)
+    feats = ui.cached_holidays(dataset_id, str(info.first_week)[:10], str(info.last_week)[:10])
+    st.dataframe(feats[feats["holiday"] == 1].sort_values(["week", "region"]), hide_index=True, key="holiday_weeks")
+
 
 store = ui.get_store()
 dataset_id = ui.dataset_picker()
 st.title("Data")
 
-upload_tab, overview_tab, calendar_tab = st.tabs(["Upload", "Overview & history check", "Holidays"])
+upload_tab, overview_tab, calendar_tab, workspace_tab = st.tabs(["Upload", "Overview & history check", "Holidays",
+                                                                 "Workspaces"])
 
 with upload_tab:
     ui.upload_section(store)
@@ -41,4 +77,23 @@ with overview_tab:
 
 with calendar_tab:
     if dataset_id:
-        ui.calendar_section(store, dataset_id)
+        calendar_section(store, dataset_id)
+
+with workspace_tab:
+    st.caption("One workspace per client: its own database, uploads, training jobs and runs. Pick one in the sidebar. "
+               "Archiving hides a workspace; its files stay. Also: `python -m dashboard workspace create|list|archive`.")
+    st.dataframe(pd.DataFrame(workspaces.listing(include_archived=True)), hide_index=True, key="ws_list")
+    left, right = st.columns(2)
+    new = left.text_input("New workspace", key="ws_new", placeholder="client-name")
+    if left.button("Create", key="ws_create"):
+        try:
+            workspaces.create(new.strip())
+            st.rerun()
+        except (ValueError, KeyError) as exc:
+            left.error(str(exc.args[0]))
+    live = [w["name"] for w in workspaces.listing() if w["name"] != workspaces.DEFAULT]
+    if live:
+        gone = right.selectbox("Archive a workspace", live, key="ws_archive_pick")
+        if right.button(f"Archive '{gone}'", key="ws_archive"):
+            workspaces.archive(gone)
+            st.rerun()

@@ -52,7 +52,11 @@ def test_accuracy_page(use_trained):
     assert first.startswith("run-recommended-")  # the view defaults to the recommended forecast
     frames = [d.value for d in at.dataframe]
     board = next(f for f in frames if "made_of" in f.columns)
+    assert board["model"].iloc[0] == "recommended"  # pinned first, then by hold-out WAPE
     made = board.set_index("model").loc["recommended", "made_of"]
+    why = next(f for f in frames if "its validation WAPE" in f.columns)
+    assert set(why["category"]) == {part.split(": ")[0] for part in made.split("; ")}
+    assert {"tft", "lstm", "holt-winters", "mstl", "seasonal-naive"} <= set(why.columns)
     assert made and all(part.split(": ")[1] for part in made.split("; "))  # every category says what it uses
     coverage = next(f for f in frames if "recommended" in f.columns)  # hold-out coverage, model per column
     assert {"tft", "lstm", "holt-winters", "mstl", "seasonal-naive"} <= set(coverage.columns)
