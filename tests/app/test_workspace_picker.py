@@ -21,18 +21,18 @@ def test_each_workspace_shows_only_its_own_data(workspace, monkeypatch, tmp_path
     assert not at.exception
     picker = at.sidebar.selectbox(key="workspace")
     assert picker.options == ["default", "client-a"] and picker.value == "default"
-    names = [at.selectbox(key="dataset_select").format_func(o) for o in at.selectbox(key="dataset_select").options]
+    names = list(at.selectbox(key="dataset_select").options)  # AppTest holds the formatted labels
     assert any("sample" in n for n in names) and not any("client A" in n for n in names)
 
     picker.set_value("client-a").run()
     assert not at.exception
-    names = [at.selectbox(key="dataset_select").format_func(o) for o in at.selectbox(key="dataset_select").options]
+    names = list(at.selectbox(key="dataset_select").options)  # AppTest holds the formatted labels
     assert names and all("client A" in n for n in names)  # the default workspace's sample is not listed
 
     at.selectbox(key="ws_archive_pick").set_value("client-a")
     at.button(key="ws_archive").click().run()
     assert not at.exception
     assert not [s for s in at.sidebar.selectbox if s.key == "workspace"]  # one workspace left: no picker
-    names = [at.selectbox(key="dataset_select").format_func(o) for o in at.selectbox(key="dataset_select").options]
+    names = list(at.selectbox(key="dataset_select").options)  # AppTest holds the formatted labels
     assert any("sample" in n for n in names)
     assert (folder / "promocast.duckdb").is_file()  # archived, not deleted
