@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-RULES = ("cqr", "tails-conformal", "tails")
+RULES = {"cqr": dict(rule="cqr"), "cqr-3-weeks": dict(rule="cqr", window=1),
+         "tails-conformal": dict(rule="tails-conformal", window=0), "tails": dict(rule="tails", window=0)}
 
 
 def raw_holdout(run_dir: Path, run: dict) -> pd.DataFrame:
@@ -39,9 +40,9 @@ def coverages(run_dir: Path) -> dict | None:
     validation, holdout = pd.read_parquet(run_dir / "validation.parquet"), raw_holdout(run_dir, run)
     out = {"run_id": run_dir.name, "model": run["model"], "raw": round(calibration.coverage(holdout), 1),
            "stored": (run.get("bands") or {}).get("holdout_coverage")}
-    for rule in RULES:
-        fixed = calibration.apply(holdout, calibration.offsets(validation, rule=rule), holdout["step"])
-        out[rule] = round(calibration.coverage(fixed), 1)
+    for name, kw in RULES.items():
+        fixed = calibration.apply(holdout, calibration.offsets(validation, **kw), holdout["step"])
+        out[name] = round(calibration.coverage(fixed), 1)
     return out
 
 
@@ -57,9 +58,9 @@ def main(argv=None) -> int:
             r = coverages(run_dir)
             if r:
                 rows.append({"workspace": str(where), **r})
-    print(f"{'workspace':<34}{'model':<16}{'raw':>6}" + "".join(f"{r:>17}" for r in RULES))
+    print(f"{'workspace':<34}{'model':<16}{'raw':>6}" + "".join(f"{r:>16}" for r in RULES))
     for r in rows:
-        print(f"{r['workspace'][-34:]:<34}{r['model']:<16}{r['raw']:>6}" + "".join(f"{r[k]:>17}" for k in RULES))
+        print(f"{r['workspace'][-34:]:<34}{r['model']:<16}{r['raw']:>6}" + "".join(f"{r[k]:>16}" for k in RULES))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
     return 0
