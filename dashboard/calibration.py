@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 TAIL = 0.10  # each side: P10 and P90
+METHOD = "conformalized quantile regression per horizon week on the validation window"  # what run.json says
 
 
 def conformal_level(n: int, tail: float = TAIL) -> float:
@@ -43,9 +44,9 @@ def offsets(validation: pd.DataFrame, min_points: int = 20, rule: str = "cqr", w
 
     ``validation``: step, actual, p10, p90 of a model's validation-window forecast. Each step's offsets come from
     the scores of the steps within ``window`` of it (0: its own week only, the default; 1 pools the weeks next to
-    it: see bench/calibration_rules.py), steps with fewer than ``min_points`` actuals from all steps. ``rule``: "cqr" (one score for both sides, the default), "tails" (each side at its own 90 %
-    quantile) or "tails-conformal" (the same with the correction); those two are kept for
-    ``bench/calibration_rules.py``."""
+    it: see bench/calibration_rules.py), steps with fewer than ``min_points`` actuals from all steps. ``rule``:
+    "cqr" (one score for both sides, the default), "tails" (each side at its own 90 % quantile) or
+    "tails-conformal" (the same with the correction); those two are kept for ``bench/calibration_rules.py``."""
     sc = scores(validation)
 
     def q(s: np.ndarray, tail: float, conformal: bool) -> float:

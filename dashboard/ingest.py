@@ -18,8 +18,8 @@ from . import schema as S
 from .schema import DatasetInfo, Problem, ValidationError
 from . import sales_scan as scan
 from .file_reader import load_raw, read_problem  # noqa: F401 (load_raw: bench/tasks.py reads files through it)
-from .validation import (Rule, counters, date_rules, date_sql, decimal_comma_columns, find_problems, month_first,
-                         number_sql, numeric_rules, raw_col)
+from .validation import (Rule, comma_note, counters, date_rules, date_sql, decimal_comma_columns, find_problems,
+                         month_first, number_sql, numeric_rules, raw_col)
 from .weather_file import read_weather
 
 @dataclass
@@ -115,7 +115,7 @@ def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = 
 def _sales(con, path: Path, mapping: dict, file_notes: list[str]) -> tuple[pd.DataFrame, list, bool]:
     fname = path.name
     cols = _open(con, path, "raw_sales", mapping, S.SALES_REQUIRED, S.SALES_OPTIONAL, file_notes)
-    roll, comma_note = None, ""
+    roll = None
     us = month_first(con, "raw_sales", cols.get("week"))
     if us:
         file_notes.append(f"{fname}: dates read month first (US: 09/16/2024)")
@@ -129,8 +129,7 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str]) -> tuple[pd.Da
             roll = None  # a cell the reader could not parse past its sample: text mode finds and names it
     if roll is None:
         comma = decimal_comma_columns(con, "raw_sales", [cols.get(c) for c in ("units", "price", "discount_pct")])
-        if comma:
-            comma_note = f"decimal commas read as European numbers ('17,5' = 17.5) in {', '.join(sorted(comma))}"
+        file_notes += comma_note(fname, comma)
         scan.sales_view(con, cols, "raw_sales", typed=False, comma=comma, us=us)
         rules = scan.sales_rules(typed=False)
         try:
@@ -145,8 +144,6 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str]) -> tuple[pd.Da
     problems += scan.outliers(con, roll, fname)
     if problems:
         raise ValidationError(problems)
-    if comma_note:
-        notes.append(comma_note)
     source_rows = int(roll["n_rows"].sum())
     roll, dropped = scan.drop_partial_edges(roll)
     if dropped:
@@ -179,6 +176,7 @@ def _promotions(con, path: Path, mapping: dict, roll: pd.DataFrame, file_notes: 
     cols = _open(con, path, "raw_promo", mapping, S.PROMO_REQUIRED, S.PROMO_OPTIONAL, file_notes)
     none = "NULL"
     comma = decimal_comma_columns(con, "raw_promo", [cols.get("discount_pct")])
+    file_notes += comma_note(path.name, comma)
     us = month_first(con, "raw_promo", cols.get("start_week"))
     con.execute(f"""CREATE TEMP VIEW promo_t AS SELECT
         {raw_col(cols, 'start_week')} AS c_start_week, {date_sql(raw_col(cols, 'start_week'), us)} AS start_week,

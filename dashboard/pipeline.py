@@ -91,7 +91,7 @@ def train_and_evaluate(frame: pd.DataFrame, config: TrainConfig, meta: dict, pro
     future = forecast_future(model, frame, config.horizon)
     if future is not None and len(future):
         future = calibration.apply(future, bands, future["time_idx"] - future["time_idx"].min() + 1)
-    band_note = {"method": "split conformal per horizon week on the validation window",
+    band_note = {"method": calibration.METHOD,
                  "validation_coverage_raw": calibration.coverage(validation) if validation is not None else None,
                  "holdout_coverage_raw": calibration.coverage(raw),
                  "holdout_coverage": ev["overall"].get("coverage_p10_p90"),

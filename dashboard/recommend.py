@@ -158,7 +158,7 @@ def build(runs: pd.DataFrame, root: Path | None = None) -> Path | None:
               "recommendation": {"made_of": made_of(choice), "categories": choice,
                                  "runs": {m: heads[m]["run_id"] for m in used},
                                  "considered": {m: heads[m]["run_id"] for m in dirs}},
-              "bands": {"method": "split conformal per horizon week on the validation window",
+              "bands": {"method": calibration.METHOD,
                         "holdout_coverage_raw": raw_coverage, "holdout_coverage": ev["overall"].get("coverage_p10_p90"),
                         "offsets": bands.to_dict("records")}}
     return write_run(run_id, None, record, ev, holdout, root, future, None, val)

@@ -18,7 +18,7 @@ def get_store() -> Store:
     """The DuckDB owner of this session's workspace (one per file); the default workspace opens on the sample."""
     name = st.session_state.get("workspace", workspaces.DEFAULT)
     try:
-        return _store(str(workspaces.path(name) / "promocast.duckdb") if name != workspaces.DEFAULT else str(default_db_path()))
+        return _store(str(workspaces.db_path(name)))
     except KeyError:  # archived meanwhile: back to the default workspace (the picker says so)
         return _store(str(default_db_path()))
 

@@ -72,6 +72,12 @@ def decimal_comma_columns(con: duckdb.DuckDBPyConnection, view: str, columns: li
     return {c for i, c in enumerate(columns) if got[2 * i] and not got[2 * i + 1]}
 
 
+def comma_note(fname: str, columns: set[str]) -> list[str]:
+    """The import's note for the columns read with decimal commas (none: no note)."""
+    return [f"{fname}: decimal commas read as European numbers ('17,5' = 17.5) in {', '.join(sorted(columns))}"] \
+        if columns else []
+
+
 def quote(ident: str) -> str:
     return '"' + ident.replace('"', '""') + '"'
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import schema as S
 from .schema import Problem, ValidationError
-from .validation import (Rule, date_rules, date_sql, decimal_comma_columns, find_problems, month_first,
+from .validation import (Rule, comma_note, date_rules, date_sql, decimal_comma_columns, find_problems, month_first,
                          number_sql, numeric_rules, raw_col, text_col)
 
 UNITS = ("auto", "C", "F")
@@ -36,7 +36,7 @@ def read_weather(con, path: Path, open_file, roll: pd.DataFrame, known, unit: st
     cols = open_file(con, path, "raw_weather", S.WEATHER_REQUIRED, S.WEATHER_OPTIONAL)
     comma = decimal_comma_columns(con, "raw_weather", [cols.get("temperature"), cols.get("precipitation")])
     temp = number_sql(raw_col(cols, "temperature"), cols.get("temperature") in comma)
-    notes = [f"decimal commas read as European numbers in {', '.join(sorted(comma))}"] if comma else []
+    notes = comma_note(path.name, comma)
     if unit == "auto":
         lo, hi, med = con.execute(f"SELECT min(t), max(t), median(t) FROM (SELECT {temp} AS t FROM raw_weather) "
                                   "WHERE isfinite(t)").fetchone()

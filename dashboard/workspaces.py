@@ -65,6 +65,13 @@ def path(name: str) -> Path:
     return root() / "clients" / name
 
 
+def db_path(name: str) -> Path:
+    """The DuckDB file of a live workspace (the default one's honours $PROMOCAST_DB)."""
+    from .schema import default_db_path
+
+    return default_db_path() if name == DEFAULT else path(name) / "promocast.duckdb"
+
+
 def create(name: str) -> Path:
     check_name(name)
     if name == DEFAULT:
@@ -103,7 +110,7 @@ def activate(name: str) -> Path:
     folder = path(name)
     os.environ["PROMOCAST_ROOT"] = str(root())  # pinned before the workspace variable moves
     os.environ["PROMOCAST_WORKSPACE"] = str(folder)
-    os.environ["PROMOCAST_DB"] = str(folder / "promocast.duckdb")
+    os.environ["PROMOCAST_DB"] = str(db_path(name))
     return folder
 
 

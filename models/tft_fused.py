@@ -15,8 +15,8 @@ Inputs of another shape (the static categoricals) keep the original per-variable
 On CPU (where stacking loses at batch 512) the inputs run one by one, but each real input's layers that act
 on its scalar are folded (``affine_grn``, ``folded_weights``): prescaler, the GRN's first Linear, the residual's
 resampling and the selection weights' two linear maps of the concatenated embeddings become ``addcmul``s and one
-(rows, inputs) matmul. Measured interleaved in one process on the reference frame, batch 512, 2 cores: 782 vs
-703 samples/s (``python -m bench.step_variants`` gives the cumulative table).
+(rows, inputs) matmul. In the reference bench's profile (``python -m bench --scale reference --only profile``,
+batch 512, 2 cores) the step went from 825 to 650 ms with it.
 """
 from __future__ import annotations
 
@@ -48,6 +48,12 @@ def _fusable(vsn) -> list[str]:
     return names
 
 
+@lru_cache(maxsize=32)
+def _matrix(n_in: int, n_out: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """The fixed interpolation matrix, built once per shape, dtype and device (every forward asked for it)."""
+    return interpolation_matrix(n_in, n_out, dtype).to(device)
+
+
 def _affine_ok(vsn, name: str) -> bool:
     """A real input whose prescaler is Linear(1, p) feeding the standard GRN(p, p, hidden): foldable."""
     pre = vsn.prescalers[name] if name in vsn.prescalers else None
@@ -58,18 +64,17 @@ def _affine_ok(vsn, name: str) -> bool:
             and grn.gate_norm.add_norm.input_size == grn.gate_norm.add_norm.skip_size)
 
 
-def affine_grn(pre, grn, v: torch.Tensor, want_emb: bool = True) -> tuple[torch.Tensor | None, torch.Tensor]:
-    """(prescaled input, GRN output) of one real input ``v`` (..., 1), the two layers that act on a scalar folded.
+def affine_grn(pre, grn, v: torch.Tensor) -> torch.Tensor:
+    """The GRN output of one real input ``v`` (..., 1), the layers that act on its scalar folded.
 
     The prescaler ``v * w + b`` is affine in the scalar v, and so are the GRN's first layer ``fc1(v w + b) =
     v (W1 w) + (W1 b + b1)`` and its residual's resampling ``(v w + b) M g = v (w M g) + (b M g)`` (M the fixed
     interpolation matrix, g the trainable gate): each is one ``addcmul`` with (p,)-vectors computed from the
     weights, instead of a Linear on (rows, p). Same parameters, same outputs and gradients to float rounding."""
     w, b = pre.weight[:, 0], pre.bias
-    emb = torch.addcmul(b, v, w) if want_emb else None
     rn = grn.resample_norm
     if rn.input_size != rn.output_size:
-        m = interpolation_matrix(w.shape[0], rn.output_size, w.dtype).to(w.device)
+        m = _matrix(w.shape[0], rn.output_size, w.dtype, w.device)
         r, s = w @ m, b @ m
     else:
         r, s = w, b
@@ -80,7 +85,7 @@ def affine_grn(pre, grn, v: torch.Tensor, want_emb: bool = True) -> tuple[torch.
     w1 = grn.fc1.weight
     h = F.elu(torch.addcmul(torch.addmv(grn.fc1.bias, w1, b), v, w1 @ w))
     h = grn.gate_norm.glu(grn.fc2(h))
-    return emb, grn.gate_norm.add_norm.norm(h + res)
+    return grn.gate_norm.add_norm.norm(h + res)
 
 
 def _flat_ok(vsn) -> bool:
@@ -111,7 +116,7 @@ def folded_weights(vsn, folded: list[str], x: dict, pieces: dict, context) -> to
         return out
 
     rn = g.resample_norm
-    m = interpolation_matrix(rn.input_size, rn.output_size, vs.dtype).to(vs.device)
+    m = _matrix(rn.input_size, rn.output_size, vs.dtype, vs.device)
     if rn.trainable_add:
         m = m * (torch.sigmoid(rn.mask) * 2.0)
     res = F.layer_norm(linear(m), (rn.output_size,), rn.norm.weight, rn.norm.bias, rn.norm.eps)
@@ -135,7 +140,7 @@ def fused_grns(vsn, names: list[str], x: dict) -> tuple[torch.Tensor, torch.Tens
     # residual: ResampleNorm(p -> hidden): interpolate, trainable gate, LayerNorm
     rn = [g.resample_norm for g in grns]
     hidden = grns[0].output_size
-    w = interpolation_matrix(emb.shape[-1], hidden, emb.dtype).to(emb.device)
+    w = _matrix(emb.shape[-1], hidden, emb.dtype, emb.device)
     res = (emb @ w) * (torch.sigmoid(_stack(rn, "mask")) * 2.0)
     res = _norm(res, [r.norm for r in rn])
     # fc1 -> ELU -> fc2 -> dropout -> GLU -> add residual -> LayerNorm
@@ -191,7 +196,7 @@ def fused_selection_class():
                 if name in pieces:
                     continue
                 if name in folded:
-                    _, outputs[name] = affine_grn(self.prescalers[name], self.single_variable_grns[name], x[name], False)
+                    outputs[name] = affine_grn(self.prescalers[name], self.single_variable_grns[name], x[name])
                 else:
                     emb = self.prescalers[name](x[name]) if name in self.prescalers else x[name]
                     pieces[name], outputs[name] = emb, self.single_variable_grns[name](emb)
