@@ -39,6 +39,8 @@ def main(argv=None) -> int:
     ap.add_argument("--markdown", default=None, help="write the table here too")
     ap.add_argument("--batches", type=int, default=None, help="training batches per throughput measurement")
     ap.add_argument("--preset", default=None, help="preset for the accuracy leaderboard (default: standard at reference, tiny at small)")
+    ap.add_argument("--models", default=None, help="accuracy part: these models only (comma-separated, e.g. "
+                    "tft,seasonal-naive,holt-winters,mstl; add tft-fast for the fast preset's check)")
     ap.add_argument("--keep", action="store_true", help="keep the generated data between runs")
     ap.add_argument("--only", default=None, help=f"comma-separated parts to run ({','.join(PARTS)}); "
                     "parts after import reuse the workspace a previous run left")

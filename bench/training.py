@@ -51,30 +51,66 @@ def train_promocast(frame_path: str, model: str, batches: int, threads: int) -> 
             "device": m.device, "windows": m.training_log["windows"]}
 
 
-def train_bare(frame_path: str, model: str, batches: int, threads: int) -> dict:
-    """The bare reference: the same dataset and network (as pytorch-forecasting builds it), a plain optimiser loop
-    over TimeSeriesDataSet's DataLoader at batch 128."""
+def _device() -> str:
     import torch
 
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _sync(dev: str) -> None:
+    import torch
+
+    if dev == "cuda":
+        torch.cuda.synchronize()
+
+
+def _to(batch, dev: str):
+    """A DataLoader batch (x dict, (target, weight)) moved to ``dev``, as Lightning would move it."""
+    import torch
+
+    x, (target, weight) = batch
+    x = {k: v.to(dev) if torch.is_tensor(v) else v for k, v in x.items()}
+    return x, (target.to(dev), None if weight is None else weight.to(dev))
+
+
+def _promocast_net(cfg, ds, dev: str):
+    """The network as PFForecaster.fit sets it up on ``dev``: faster layers, inputs stacked on a GPU."""
+    from models import create
+
+    m = create(cfg)
+    m.device, m.net = dev, m.build(ds).to(dev)
+    m.on_device()
+    return m.net
+
+
+def train_bare(frame_path: str, model: str, batches: int, threads: int) -> dict:
+    """The bare reference: the same dataset and network (as pytorch-forecasting builds it), a plain optimiser loop
+    over TimeSeriesDataSet's DataLoader at batch 128 (batches moved to the GPU when there is one)."""
+    import torch
+
+    dev = _device()
     cfg, ds = _dataset(frame_path, model, threads, batch_size=128)
-    net = _bare_network(cfg, ds)
+    net = _bare_network(cfg, ds).to(dev)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
     dl = ds.to_dataloader(train=True, batch_size=128, num_workers=0)
     net.train()
     it = iter(dl)
-    x, y = next(it)  # warm-up step, not timed
+    x, y = _to(next(it), dev)  # warm-up step, not timed
     net.loss(net(x)["prediction"], y).backward()
     opt.step()
+    _sync(dev)
     t = time.perf_counter()
     for _ in range(batches - 1):
-        x, y = next(it)
+        x, y = _to(next(it), dev)
         opt.zero_grad()
         loss = net.loss(net(x)["prediction"], y)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.gradient_clip)
         opt.step()
+    _sync(dev)
     secs = time.perf_counter() - t
-    return {"samples_per_s": (batches - 1) * 128 / secs, "seconds": secs, "batches": batches, "batch_size": 128}
+    return {"samples_per_s": (batches - 1) * 128 / secs, "seconds": secs, "batches": batches, "batch_size": 128,
+            "device": dev}
 
 
 def _bare_network(cfg, ds):
@@ -84,21 +120,31 @@ def _bare_network(cfg, ds):
     return create(cfg).build(ds, fast=False)
 
 
-def _time_steps(net, ds, cfg, batch: int, steps: int, warm: int = 3, fused: bool = False) -> dict:
-    """Samples/s of ``steps`` training steps on the tensor path after ``warm`` untimed ones."""
+def _time_steps(net, ds, cfg, batch: int, steps: int, warm: int = 3, fused: bool = False, device: str = "cpu",
+                arrays=None, autocast: bool = False) -> dict:
+    """Samples/s of ``steps`` training steps on the tensor path after ``warm`` untimed ones (``autocast``: bf16
+    forward on a GPU, measured only: not used in training)."""
+    import contextlib
+
     import torch
 
     from models.loop import training_step
     from models.windows import WindowArrays
 
     opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate, **({"fused": True} if fused else {}))
-    arrays, gen = WindowArrays(ds), torch.Generator().manual_seed(0)
+    arrays = arrays if arrays is not None else WindowArrays(ds, device)
+    gen = torch.Generator(device=device).manual_seed(0)
+    ctx = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if autocast else contextlib.nullcontext
     net.train()
     for _ in range(warm):
-        training_step(net, opt, *arrays.sample(batch, gen), cfg.gradient_clip)
+        with ctx():
+            training_step(net, opt, *arrays.sample(batch, gen), cfg.gradient_clip)
+    _sync(device)
     t = time.perf_counter()
     for _ in range(steps):
-        training_step(net, opt, *arrays.sample(batch, gen), cfg.gradient_clip)
+        with ctx():
+            training_step(net, opt, *arrays.sample(batch, gen), cfg.gradient_clip)
+    _sync(device)
     secs = time.perf_counter() - t
     return {"samples_per_s": steps * batch / secs, "step_ms": 1000 * secs / steps, "batch_size": batch, "seconds": secs}
 
@@ -124,12 +170,11 @@ def profile_step(frame_path: str, model: str, threads: int, batch_size: int = 51
     Milliseconds per step, the mean over ``steps`` steps after two warm-up steps; CUDA is synchronised at every mark."""
     import torch
 
-    from models import create
     from models.windows import WindowArrays
 
-    dev = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+    dev = _device() if device == "auto" else device
     cfg, ds = _dataset(frame_path, model, threads, batch_size=batch_size)
-    net = create(cfg).build(ds).to(dev)
+    net = _promocast_net(cfg, ds, dev)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
     arrays = WindowArrays(ds, dev)
     gen = torch.Generator(device=dev).manual_seed(0)
@@ -210,24 +255,21 @@ def full_pass(frame_path: str, threads: int, batch_size: int = 2048) -> dict:
     """One pass over every training window of the standard TFT (GPU figure): seconds, windows, device."""
     import torch
 
-    from models import create
     from models.loop import training_step
     from models.windows import WindowArrays
 
-    dev = "cuda" if torch.cuda.is_available() else "cpu"
+    dev = _device()
     cfg, ds = _dataset(frame_path, "tft", threads, batch_size=batch_size)
-    net = create(cfg).build(ds).to(dev).train()
+    net = _promocast_net(cfg, ds, dev).train()
     opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
     arrays = WindowArrays(ds, dev)
     perm = torch.randperm(len(arrays), device=dev)
     training_step(net, opt, *arrays.batch(perm[:batch_size]), cfg.gradient_clip)  # warm-up
-    if dev == "cuda":
-        torch.cuda.synchronize()
+    _sync(dev)
     t = time.perf_counter()
     for lo in range(0, len(arrays), batch_size):
         training_step(net, opt, *arrays.batch(perm[lo:lo + batch_size]), cfg.gradient_clip)
-    if dev == "cuda":
-        torch.cuda.synchronize()
+    _sync(dev)
     secs = time.perf_counter() - t
     return {"seconds": secs, "windows": len(arrays), "device": dev, "batch_size": batch_size,
             "gpu": torch.cuda.get_device_name(0) if dev == "cuda" else None}
