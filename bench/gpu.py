@@ -62,26 +62,41 @@ def gpu_variants(frame_path: str, steps: int = 20, threads: int = 4, device: str
 
 
 def main(argv=None) -> int:
+    import torch
+
     from .measure import run_task
 
     ap = argparse.ArgumentParser(prog="python -m bench.gpu")
     ap.add_argument("--frame", default=str(OUT / "reference" / "ws" / "frame.parquet"))
     ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--parts", default="variants,full-pass", help="variants (the step, setting by setting), "
+                    "full-pass (one pass over every training window at batch 512 and 2048)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
-    r = run_task("gpu_variants", frame_path=args.frame, steps=args.steps)
-    if not r["gpu"]:
+    if not torch.cuda.is_available():
         print("bench.gpu: no GPU on this machine")
         return 1
-    print(f"TFT step on {r['gpu']}, {r['windows']:,} training windows, standard preset, {args.steps} steps per row")
+    parts, out = set(args.parts.split(",")), {}
+    if "full-pass" in parts:
+        for bs in (512, 2048):
+            fp = out[f"full_pass_{bs}"] = run_task("full_pass", frame_path=args.frame, threads=4, batch_size=bs)
+            print(f"one pass over all {fp['windows']:,} training windows at batch {bs}: {fp['seconds']:.1f} s "
+                  f"({fp['windows'] / fp['seconds']:,.0f} samples/s) on {fp['gpu']}", flush=True)
+    if "variants" in parts:
+        out["variants"] = _variants(run_task("gpu_variants", frame_path=args.frame, steps=args.steps), args.steps)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=1)
+    return 0
+
+
+def _variants(r: dict, steps: int) -> dict:
+    print(f"TFT step on {r['gpu']}, {r['windows']:,} training windows, standard preset, {steps} steps per row")
     print("| setting | batch | samples/s | ms/step | GPU peak MB |\n|---|---|---|---|---|")
     for row in r["rows"]:
         print(f"| {row['variant']} | {row['batch']} | {row['samples_per_s']:,.0f} | {row['step_ms']:.1f} | "
-              f"{row['gpu_peak_mb']:,.0f} |")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(r, f, indent=1)
-    return 0
+              f"{row['gpu_peak_mb']:,.0f} |", flush=True)
+    return r
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Benchmark tasks; each runs in its own process (see measure.py) and returns a dict of figures."""
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -144,6 +145,10 @@ def accuracy(ws: str, frame_path: str, preset: str, tiny: bool, models: list[str
         recommended = register_run(store, run_dir)
         o = rec["overall"]
         log = rec.get("training") or {}
+        with open(Path(ws) / "accuracy-progress.jsonl", "a") as f:  # read while the part runs (bench/gpu.sh)
+            f.write(json.dumps({"model": model, "wape": o["wape"], "seconds": rec["seconds"], "device": rec.get("device"),
+                                "epochs": log.get("epochs_run"), "best_epoch": log.get("best_epoch"),
+                                "batch_size": log.get("batch_size"), "train_seconds": log.get("seconds")}) + "\n")
         out[model] = {"run_id": rec["run_id"], "mape": o["mape"], "wape": o["wape"], "mase": o["mase"], "seconds": rec["seconds"],
                       "epochs": log.get("epochs_run"), "best_epoch": log.get("best_epoch"), "device": rec.get("device", "cpu"),
                       "train_seconds": log.get("seconds"), "history": log.get("history"),

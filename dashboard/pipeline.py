@@ -97,7 +97,7 @@ def train_and_evaluate(frame: pd.DataFrame, config: TrainConfig, meta: dict, pro
                  "holdout_coverage": ev["overall"].get("coverage_p10_p90"),
                  "offsets": bands.to_dict("records") if bands is not None else None}
     run_id = new_run_id(config.model)
-    run_meta = {**meta, "model": config.model, "preset": config.preset, "config": config.to_dict(),
+    run_meta = {**meta, "model": config.model, "preset": config.preset, "config": model.config.to_dict(),  # as trained
                 "holdout_weeks": config.holdout_weeks, "holdout_start_week": str(hist.loc[hist["time_idx"] == start, "week"].min())[:10],
                 "seconds": round(seconds, 1), "series": int(pred[["sku", "region"]].drop_duplicates().shape[0]),
                 "capped_series": capped[:50], "capped_count": len(capped),
