@@ -41,6 +41,8 @@ def main(argv=None) -> int:
     ap.add_argument("--preset", default=None, help="preset for the accuracy leaderboard (default: standard at reference, tiny at small)")
     ap.add_argument("--models", default=None, help="accuracy part: these models only (comma-separated, e.g. "
                     "tft,seasonal-naive,holt-winters,mstl; add tft-fast for the fast preset's check)")
+    ap.add_argument("--gpu-batch", action="store_true", help="accuracy part: train the networks with the batch, "
+                    "batches per epoch and learning rate a GPU uses (models/pf_common.device_config), on this device")
     ap.add_argument("--keep", action="store_true", help="keep the generated data between runs")
     ap.add_argument("--only", default=None, help=f"comma-separated parts to run ({','.join(PARTS)}); "
                     "parts after import reuse the workspace a previous run left")
@@ -50,18 +52,23 @@ def main(argv=None) -> int:
     if unknown:
         ap.error(f"unknown part(s) {', '.join(sorted(unknown))} (choose from {', '.join(PARTS)})")
     b = Bench(args, only)
+
+    def write() -> str:
+        result = {"scale": args.scale, "machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                  "total_seconds": round(time.perf_counter() - b.t0, 1), "parts": sorted(only, key=PARTS.index),
+                  "figures": b.figures, "notes": b.notes, "raw": b.raw}
+        table = markdown(result)
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=1, default=str))
+        if args.markdown:
+            Path(args.markdown).write_text(table)
+        return table
+
+    b.on_log = write
     for part in PARTS:
         if part in only:
             getattr(b, "part_" + part.replace("-", "_"))()
-    result = {"scale": args.scale, "machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-              "total_seconds": round(time.perf_counter() - b.t0, 1), "parts": sorted(only, key=PARTS.index),
-              "figures": b.figures, "notes": b.notes, "raw": b.raw}
-    table = markdown(result)
-    print(table)
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=1, default=str))
-    if args.markdown:
-        Path(args.markdown).write_text(table)
+    print(write())
     return 0
 
 

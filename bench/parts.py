@@ -37,6 +37,7 @@ class Bench:
         self.threads = os.cpu_count() or 1
         self.batches = args.batches or (4 if self.small else 60)
         self.figures, self.notes, self.raw = [], [], {}
+        self.on_log = None
         self.t0 = time.perf_counter()
         if "import" not in only and not (self.ws / "promocast.duckdb").exists():
             sys.exit(f"bench: no workspace at {self.ws}: run the import part first (python -m bench --scale {args.scale})")
@@ -45,6 +46,8 @@ class Bench:
 
     def log(self, msg):
         print(f"[{time.perf_counter() - self.t0:6.0f}s] {msg}", file=sys.stderr, flush=True)
+        if self.on_log:
+            self.on_log()  # the JSON so far: a part stopped by a time limit keeps what it measured
 
     def part_import(self):
         ws, data = self.ws, self.data
@@ -96,7 +99,7 @@ class Bench:
                 f"(TimeSeriesDataSet DataLoader, batch {b['batch_size']}), {self.threads} threads, {p['device']}"))
             self.log(f"train {model}: promocast {p['samples_per_s']:.0f}/s, bare {b['samples_per_s']:.0f}/s")
         if _cuda():
-            for bs in (512, 2048):  # the standard preset's batch, and a GPU-sized one
+            for bs in (2048,):  # the standard preset's batch on a GPU (models/pf_common.device_config)
                 fp = self.raw[f"full_pass_{bs}"] = run_task("full_pass", frame_path=self.frame, threads=self.threads,
                                                             batch_size=bs)
                 self.figures.append(fig(f"GPU: one pass over every training window (TFT standard, batch {bs})",
@@ -133,7 +136,7 @@ class Bench:
         label = "tiny" if tiny else preset
         models = self.args.models.split(",") if self.args.models else None
         acc = self.raw["accuracy"] = run_task("accuracy", ws=str(self.ws), frame_path=self.frame, preset=preset, tiny=tiny,
-                                              models=models)
+                                              models=models, gpu_batch=self.args.gpu_batch)
         m = acc["models"]
         for name, r in m.items():
             if name in ("tft-fast", "recommended"):

@@ -122,7 +122,8 @@ def holt_winters(frame_path: str, model: str = "holt-winters") -> dict:
     return {"seconds": time.perf_counter() - t, "series": int(f[["sku", "region"]].drop_duplicates().shape[0])}
 
 
-def accuracy(ws: str, frame_path: str, preset: str, tiny: bool, models: list[str] | None = None) -> dict:
+def accuracy(ws: str, frame_path: str, preset: str, tiny: bool, models: list[str] | None = None,
+             gpu_batch: bool = False) -> dict:
     """Train and score every model (or ``models``) on the hold-out; register the runs (the bench owns this DB).
     The fast TFT is trained too at the standard preset unless ``models`` leaves out "tft-fast"."""
     _env(ws)
@@ -133,6 +134,7 @@ def accuracy(ws: str, frame_path: str, preset: str, tiny: bool, models: list[str
     from dashboard.schema import MODELS, preset_config
     from dashboard.store import Store
     from dashboard.training import register_run
+    from models.pf_common import device_config
 
     store = Store()
     info = store.dataset()
@@ -141,6 +143,8 @@ def accuracy(ws: str, frame_path: str, preset: str, tiny: bool, models: list[str
     for model in [m for m in MODELS if not models or m in models]:
         extra = dict(hidden_size=8, attention_heads=2, hidden_continuous_size=4, max_epochs=1, limit_train_batches=3) if tiny else {}
         cfg = preset_config(model, preset, threads=os.cpu_count() or 1, **extra)
+        if gpu_batch:  # the batch, batches per epoch and rate a GPU would train with, here on whatever device this is
+            cfg = device_config(cfg, "cuda")
         run_dir, rec = train_and_evaluate(frame, cfg, {"dataset_id": info.id, "content_hash": info.content_hash})
         recommended = register_run(store, run_dir)
         o = rec["overall"]

@@ -77,6 +77,11 @@ def estimates(rows: int, series: int, threads: int = 1, holdout: int = 13) -> di
     return {p: [estimate(m, p, rows, series, threads, holdout) for m in MODELS] for p in PRESETS}
 
 
+# bench/results/gpu-h100: the standard TFT, 1,360 series, start to forecasts on one H100 (bash bench/gpu.sh)
+GPU_NOTE = (" (a GPU was found: networks train on it, far faster than quoted; on one H100 the standard TFT took 51 s "
+            "for the 1,360-series reference case)")
+
+
 def expected_time_text(rows: int, series: int, threads: int = 1, gpu: bool | None = None) -> str:
     """One line per preset for the Train page: what each model will take on this machine, before starting."""
     if gpu is None:  # the NVIDIA driver's file, not torch: importing torch would cost the page ~2 s on first render
@@ -84,7 +89,7 @@ def expected_time_text(rows: int, series: int, threads: int = 1, gpu: bool | Non
 
         gpu = os.path.exists("/proc/driver/nvidia/version")
     lines = [f"**Expected time** for {series:,} series on {threads} training thread{'s' if threads > 1 else ''}"
-             f"{' (a GPU was found: networks will train on it, faster than quoted)' if gpu else ''}; "
+             f"{GPU_NOTE if gpu else ''}; "
              "jobs run one after another:"]
     for preset, ests in estimates(rows, series, threads).items():
         total = sum(e.typical_s for e in ests)
