@@ -4,7 +4,10 @@ import secrets
 
 import streamlit as st
 
+from dashboard.ui.login import gate, login_configured
+
 st.set_page_config(page_title="Promocast", page_icon=":material/insights:", layout="wide")
+
 page = st.navigation([
     st.Page("pages/data.py", title="Data", icon=":material/database:", default=True),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
@@ -12,7 +15,8 @@ page = st.navigation([
     st.Page("pages/accuracy.py", title="Accuracy", icon=":material/target:"),
     st.Page("pages/explain.py", title="Explain", icon=":material/visibility:"),
     st.Page("pages/scenarios.py", title="What-if", icon=":material/tune:"),
-])
+], position="hidden" if login_configured() and not st.user.is_logged_in else "sidebar")
+gate()  # the login and the access file, when .streamlit/secrets.toml has [auth] (dashboard/ui/login.py)
 try:
     page.run()
 except Exception:  # st.rerun / st.stop are BaseExceptions and pass through

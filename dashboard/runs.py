@@ -42,29 +42,33 @@ def write_run(run_id: str, model, meta: dict, evaluation: dict, holdout: pd.Data
     tmp = root / f"{run_id}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    sha = model.save(tmp / "model") if model is not None else None
-    holdout.to_parquet(tmp / "holdout.parquet", index=False)
-    if future is not None:
-        future.to_parquet(tmp / "future.parquet", index=False)
-    if validation is not None:
-        validation.to_parquet(tmp / "validation.parquet", index=False)
-    for name, frame in evaluation.items():
-        if isinstance(frame, pd.DataFrame) and name != "joined":
-            frame.to_parquet(tmp / f"metrics_{name}.parquet", index=False)
-    interp = interp if interp is not None or model is None else model.interpretation()
-    if interp:
-        interp["index"].to_parquet(tmp / "interp_index.parquet", index=False)
-        np.save(tmp / "attention.npy", interp["attention"].astype(np.float16))
-        np.save(tmp / "decoder_attention.npy", interp["decoder_attention"].astype(np.float16))
-        np.save(tmp / "encoder_lengths.npy", interp["encoder_lengths"])
-        for kind in ("static", "encoder", "decoder"):
-            pd.DataFrame(interp[f"{kind}_importance"], columns=interp["names"][kind]).to_parquet(
-                tmp / f"importance_{kind}.parquet", index=False)
-    record = {**meta, "run_id": run_id, "weights_sha256": sha, "device": meta.get("device", "-") if model is None else model.device,
-              "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "libraries": library_versions(), "overall": _clean(evaluation["overall"]),
-              "best_epoch": getattr(model, "best_epoch", None), "interpretation": bool(interp)}
-    (tmp / "run.json").write_text(json.dumps(record, indent=1, default=str))
+    try:
+        sha = model.save(tmp / "model") if model is not None else None
+        holdout.to_parquet(tmp / "holdout.parquet", index=False)
+        if future is not None:
+            future.to_parquet(tmp / "future.parquet", index=False)
+        if validation is not None:
+            validation.to_parquet(tmp / "validation.parquet", index=False)
+        for name, frame in evaluation.items():
+            if isinstance(frame, pd.DataFrame) and name != "joined":
+                frame.to_parquet(tmp / f"metrics_{name}.parquet", index=False)
+        interp = interp if interp is not None or model is None else model.interpretation()
+        if interp:
+            interp["index"].to_parquet(tmp / "interp_index.parquet", index=False)
+            np.save(tmp / "attention.npy", interp["attention"].astype(np.float16))
+            np.save(tmp / "decoder_attention.npy", interp["decoder_attention"].astype(np.float16))
+            np.save(tmp / "encoder_lengths.npy", interp["encoder_lengths"])
+            for kind in ("static", "encoder", "decoder"):
+                pd.DataFrame(interp[f"{kind}_importance"], columns=interp["names"][kind]).to_parquet(
+                    tmp / f"importance_{kind}.parquet", index=False)
+        record = {**meta, "run_id": run_id, "weights_sha256": sha, "device": meta.get("device", "-") if model is None else model.device,
+                  "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                  "libraries": library_versions(), "overall": _clean(evaluation["overall"]),
+                  "best_epoch": getattr(model, "best_epoch", None), "interpretation": bool(interp)}
+        (tmp / "run.json").write_text(json.dumps(record, indent=1, default=str))
+    except BaseException:  # a full disk, a failed save: no half-written folder stays behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     final = root / run_id
     tmp.rename(final)
     return final

@@ -1,13 +1,17 @@
 """The only module that talks to the stored DuckDB database.
 
-One connection per Store; every thread takes its own ``cursor()``; writes go through ``_write``,
-which holds a lock and a transaction, so a failed write leaves nothing half-written. Values are
-always passed as SQL parameters.
+DuckDB lets one process at a time open a file, so a Store opens it per operation and lets go after
+(``linger`` seconds later: the app keeps it for 2 s between a page's queries; a command lets go at once), and
+an operation that finds the file held by another process waits for it (``WAIT_S``) instead of failing: the
+app, ``ingest``, ``train`` and ``scenario`` run side by side on one workspace. Writes go through ``_write``,
+which holds a lock and a transaction, so a failed write leaves nothing half-written. Values are always passed
+as SQL parameters.
 """
 from __future__ import annotations
 
 import json
 import threading
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -51,34 +55,85 @@ SCHEMA = [
 MAX_SCENARIO_NAME = 100
 
 
+WAIT_S = 60.0  # how long an operation waits for another process to let go of the file
+
+
+def _connect(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
+    """Open the file, waiting while another process holds it (DuckDB's lock); a clear error after ``wait_s``."""
+    deadline, pause = time.monotonic() + wait_s, 0.02
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            con.execute("SET enable_progress_bar = false")  # never print on stdout (--json output)
+            return con
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise RuntimeError(f"cannot open the database {path}: {str(exc).splitlines()[0]} (another process "
+                                   f"held it for over {wait_s:.0f} s)") from exc
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.25)
+
+
 class Store:
-    def __init__(self, path: str | Path | None = None, read_only: bool = False, workspace: str | Path | None = None):
+    def __init__(self, path: str | Path | None = None, read_only: bool = False, workspace: str | Path | None = None,
+                 linger: float = 0.0, wait_s: float | None = None):
         """``workspace``: the folder of this database's jobs, runs and uploads (a client workspace's); by default
-        the process's workspace (``schema.workspace_dir``)."""
+        the process's workspace (``schema.workspace_dir``). ``linger``: seconds the file stays open after an
+        operation, for the next one (the app: 2); ``wait_s``: how long to wait for another process."""
         self.path = Path(path) if path else default_db_path()
         self.workspace = Path(workspace) if workspace else workspace_dir()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise RuntimeError(f"cannot open the database {self.path}: {str(exc).splitlines()[0]} "
-                               "(is the app or another command using it? DuckDB allows one writer per file)") from exc
-        self._con.execute("SET enable_progress_bar = false")  # never print on stdout (--json output)
+        self.read_only, self.linger = read_only, linger
+        self.wait_s = WAIT_S if wait_s is None else wait_s
         self._lock = threading.RLock()
-        if not read_only:
-            for ddl in SCHEMA:
-                self._con.execute(ddl)
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._users, self._timer = 0, None
+        with self._open() as con:
+            if not read_only:
+                for ddl in SCHEMA:
+                    con.execute(ddl)
+
+    @contextmanager
+    def _open(self):
+        """The connection for one operation (the lock held: one operation at a time in this process)."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._con is None:
+                self._con = _connect(self.path, self.read_only, self.wait_s)
+            self._users += 1
+            try:
+                yield self._con
+            finally:
+                self._users -= 1
+                if self._users == 0:
+                    if self.linger > 0:
+                        self._timer = threading.Timer(self.linger, self._let_go)
+                        self._timer.daemon = True
+                        self._timer.start()
+                    else:
+                        self._let_go()
+
+    def _let_go(self) -> None:
+        with self._lock:
+            if self._users == 0 and self._con is not None:
+                self._con.close()
+                self._con = None
 
     def close(self) -> None:
-        self._con.close()
-
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        return self._con.cursor()
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._con is not None:
+                self._con.close()
+                self._con = None
 
     @contextmanager
     def _write(self):
-        with self._lock:
-            cur = self._con.cursor()
+        with self._open() as con:
+            cur = con.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
@@ -90,11 +145,12 @@ class Store:
                 cur.close()
 
     def query(self, sql: str, params: list | tuple = ()) -> pd.DataFrame:
-        cur = self.cursor()
-        try:
-            return cur.execute(sql, list(params)).df()
-        finally:
-            cur.close()
+        with self._open() as con:
+            cur = con.cursor()
+            try:
+                return cur.execute(sql, list(params)).df()
+            finally:
+                cur.close()
 
     # ---- datasets --------------------------------------------------------------------------
     def save_dataset(self, prepared, calendars: list[RegionCalendar] | None = None,

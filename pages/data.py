@@ -80,9 +80,14 @@ with calendar_tab:
         calendar_section(store, dataset_id)
 
 with workspace_tab:
+    if not ui.may("workspaces"):
+        st.info("Creating and archiving workspaces is for administrators.")
+        st.stop()
     st.caption("One workspace per client: its own database, uploads, training jobs and runs. Pick one in the sidebar. "
                "Archiving hides a workspace; its files stay. Also: `python -m dashboard workspace create|list|archive`.")
-    st.dataframe(pd.DataFrame(workspaces.listing(include_archived=True)), hide_index=True, key="ws_list")
+    mine = set(ui.allowed_workspaces([w["name"] for w in workspaces.listing(include_archived=True)]))
+    st.dataframe(pd.DataFrame([w for w in workspaces.listing(include_archived=True) if w["name"] in mine]),
+                 hide_index=True, key="ws_list")
     left, right = st.columns(2)
     new = left.text_input("New workspace", key="ws_new", placeholder="client-name")
     if left.button("Create", key="ws_create"):
@@ -91,7 +96,7 @@ with workspace_tab:
             st.rerun()
         except (ValueError, KeyError) as exc:
             left.error(str(exc.args[0]))
-    live = [w["name"] for w in workspaces.listing() if w["name"] != workspaces.DEFAULT]
+    live = [n for n in ui.allowed_workspaces([w["name"] for w in workspaces.listing()]) if n != workspaces.DEFAULT]
     if live:
         gone = right.selectbox("Archive a workspace", live, key="ws_archive_pick")
         if right.button(f"Archive '{gone}'", key="ws_archive"):

@@ -74,11 +74,13 @@ if s3.button("Save", key="sc_save", type="primary"):
     try:
         store.save_scenario(dataset_id, name, edits.reindex(columns=EDIT_COLUMNS).dropna(subset=["start_week"]), author, temp,
                             overwrite=replace)
-        st.success(f"Saved '{name}'.")
+        st.session_state["sc_flash"] = f"Saved '{' '.join(name.split())}'."  # shown after the rerun below
         st.rerun()
     except ValueError as exc:
         st.error(str(exc))
-if load != "base" and st.button(f"Delete '{load}'", key="sc_delete"):
+if st.session_state.get("sc_flash"):
+    st.success(st.session_state.pop("sc_flash"))
+if load != "base" and ui.may("delete") and st.button(f"Delete '{load}'", key="sc_delete"):
     store.delete_scenario(dataset_id, load)
     st.session_state.pop("sc_loaded", None)
     st.rerun()

@@ -86,6 +86,7 @@ def test_whatif_page_edit_save_compare_delete(use_trained):
     at.number_input(key="sc_temp").set_value(3.0)
     at.button(key="sc_save").click().run()
     ok(at)
+    assert any("Saved 'warm spell'." in m.value for m in at.success)  # still shown after the page's rerun
     store = get_store()
     ds = store.dataset().id
     assert "warm spell" in store.scenarios(ds)["name"].tolist()

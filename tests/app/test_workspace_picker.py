@@ -19,7 +19,7 @@ def test_each_workspace_shows_only_its_own_data(workspace, monkeypatch, tmp_path
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert not at.exception
-    picker = at.sidebar.selectbox(key="workspace")
+    picker = at.sidebar.selectbox(key="workspace_select")
     assert picker.options == ["default", "client-a"] and picker.value == "default"
     names = list(at.selectbox(key="dataset_select").options)  # AppTest holds the formatted labels
     assert any("sample" in n for n in names) and not any("client A" in n for n in names)
@@ -32,7 +32,7 @@ def test_each_workspace_shows_only_its_own_data(workspace, monkeypatch, tmp_path
     at.selectbox(key="ws_archive_pick").set_value("client-a")
     at.button(key="ws_archive").click().run()
     assert not at.exception
-    assert not [s for s in at.sidebar.selectbox if s.key == "workspace"]  # one workspace left: no picker
+    assert not [s for s in at.sidebar.selectbox if s.key == "workspace_select"]  # one workspace left: no picker
     names = list(at.selectbox(key="dataset_select").options)  # AppTest holds the formatted labels
     assert any("sample" in n for n in names)
     assert (folder / "promocast.duckdb").is_file()  # archived, not deleted

@@ -23,14 +23,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(workspace: Path):
-    port = free_port()
+def streamlit_server(workspace: Path, port: int | None = None, env: dict | None = None, args: tuple = (),
+                     host: str = "127.0.0.1"):
+    port = port or free_port()
     log = open(workspace / "streamlit.log", "w+")
-    env = dict(os.environ, PROMOCAST_WORKSPACE=str(workspace), PROMOCAST_DB=str(workspace / "promocast.duckdb"))
+    env = dict(os.environ, PROMOCAST_WORKSPACE=str(workspace), PROMOCAST_DB=str(workspace / "promocast.duckdb"),
+               **(env or {}))
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
+                             "--server.address", "127.0.0.1", "--server.headless", "true", *args],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host}:{port}"
     try:
         deadline = time.time() + 90
         while True:

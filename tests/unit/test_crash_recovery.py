@@ -1,10 +1,14 @@
 """A process killed (SIGKILL) while it stores a dataset leaves the database whole: the dataset is entirely there
-or not at all, every earlier dataset unchanged, and the next process opens the file and imports normally."""
+or not at all, every earlier dataset unchanged, and the next process opens the file and imports normally. A full
+disk while a run is saved leaves no half-written run folder and nothing registered."""
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+import pytest
 
 from conftest import ROOT, SAMPLE
 from dashboard.ingest import prepare
@@ -61,3 +65,40 @@ def test_sigkill_during_an_import_leaves_all_or_nothing(tmp_path):
     store = Store(db)
     again, created = store.save_dataset(prepare(SAMPLE / "sales.csv", SAMPLE / "promotions.csv", name="after"))
     assert created and store.dataset(again).rows > 0
+
+
+def test_a_full_disk_during_a_run_save_leaves_no_half_written_run(use_trained, monkeypatch):
+    """The disk fills up while a run is written (the third parquet file): the error reaches the caller, no run
+    folder and no .tmp folder stay behind, nothing new is registered, and the next save works."""
+    import errno
+
+    import pandas as pd
+
+    from dashboard import runs
+    from dashboard.store import Store
+
+    store = Store()
+    before = set(store.runs()["run_id"])
+    run_dir = Path(store.run(sorted(before)[0])["run_dir"])
+    rec, holdout = runs.read_run(run_dir), runs.load_holdout(run_dir)
+    store.close()
+    root = run_dir.parent
+    listing = set(p.name for p in root.iterdir())
+    real, calls = pd.DataFrame.to_parquet, []
+
+    def full_disk(self, *a, **k):
+        calls.append(a)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full_disk)
+    evaluation = {"overall": rec["overall"], "by_category": pd.DataFrame({"category": ["x"], "wape": [1.0]}),
+                  "by_region": pd.DataFrame({"region": ["x"], "wape": [1.0]})}
+    with pytest.raises(OSError, match="No space left"):
+        runs.write_run("full-disk-run", None, {"model": "recommended"}, evaluation, holdout, root,
+                       future=holdout, validation=holdout)
+    assert set(p.name for p in root.iterdir()) == listing  # no full-disk-run, no full-disk-run.tmp
+    assert set(Store().runs()["run_id"]) == before
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", real)
+    assert (runs.write_run("after-the-disk", None, {"model": "recommended"}, evaluation, holdout, root) / "run.json").exists()

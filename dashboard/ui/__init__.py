@@ -1,4 +1,4 @@
-"""The one core module that imports streamlit: cached handles and shared widgets."""
+"""The one core package that imports streamlit: cached handles and shared widgets (login: ui/login.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,20 +6,27 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .history import history_check
-from . import workspaces
-from .schema import default_db_path
-from .store import Store
+from .. import workspaces
+from ..history import history_check
+from ..schema import default_db_path
+from ..store import Store
+from .login import allowed_workspaces, may, require_access  # noqa: F401 (pages use ui.may)
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 
 
 def get_store() -> Store:
     """The DuckDB owner of this session's workspace (one per file); the default workspace opens on the sample."""
+    roles = require_access()  # a login configured: stops a session that has none
     name = st.session_state.get("workspace", workspaces.DEFAULT)
+    if roles is not None and name not in roles:  # never open a workspace the user was not granted: their first one
+        name = st.session_state["workspace"] = next(w for w in roles)
     try:
         return _store(str(workspaces.db_path(name)))
     except KeyError:  # archived meanwhile: back to the default workspace (the picker says so)
+        if roles is not None and workspaces.DEFAULT not in roles:
+            st.error("This workspace was archived.")
+            st.stop()
         return _store(str(default_db_path()))
 
 
@@ -29,7 +36,7 @@ _OPEN: dict[str, Store] = {}
 @st.cache_resource
 def _store(path: str) -> Store:
     default = path == str(default_db_path())
-    store = Store(path, workspace=None if default else Path(path).parent)
+    store = Store(path, workspace=None if default else Path(path).parent, linger=2.0)  # the CLI may use it too
     if default and store.datasets().empty:
         load_sample(store)
     _OPEN[path] = store
@@ -45,7 +52,7 @@ def release_stores() -> None:
 
 
 def load_sample(store: Store) -> str:
-    from .ingest import prepare
+    from ..ingest import prepare
 
     prepared = prepare(SAMPLE_DIR / "sales.csv", SAMPLE_DIR / "promotions.csv", SAMPLE_DIR / "weather.csv",
                        name="sample (synthetic grocer)")
@@ -95,14 +102,23 @@ def ensure_navigation() -> None:
         PagesManager.uses_pages_directory = False
 
 
+def _workspace_picked() -> None:
+    st.session_state["workspace"] = st.session_state["workspace_select"]
+    st.session_state.pop("dataset_id", None)
+
+
 def dataset_picker() -> str | None:
     """Sidebar select of the stored datasets (newest first); remembered across pages."""
     ensure_navigation()
-    names = [w["name"] for w in workspaces.listing()]
-    if st.session_state.get("workspace", workspaces.DEFAULT) not in names:
-        st.session_state["workspace"] = workspaces.DEFAULT
+    names = allowed_workspaces([w["name"] for w in workspaces.listing()])
+    current = st.session_state.get("workspace", workspaces.DEFAULT)
+    if current not in names:
+        current = st.session_state["workspace"] = workspaces.DEFAULT if workspaces.DEFAULT in names else names[0]
     if len(names) > 1:  # client workspaces exist (python -m dashboard workspace create NAME)
-        st.sidebar.selectbox("Workspace", names, key="workspace", on_change=lambda: st.session_state.pop("dataset_id", None))
+        # the choice lives in "workspace", not in the widget's key: Streamlit drops a widget's state when the
+        # page changes, which sent the next page (and what it saved) back to the default workspace
+        st.sidebar.selectbox("Workspace", names, index=names.index(current), key="workspace_select",
+                             on_change=_workspace_picked)
     frame = cached_datasets()
     if frame.empty:
         st.sidebar.info("No dataset yet: upload one on the Data page.")
@@ -117,7 +133,7 @@ def dataset_picker() -> str | None:
 
 
 def _mapping_widgets(columns: list[str], kind: str, required, optional) -> dict[str, str]:
-    from .uploads import NONE, propose_mapping
+    from ..uploads import NONE, propose_mapping
 
     guess = propose_mapping(columns, required, optional)
     options = [NONE, *columns]
@@ -132,10 +148,10 @@ def _mapping_widgets(columns: list[str], kind: str, required, optional) -> dict[
 
 def upload_section(store: Store) -> None:
     """Upload sales (+ promotions, weather), map columns, validate, import; problems shown as a table."""
-    from . import schema as S
-    from .ingest import prepare
-    from .schema import ValidationError
-    from .uploads import problems_frame, save_upload, sniff_columns, to_ingest_mapping
+    from .. import schema as S
+    from ..ingest import prepare
+    from ..schema import ValidationError
+    from ..uploads import problems_frame, save_upload, sniff_columns, to_ingest_mapping
 
     st.caption("CSV, Parquet or Excel. Weekly or daily rows per SKU and store or region; daily data is summed "
                "to Monday-to-Sunday weeks and stores are rolled up to regions. Required: week (or date), sku, units.")
@@ -156,7 +172,8 @@ def upload_section(store: Store) -> None:
         if "promotions" in paths:
             st.markdown("**Promotion calendar**")
             mapping.update(to_ingest_mapping(_mapping_widgets(sniff_columns(paths["promotions"]), "promotions", S.PROMO_REQUIRED, S.PROMO_OPTIONAL)))
-    name = st.text_input("Dataset name", value=paths["sales"].stem, key="import_name")
+    # keyed by the upload, so a new file brings its own name (not the previous file's, kept in the widget's state)
+    name = st.text_input("Dataset name", value=paths["sales"].stem, key=f"import_name_{sales.file_id}")
     if not st.button("Validate and import", type="primary", key="import_button"):
         return
     with st.spinner("Validating and importing..."):
@@ -181,7 +198,7 @@ def upload_section(store: Store) -> None:
 @st.fragment(run_every="2s")
 def jobs_fragment(dataset_id: str) -> None:
     """Live job list: progress bar, loss curve, cancel button; refreshed every 2 seconds."""
-    from . import charts, jobs, training
+    from .. import charts, jobs, training
 
     store = get_store()
     table = training.refresh(store)
@@ -216,7 +233,7 @@ def jobs_fragment(dataset_id: str) -> None:
 
 
 def leaderboard_section(dataset_id: str) -> None:
-    from . import charts, training
+    from .. import charts, training
 
     board = training.leaderboard(get_store(), dataset_id)
     if board.empty:
@@ -230,32 +247,32 @@ def leaderboard_section(dataset_id: str) -> None:
 # ---- runs: folders never change once written, so caching on the folder path is safe ----------
 @st.cache_data(show_spinner=False)
 def cached_holdout(run_dir: str) -> pd.DataFrame:
-    from .runs import load_holdout
+    from ..runs import load_holdout
     return load_holdout(Path(run_dir))
 
 
 @st.cache_data(show_spinner=False)
 def cached_future(run_dir: str) -> pd.DataFrame | None:
-    from .runs import load_future
+    from ..runs import load_future
     return load_future(Path(run_dir))
 
 
 @st.cache_data(show_spinner=False)
 def cached_metrics(run_dir: str, name: str) -> pd.DataFrame:
-    from .runs import load_metrics
+    from ..runs import load_metrics
     return load_metrics(Path(run_dir), name)
 
 
 @st.cache_data(show_spinner=False)
 def cached_interpretation(run_dir: str) -> dict | None:
-    from .runs import load_interpretation
+    from ..runs import load_interpretation
     return load_interpretation(Path(run_dir))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def cached_forecast_view(run_dir: str, part: str, dataset_id: str, level: str, key) -> pd.DataFrame | None:
     """One run's hold-out or future forecast for a series or roll-up (what the Forecast page draws)."""
-    from .forecasts import rollup_forecast, select
+    from ..forecasts import rollup_forecast, select
 
     frame = cached_holdout(run_dir) if part == "hold-out" else cached_future(run_dir)
     if frame is None:
@@ -277,7 +294,7 @@ def cached_history_units(dataset_id: str, sku: str | None, region: str | None, c
 
 @st.cache_data(show_spinner=False)
 def cached_holidays(dataset_id: str, first_week: str, last_week: str) -> pd.DataFrame:
-    from .calendars import weekly_holiday_features
+    from ..calendars import weekly_holiday_features
 
     store = get_store()
     weeks = pd.date_range(first_week, last_week, freq="W-MON")
@@ -314,7 +331,7 @@ def need_runs(dataset_id: str | None) -> pd.DataFrame:
 
 
 def download_buttons(frames: dict[str, pd.DataFrame], stem: str, key: str) -> None:
-    from .exports import excel_bytes
+    from ..exports import excel_bytes
 
     # The files are built when clicked (callables), not on every rerun: an Excel workbook of the
     # reference case's tables takes longer than the whole page.
@@ -327,7 +344,7 @@ def download_buttons(frames: dict[str, pd.DataFrame], stem: str, key: str) -> No
 
 @st.cache_data(show_spinner=False)
 def cached_explain(run_dir: str, dataset_id: str, by: str, start_week: str) -> dict | None:
-    from .interpretation import explain
+    from ..interpretation import explain
 
     interp = cached_interpretation(run_dir)
     if interp is None:
@@ -340,7 +357,7 @@ def cached_explain(run_dir: str, dataset_id: str, by: str, start_week: str) -> d
 # ---- what-if -------------------------------------------------------------------------------
 @st.cache_resource(show_spinner="Loading the model...", max_entries=3)
 def cached_engine(run_id: str):
-    from .training import what_if_engine
+    from ..training import what_if_engine
 
     return what_if_engine(get_store(), run_id)
 
@@ -349,7 +366,7 @@ def cached_engine(run_id: str):
 def cached_scenario(run_id: str, edits_json: str, temperature_delta: float) -> dict:
     import io
 
-    from .scenarios import Scenario
+    from ..scenarios import Scenario
 
     edits = pd.read_json(io.StringIO(edits_json), orient="records") if edits_json != "[]" else pd.DataFrame()
     if len(edits):
@@ -360,7 +377,7 @@ def cached_scenario(run_id: str, edits_json: str, temperature_delta: float) -> d
 
 def edits_json(edits: pd.DataFrame) -> str:
     """A stable text key for a table of edits (rows without SKU/category or start are dropped)."""
-    from .scenarios import EDIT_COLUMNS
+    from ..scenarios import EDIT_COLUMNS
 
     if edits is None or edits.empty:
         return "[]"
