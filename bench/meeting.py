@@ -57,11 +57,12 @@ async def _upload(page, f) -> None:
     for attempt in range(3):
         await page.locator("input[type=file]").first.set_input_files(str(f))
         try:
-            await page.get_by_text(Path(f).name).first.wait_for(timeout=30_000)
+            await page.get_by_text(Path(f).name).first.wait_for(timeout=60_000)
             break
         except Exception:
             if attempt == 2:
                 raise
+            await _settled(page)
     await _settled(page)
 
 
@@ -91,6 +92,9 @@ async def _session(browser, url: str, i: int, workspace: str, role: str, files: 
         await _settled(page)
         if workspace != "default":
             await _pick_workspace(page, workspace)
+        if role == "import" and workspace != "default":  # a full page cycle in the new workspace before uploading
+            await _visit(page, "Forecast", out["timings"], out["errors"], who)
+            await _visit(page, "Data", out["timings"], out["errors"], who)
         if role == "import":
             for f, expect in ((files["bad"], "Nothing was imported"), (files["good"], re.compile(r"^Imported \d"))):
                 await _upload(page, f)

@@ -102,3 +102,37 @@ def test_a_full_disk_during_a_run_save_leaves_no_half_written_run(use_trained, m
     assert set(Store().runs()["run_id"]) == before
     monkeypatch.setattr(pd.DataFrame, "to_parquet", real)
     assert (runs.write_run("after-the-disk", None, {"model": "recommended"}, evaluation, holdout, root) / "run.json").exists()
+
+
+def test_sigkill_of_a_real_training_worker_mid_epoch(use_trained):
+    """A real TFT job is killed (SIGKILL) once its first epoch is under way: the job shows failed with a reason,
+    the database opens cleanly, its runs are unchanged, and the next job runs to the end."""
+    from conftest import tiny_config
+    from dashboard import jobs, training
+
+    store = Store()
+    ds = store.datasets()["id"].iloc[0]
+    runs_before = set(store.runs()["run_id"])
+    cfg = tiny_config("tft")
+    long = type(cfg)(**{**cfg.to_dict(), "max_epochs": 50, "limit_train_batches": 200, "quantiles": cfg.quantiles})
+    job = training.submit(store, ds, long)
+    job_dir = training.job_dir(store, job)
+    deadline = time.time() + 180
+    while not any(p.get("step") for p in jobs.read_progress(job_dir)):  # training steps are being taken
+        assert time.time() < deadline, jobs.log_tail(job_dir)
+        time.sleep(0.2)
+    os.kill(jobs.read_state(job_dir)["pid"], signal.SIGKILL)
+    deadline = time.time() + 30
+    while (row := training.refresh(store).set_index("id").loc[job])["status"] != "failed":
+        assert time.time() < deadline, row.to_dict()
+        time.sleep(0.2)
+    assert "died unexpectedly" in row["error"]
+    store.close()
+    store = Store()  # opens cleanly
+    assert set(store.runs()["run_id"]) == runs_before
+    again = training.submit(store, ds, tiny_config("seasonal-naive"))
+    deadline = time.time() + 180
+    while (row := training.refresh(store).set_index("id").loc[again])["status"] != "finished":
+        assert row["status"] in ("queued", "running") and time.time() < deadline, row.to_dict()
+        time.sleep(0.3)
+    store.close()
