@@ -18,9 +18,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+from server import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402 (the browser tests' server and browser)
 PAGES = {"Data": "Data", "Forecast": "Forecast", "Accuracy": "Accuracy", "Explain": "Explain", "What-if": "What-if scenarios"}
 BAD_WORDS = ("Traceback", "Something went wrong", "database is locked", "Could not set lock", "cannot open the database")
 
@@ -131,7 +130,7 @@ async def meeting(url: str, files: dict, sessions: int = 8) -> dict:
                                                                   for i, w, r in plan]}
     t = time.perf_counter()
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             await asyncio.gather(*(_session(browser, url, i, w, r, files, out) for i, w, r in plan))
         finally:
@@ -162,9 +161,6 @@ def summary(timings: list[dict]) -> dict:
 
 
 def main(argv=None) -> int:
-    sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-    from server import streamlit_server
-
     ap = argparse.ArgumentParser(prog="python -m bench.meeting")
     ap.add_argument("--root", required=True, help="workspace root: a trained default workspace and client-b")
     ap.add_argument("--sessions", type=int, default=8)
