@@ -15,6 +15,7 @@ page = st.navigation([
     st.Page("pages/accuracy.py", title="Accuracy", icon=":material/target:"),
     st.Page("pages/explain.py", title="Explain", icon=":material/visibility:"),
     st.Page("pages/scenarios.py", title="What-if", icon=":material/tune:"),
+    st.Page("pages/promotions.py", title="Promotions", icon=":material/sell:"),
 ], position="hidden" if login_configured() and not st.user.is_logged_in else "sidebar")
 gate()  # the login and the access file, when .streamlit/secrets.toml has [auth] (dashboard/ui/login.py)
 try:

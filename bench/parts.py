@@ -10,7 +10,7 @@ from pathlib import Path
 from .measure import run_task
 
 OUT = Path(__file__).resolve().parent / "out"
-PARTS = ("import", "frame", "training", "profile", "holt-winters", "accuracy", "whatif", "pages")
+PARTS = ("import", "frame", "training", "profile", "holt-winters", "accuracy", "whatif", "promotions", "pages")
 BASELINES = ("seasonal-naive", "holt-winters", "mstl")
 
 
@@ -186,15 +186,35 @@ class Bench:
             ]
         self.log("accuracy: " + ", ".join(f"{k} WAPE {v['wape']:.1f}" for k, v in m.items()))
 
+    def tft_run(self) -> str:
+        """The accuracy part's TFT run, or (``--only``) the newest TFT run a previous bench left in the workspace."""
+        run_id = ((self.raw.get("accuracy") or {}).get("models") or {}).get("tft", {}).get("run_id")
+        if run_id:
+            return run_id
+        import duckdb
+
+        with duckdb.connect(str(self.ws / "promocast.duckdb"), read_only=True) as con:
+            row = con.execute("SELECT id FROM runs WHERE model = ? ORDER BY created_at DESC LIMIT 1", ["tft"]).fetchone()
+        if not row:
+            sys.exit("bench: no TFT run in the workspace: run the accuracy part first")
+        return row[0]
+
     def part_whatif(self):
-        acc = self.raw.get("accuracy") or {}
-        run_id = (acc.get("models") or {}).get("tft", {}).get("run_id")
+        run_id = self.tft_run()
         wi = self.raw["whatif"] = run_task("whatif", ws=str(self.ws), run_id=run_id)
         self.figures += [fig("what-if: one SKU x region", wi["one_series_s"], "s", 1.0,
                              note=f"re-forecasts {wi['one_series_reforecast']} series (the category in that region)"),
                          fig(f"what-if: all {wi['all_series']} series", wi["all_series_s"], "s", 10.0,
                              note=f"model load + base forecast once: {wi['setup_s']:.1f}s")]
         self.log(f"what-if one {wi['one_series_s']:.2f}s, all {wi['all_series_s']:.2f}s")
+
+    def part_promotions(self):
+        pr = self.raw["promotions"] = run_task("promotions", ws=str(self.ws), run_id=self.tft_run())
+        self.figures += [fig(f"promotions: the whole {pr['weeks']}-week plan decomposed ({pr['promotions']} promotions, "
+                             f"{pr['series']} series)", pr["plan_s"], "s", 5.0,
+                             note=f"model + frame load once {pr['load_s']:.1f}s; past promotions ({pr['past_promotions']}) "
+                                  f"{pr['past_s']:.1f}s; uplift curve {pr['response_s']:.1f}s")]
+        self.log(f"promotions: plan {pr['plan_s']:.2f}s, past {pr['past_s']:.2f}s, response {pr['response_s']:.2f}s")
 
     def part_pages(self):
         pg = self.raw["pages"] = run_task("pages", ws=str(self.ws))

@@ -200,6 +200,13 @@ def whatif(ws: str, run_id: str) -> dict:
             "all_series_s": t_all, "all_series": len(allr["changed"]), "seconds": setup + t_one + t_all}
 
 
+def promotions(ws: str, run_id: str) -> dict:
+    """The promotions view: whole-plan decomposition, past promotions, uplift curve (bench/promotions.py)."""
+    from .promotions import timing
+
+    return timing(ws, run_id)
+
+
 def pages(ws: str) -> dict:
     """Server-side render time of every page (AppTest), first visit and again from cache."""
     _env(ws)
@@ -207,7 +214,7 @@ def pages(ws: str) -> dict:
 
     root = Path(__file__).resolve().parent.parent
     out = {}
-    for page in ("data", "train", "forecast", "accuracy", "explain", "scenarios"):
+    for page in ("data", "train", "forecast", "accuracy", "explain", "scenarios", "promotions"):
         # One AppTest per page: its first run also scans the installed packages for components (~0.5 s, once
         # per server in real use); the rerun is what a planner waits for when changing a widget.
         at = AppTest.from_file(str(root / "app.py"), default_timeout=600)

@@ -117,31 +117,40 @@ def calendar_plan(promotions: pd.DataFrame, series: pd.DataFrame, weeks) -> pd.D
     """Expand a promotion calendar (sku/category/region may be NULL = all) into weekly rows per series.
 
     ``series`` has sku, region, category. Returns sku, region, week, promo (1.0), discount_pct, promo_type
-    for every series-week a promotion covers (the deepest discount wins when several overlap).
+    for every series-week a promotion covers (the deepest discount wins when several overlap; on a tie, the later
+    row of the calendar). Vectorised: the reference case's 1,349 planned promotions took 11 s row by row.
     """
     cols = ["sku", "region", "week", "promo", "discount_pct", "promo_type"]
-    weeks = pd.DatetimeIndex(pd.to_datetime(list(weeks)))
+    weeks = pd.DatetimeIndex(sorted(pd.to_datetime(list(weeks))))
     if promotions is None or promotions.empty or not len(weeks):
         return pd.DataFrame(columns=cols)
-    # only promotions that touch these weeks (the stored calendar holds years of them: looping over all cost 25 s)
-    touching = (pd.to_datetime(promotions["end_week"]) >= weeks.min()) & (pd.to_datetime(promotions["start_week"]) <= weeks.max())
-    rows = []
-    for p in promotions[touching].itertuples():
-        m = pd.Series(True, index=series.index)
-        for col in ("sku", "region", "category"):
-            v = getattr(p, col, None)
-            if isinstance(v, str) and v and v.lower() != "all":
-                m &= series[col] == v
-        covered = weeks[(weeks >= pd.Timestamp(p.start_week)) & (weeks <= pd.Timestamp(p.end_week))]
-        if not m.any() or not len(covered):
-            continue
-        hit = series.loc[m, ["sku", "region"]]
-        block = hit.merge(pd.DataFrame({"week": covered}), how="cross")
-        block["discount_pct"] = float(p.discount_pct or 0)
-        block["promo_type"] = getattr(p, "promo_type", "promo") or "promo"
-        rows.append(block)
-    if not rows:
+    start, end = pd.to_datetime(promotions["start_week"]), pd.to_datetime(promotions["end_week"])
+    p = promotions[(end >= weeks.min()) & (start <= weeks.max())].reset_index(drop=True)
+    p = p.assign(_pid=np.arange(len(p)), _lo=weeks.searchsorted(pd.to_datetime(p["start_week"]), "left"),
+                 _hi=weeks.searchsorted(pd.to_datetime(p["end_week"]), "right"),
+                 discount_pct=pd.to_numeric(p["discount_pct"], errors="coerce").fillna(0.0).astype(float))
+    p["promo_type"] = p["promo_type"].where(p["promo_type"].notna() & (p["promo_type"].astype(str) != ""), "promo") \
+        if "promo_type" in p else "promo"
+    given = {}
+    for c in ("sku", "region", "category"):
+        v = p[c] if c in p else pd.Series(None, index=p.index, dtype=object)
+        given[c] = v.map(lambda x: isinstance(x, str) and bool(x.strip()) and x.strip().lower() != "all")
+        p[c] = v.where(given[c], None).map(lambda x: x.strip() if isinstance(x, str) else x)
+    pattern = given["sku"].astype(int) * 4 + given["region"].astype(int) * 2 + given["category"].astype(int)
+    ser = series[["sku", "region", "category"]].astype(str).drop_duplicates()
+    parts = []
+    for _, g in p.groupby(pattern, sort=False):  # one merge per combination of the columns a promotion names
+        on = [c for c in ("sku", "region", "category") if given[c][g.index[0]]]
+        keep = g[["_pid", "_lo", "_hi", "discount_pct", "promo_type"] + on]
+        parts.append(keep.merge(ser, on=on) if on else keep.merge(ser, how="cross"))
+    hit = pd.concat(parts, ignore_index=True)
+    n = (hit["_hi"] - hit["_lo"]).clip(lower=0).to_numpy()
+    if not n.sum():
         return pd.DataFrame(columns=cols)
-    out = pd.concat(rows, ignore_index=True).sort_values("discount_pct").drop_duplicates(["sku", "region", "week"], keep="last")
+    rep = np.repeat(np.arange(len(hit)), n)
+    offset = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    out = hit.iloc[rep].reset_index(drop=True)
+    out["week"] = weeks[out["_lo"].to_numpy() + offset]
+    out = out.sort_values(["discount_pct", "_pid"], kind="stable").drop_duplicates(["sku", "region", "week"], keep="last")
     out["promo"] = 1.0
-    return out[cols].reset_index(drop=True)
+    return out[cols].sort_values(["sku", "region", "week"]).reset_index(drop=True)

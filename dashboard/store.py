@@ -21,6 +21,7 @@ import pandas as pd
 
 from .calendars import RegionCalendar
 from .schema import DatasetInfo, default_db_path, workspace_dir
+from .store_plans import PlanTables
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS datasets (
@@ -45,14 +46,13 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS scenarios (
         dataset_id VARCHAR, name VARCHAR, author VARCHAR, created_at TIMESTAMP, edits VARCHAR,
         temperature_delta DOUBLE, PRIMARY KEY (dataset_id, name))""",
+    """CREATE TABLE IF NOT EXISTS category_margins (
+        category VARCHAR PRIMARY KEY, margin_pct DOUBLE, author VARCHAR, updated_at TIMESTAMP)""",
     """CREATE TABLE IF NOT EXISTS runs (
         id VARCHAR PRIMARY KEY, dataset_id VARCHAR, content_hash VARCHAR, model VARCHAR, preset VARCHAR,
         created_at TIMESTAMP, seconds DOUBLE, device VARCHAR, run_dir VARCHAR, holdout_weeks INTEGER,
         mape DOUBLE, wape DOUBLE, smape DOUBLE, bias DOUBLE, mase DOUBLE, config VARCHAR)""",
 ]
-
-
-MAX_SCENARIO_NAME = 100
 
 
 WAIT_S = 60.0  # how long an operation waits for another process to let go of the file
@@ -74,7 +74,7 @@ def _connect(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConne
             pause = min(pause * 1.5, 0.25)
 
 
-class Store:
+class Store(PlanTables):
     def __init__(self, path: str | Path | None = None, read_only: bool = False, workspace: str | Path | None = None,
                  linger: float = 0.0, wait_s: float | None = None):
         """``workspace``: the folder of this database's jobs, runs and uploads (a client workspace's); by default
@@ -306,50 +306,6 @@ class Store:
     def series_list(self, dataset_id: str) -> pd.DataFrame:
         return self.query("""SELECT DISTINCT sku, region, category FROM sales WHERE dataset_id = ?
                              ORDER BY category, sku, region""", [dataset_id])
-
-
-    # ---- scenarios ---------------------------------------------------------------------------
-    def save_scenario(self, dataset_id: str, name: str, edits: pd.DataFrame, author: str = "",
-                      temperature_delta: float = 0.0, overwrite: bool = False) -> None:
-        """Save a named scenario. 'base' is the stored plan and cannot be overwritten; a name already taken (case
-        and surrounding spaces ignored) is refused unless ``overwrite``, so nobody's scenario is replaced unseen."""
-        name = " ".join(name.split())
-        if not name:
-            raise ValueError("a scenario needs a name")
-        if len(name) > MAX_SCENARIO_NAME:
-            raise ValueError(f"a scenario name has at most {MAX_SCENARIO_NAME} characters ({len(name)} given)")
-        if name.lower() == "base":
-            raise ValueError("'base' is the stored promotion plan; save your edits under another name")
-        payload = edits.assign(start_week=pd.to_datetime(edits["start_week"]).dt.strftime("%Y-%m-%d")).to_json(orient="records")
-        with self._write() as cur:
-            taken = cur.execute("SELECT name, author, created_at FROM scenarios WHERE dataset_id = ? AND lower(name) = ?",
-                                [dataset_id, name.lower()]).fetchall()
-            if taken and not overwrite:
-                old, who, when = taken[0]
-                raise ValueError(f"a scenario named '{old}' already exists (saved by {who or 'someone'} on "
-                                 f"{str(when)[:16]}): choose another name, or replace it")
-            cur.execute("DELETE FROM scenarios WHERE dataset_id = ? AND lower(name) = ?", [dataset_id, name.lower()])
-            cur.execute("INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?)",
-                        [dataset_id, name, author, datetime.now(timezone.utc).replace(tzinfo=None), payload, float(temperature_delta)])
-
-    def scenarios(self, dataset_id: str) -> pd.DataFrame:
-        return self.query("""SELECT name, author, created_at, edits, temperature_delta FROM scenarios
-                             WHERE dataset_id = ? ORDER BY created_at""", [dataset_id])
-
-    def scenario(self, dataset_id: str, name: str) -> tuple[pd.DataFrame, float, str]:
-        """(edits, temperature_delta, author) of a saved scenario; KeyError naming it when absent."""
-        f = self.query("SELECT edits, temperature_delta, author FROM scenarios WHERE dataset_id = ? AND name = ?", [dataset_id, name])
-        if f.empty:
-            raise KeyError(f"no scenario {name!r} on {dataset_id}")
-        import io
-        edits = pd.read_json(io.StringIO(f["edits"].iloc[0]), orient="records")
-        return edits, float(f["temperature_delta"].iloc[0]), f["author"].iloc[0]
-
-    def delete_scenario(self, dataset_id: str, name: str) -> None:
-        if name.lower() == "base":
-            raise ValueError("the base scenario cannot be deleted")
-        with self._write() as cur:
-            cur.execute("DELETE FROM scenarios WHERE dataset_id = ? AND name = ?", [dataset_id, name])
 
 
 def _ts(value):

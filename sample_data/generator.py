@@ -182,8 +182,26 @@ def generate(scale: str | Scale = "small", seed: int = 7) -> dict[str, pd.DataFr
         "slow_movers": skus[slow].tolist(),
         "new_skus": {sk: int(T - launch[i]) for i, sk in enumerate(skus) if new[i]},
         "type_lift": TYPE_LIFT, "holiday_country": "US",
+        "uplift_20pct": uplift_truth(cats, promotions, 20.0),
     }
     return {"sales": sales, "promotions": promotions, "weather": weather, "truth": truth}
+
+
+def uplift_truth(cats: list[CategoryTruth], promotions: pd.DataFrame, discount_pct: float) -> dict:
+    """Per category, the true uplift % of a one-week promotion of ``discount_pct``: as a TPR, and under the mix of
+    promo types its past promotions had (what a model that reads only the discount can learn: the mean log-lift)."""
+    by_sku = pd.Series({f"S{i + 1:03d}": c.name for i, c in enumerate(cats)})
+    p = promotions.assign(category=promotions["sku"].map(by_sku),
+                          weeks=(pd.to_datetime(promotions["end_week"]) - pd.to_datetime(promotions["start_week"])).dt.days // 7 + 1,
+                          lift=promotions["promo_type"].map(TYPE_LIFT))
+    out = {}
+    for c in CATEGORIES:
+        e = p[p["category"] == c.name]
+        mix = float(np.average(e["lift"], weights=e["weeks"])) if len(e) else 1.0
+        out[c.name] = {"tpr": round(float(np.expm1(c.elasticity * discount_pct / 100)) * 100, 2),
+                       "type_mix": round(float(np.expm1(c.elasticity * discount_pct / 100 * mix)) * 100, 2),
+                       "mean_type_lift": round(mix, 4), "promotions": int(len(e))}
+    return out
 
 
 def write(out_dir: str | Path, scale: str = "small", seed: int = 7) -> dict[str, Path]:

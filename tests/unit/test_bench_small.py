@@ -18,6 +18,7 @@ def test_bench_small_json_shape(tmp_path):
                      "training TFT: Promocast / bare loop (samples/s)", "training LSTM: Promocast / bare loop (samples/s)",
                      "what-if: one SKU x region", "accuracy: TFT / Holt-Winters MAPE", "page forecast: server render from cache"):
         assert expected in names, names
+    assert any(n.startswith("promotions: the whole 13-week plan decomposed") for n in names), names
     for f in data["figures"]:
         assert set(f) == {"name", "value", "unit", "target", "op", "met", "note"}
         assert f["value"] is not None

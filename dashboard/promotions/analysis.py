@@ -1,0 +1,170 @@
+"""What a trained TFT or LSTM run says about promotions: the plan decomposed, past promotions judged on their
+actuals, and the uplift the model expects for a discount depth, category by category."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..features import KEYS, add_category_promo, calendar_plan
+from . import decompose as dc
+from .money import event_effects, regular_prices, with_prices
+
+RESPONSE_DEPTHS = (0, 10, 20, 30, 40)
+RESPONSE_WEEKS = (2, 8)  # horizon weeks (0-based) of the two one-week test promotions of the response curve
+PAST_WINDOWS = 4  # past promotions: the hold-out and this many earlier 13-week windows (a year)
+
+
+class PromotionAnalysis:
+    """Counterfactual forecasts of one run over its dataset's frame (history + the planned weeks)."""
+
+    def __init__(self, model, frame: pd.DataFrame, promotions: pd.DataFrame | None = None,
+                 bands: pd.DataFrame | None = None, holdout_weeks: int = 13):
+        from models.counterfactual import Counterfactuals
+
+        self.model, self.frame, self.bands = model, frame, bands
+        self.promotions = promotions if promotions is not None else pd.DataFrame()
+        self.last = int(frame.loc[frame["units"].notna(), "time_idx"].max())
+        self.start = self.last + 1
+        self.horizon = int(model.config.horizon)
+        self.holdout_start = self.last - int(holdout_weeks) + 1
+        self.series = frame[["sku", "region", "category"]].drop_duplicates().assign(
+            sku=lambda s: s["sku"].astype(str), region=lambda s: s["region"].astype(str)).reset_index(drop=True)
+        self.cf = Counterfactuals(model, frame, self.start)
+        self.prices = regular_prices(frame, self.start)
+
+    # ---- the plan ------------------------------------------------------------------------------
+    def plan_rows(self, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The decoder weeks of ``frame`` (default: the stored plan) with each promoted week's promo type."""
+        if frame is None and getattr(self, "_plan", None) is not None:
+            return self._plan.copy()
+        f = self.frame if frame is None else frame
+        fut = f[(f["time_idx"] >= self.start) & (f["time_idx"] < self.start + self.horizon)]
+        fut = fut.assign(sku=fut["sku"].astype(str), region=fut["region"].astype(str))
+        if "promo_type" not in fut:
+            types = calendar_plan(self.promotions, self.series, sorted(fut["week"].unique()))
+            types = types.assign(week=pd.to_datetime(types["week"]))[KEYS + ["week", "promo_type"]]
+            fut = fut.merge(types, on=KEYS + ["week"], how="left")
+        if frame is None:
+            self._plan = fut
+        return fut.copy()
+
+    def with_edits(self, plan: pd.DataFrame) -> pd.DataFrame:
+        """The frame with a what-if scenario's expanded edits (``scenarios.expand_edits``) applied to its future weeks,
+        the category shares recomputed, and each week's promo type."""
+        fut = self.plan_rows()
+        if plan is None or plan.empty:
+            return fut
+        p = plan.assign(sku=plan["sku"].astype(str), region=plan["region"].astype(str), week=pd.to_datetime(plan["week"]))
+        fut = fut.merge(p[KEYS + ["week", "promo", "discount_pct", "promo_type"]], on=KEYS + ["week"], how="left",
+                        suffixes=("", "_new"))
+        for c in ("promo", "discount_pct", "promo_type"):
+            fut[c] = fut[f"{c}_new"].where(fut[f"{c}_new"].notna(), fut[c])
+        fut = fut.drop(columns=["promo_new", "discount_pct_new", "promo_type_new"])
+        fut.loc[fut["promo"] <= 0, "promo_type"] = None
+        return add_category_promo(fut)
+
+    def _forecasts(self, inputs: dict[str, np.ndarray]) -> dict[str, pd.DataFrame]:
+        from ..calibration import apply
+
+        out = {}
+        for name, inp in dc.variants(inputs).items():
+            f = self.cf.forecast(inp)
+            out[name] = apply(f, self.bands, f["time_idx"] - self.start + 1)
+        return out
+
+    def decompose(self, plan_frame: pd.DataFrame | None = None, margins: dict[str, float] | None = None
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(weekly rows, one row per promotion) for the stored plan or ``plan_frame`` (``with_edits``' result)."""
+        fut = self.plan_rows() if plan_frame is None else plan_frame
+        w = dc.weekly(self._forecasts(self.cf.inputs(fut, dc.PROMO_INPUTS)), fut)
+        ev = dc.events(w)
+        w = with_prices(w, self.prices, margins or {})
+        return w, event_effects(w, ev)
+
+    # ---- promotions already run ----------------------------------------------------------------
+    def past(self, margins: dict[str, float] | None = None, windows: int = PAST_WINDOWS) -> pd.DataFrame:
+        """Promotions in the hold-out and the year before it: actual vs the counterfactual baseline (realized uplift)
+        beside the model's uplift for the same weeks. ``in_training`` marks weeks the run was trained on."""
+        from models.counterfactual import Counterfactuals
+
+        rows = []
+        for k in range(windows + 1):
+            origin = self.holdout_start - k * self.horizon
+            window = self.frame[self.frame["time_idx"] < origin + self.horizon]
+            if origin - self.model.config.min_encoder_weeks < int(window["time_idx"].min()):
+                break
+            fut = window[window["time_idx"] >= origin]
+            if not (fut["promo"] > 0).any():
+                continue
+            cf = Counterfactuals(self.model, window, origin)
+            inputs = cf.inputs(fut, dc.PROMO_INPUTS)
+            if not (np.nan_to_num(inputs["promo"]) > 0).any():
+                continue
+            fc = {n: cf.forecast(i) for n, i in dc.variants(inputs).items() if n != "baseline"}
+            fc["baseline"] = fc["without_own"]
+            fut = fut.assign(sku=fut["sku"].astype(str), region=fut["region"].astype(str))
+            types = calendar_plan(self.promotions, self.series, sorted(fut["week"].unique()))
+            fut = fut.merge(types.assign(week=pd.to_datetime(types["week"]))[KEYS + ["week", "promo_type"]],
+                            on=KEYS + ["week"], how="left")
+            w = dc.weekly(fc, fut).merge(fut[KEYS + ["time_idx", "units"]], on=KEYS + ["time_idx"], how="left")
+            w = w[w["units"].notna()].reset_index(drop=True)
+            ev = dc.events(w)
+            w = with_prices(w, regular_prices(self.frame, origin), margins or {})
+            model_view = event_effects(w, ev, siblings=False)
+            for q in dc.Q:
+                w[f"own_{q}"] = w["units"] - w[f"without_own_{q}"]
+            actual = event_effects(w, ev, siblings=False)
+            keep = ["uplift_units_p50", "uplift_pct", "net_units_p50", "net_margin_p50"]
+            actual = actual.merge(model_view[["event"] + keep].rename(columns={c: f"forecast_{c}" for c in keep}), on="event")
+            actual["actual_units"] = actual["event"].map(w[w["event"] >= 0].groupby("event")["units"].sum())
+            actual["in_training"] = origin < self.holdout_start
+            actual["window_start"] = self.frame.loc[self.frame["time_idx"] == origin, "week"].iloc[0]
+            rows.append(actual)
+        if not rows:
+            return pd.DataFrame()
+        out = pd.concat(rows, ignore_index=True)
+        out["lost_money"] = out["net_margin_p50"] < 0
+        return out.sort_values("start_week").reset_index(drop=True)
+
+    # ---- the model's response to a discount ----------------------------------------------------
+    def response(self, depths=RESPONSE_DEPTHS) -> pd.DataFrame:
+        """Uplift % the model expects from a one-week promotion of each depth, per category: the ratio of summed
+        units with and without it (no other promotion anywhere), and P10-P90 of the series' own uplift %."""
+        zero = {k: np.zeros((len(self.cf.keys), self.horizon)) for k in dc.PROMO_INPUTS}
+        weeks = [w for w in RESPONSE_WEEKS if w < self.horizon]
+        base = self.cf.forecast(zero)
+        rows = []
+        for d in depths:
+            if d <= 0:
+                continue
+            inp = {k: v.copy() for k, v in zero.items()}
+            inp["promo"][:, weeks] = 1.0
+            inp["discount_pct"][:, weeks] = float(d)
+            f = self.cf.forecast(inp)
+            j = base.merge(f, on=KEYS + ["time_idx"], suffixes=("_b", "_p"))
+            j = j[(j["time_idx"] - self.start).isin(weeks)]
+            per = j.groupby(KEYS, as_index=False)[["p50_b", "p50_p"]].sum().merge(self.series, on=KEYS)
+            per = per[per["p50_b"] > 0]
+            per["uplift_pct"] = (per["p50_p"] / per["p50_b"] - 1) * 100
+            for c, g in per.groupby("category"):
+                rows.append({"category": c, "discount_pct": float(d), "series": len(g),
+                             "uplift_pct": (g["p50_p"].sum() / g["p50_b"].sum() - 1) * 100,
+                             "p10": float(np.percentile(g["uplift_pct"], 10)), "p90": float(np.percentile(g["uplift_pct"], 90))})
+        return pd.DataFrame(rows)
+
+
+def load(store, run_id: str) -> PromotionAnalysis:
+    """The analysis of a stored TFT/LSTM run on its dataset (the stored promotion plan as the plan)."""
+    from pathlib import Path
+
+    from ..runs import read_run
+    from ..scenarios import PROMO_MODELS
+    from ..training import load_model, model_frame
+
+    model, run = load_model(store, run_id)
+    if run["model"] not in PROMO_MODELS:
+        raise ValueError(f"{run['model']} does not read promotions: pick a TFT or LSTM run to analyse promotions")
+    frame = model_frame(store, run["dataset_id"], horizon=model.config.horizon)
+    offsets = (read_run(Path(run["run_dir"])).get("bands") or {}).get("offsets")
+    return PromotionAnalysis(model, frame, store.promotions(run["dataset_id"]), pd.DataFrame(offsets) if offsets else None,
+                             holdout_weeks=int(run.get("holdout_weeks") or model.config.holdout_weeks))

@@ -1,0 +1,83 @@
+"""Units into money: regular price from the data, unit cost from a margin % per category, discount from the plan.
+
+For one promotion (event) and one quantile of the forecasts, with ``W`` the units without the promotion, ``own``
+its own effect, ``d`` the discount, ``reg`` the regular price and ``cost = reg x (1 - margin %)``:
+
+- discount on baseline units: ``-W x reg x d`` (what the units that would have sold anyway give away);
+- uplift: ``own x (reg x (1 - d) - cost)`` in margin, ``own x reg x (1 - d)`` in revenue;
+- cannibalization: its share of the siblings' lost (or won) units, each at that sibling's margin that week;
+- dip: ``own x (reg - cost)`` over the weeks after it;
+- net: the sum, the promotion's incremental margin (revenue alike).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .decompose import Q, group_sum, sibling_shares
+
+DEFAULT_MARGIN_PCT = 30.0  # until a planner enters the category's margin
+PRICE_WEEKS = 26  # regular price: median price of the last 26 weeks without a promotion
+
+
+def regular_prices(frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
+    """sku, region, regular_price: the median price of the series' last ``PRICE_WEEKS`` non-promoted weeks before
+    ``start_idx`` (all its priced weeks when it was always on promotion; NaN when the data has no price)."""
+    h = frame[(frame["time_idx"] < start_idx) & frame["units"].notna()][["sku", "region", "time_idx", "price", "promo"]]
+    h = h[h["price"].notna() & (h["price"] > 0)]
+    regular = h[h["promo"] <= 0].sort_values("time_idx").groupby(["sku", "region"]).tail(PRICE_WEEKS)
+    out = regular.groupby(["sku", "region"], as_index=False)["price"].median()
+    anyp = h.groupby(["sku", "region"], as_index=False)["price"].median()
+    out = anyp.merge(out, on=["sku", "region"], how="left", suffixes=("_any", ""))
+    out["regular_price"] = out["price"].fillna(out["price_any"])
+    return out.assign(sku=out["sku"].astype(str), region=out["region"].astype(str))[["sku", "region", "regular_price"]]
+
+
+def with_prices(w: pd.DataFrame, prices: pd.DataFrame, margins: dict[str, float]) -> pd.DataFrame:
+    """Adds regular_price, price (the plan's, after discount), margin_pct, unit_margin (at price) and
+    regular_margin (at the regular price) to the weekly rows."""
+    w = w.merge(prices, on=["sku", "region"], how="left")
+    w["margin_pct"] = w["category"].astype(str).map(lambda c: float(margins.get(c, DEFAULT_MARGIN_PCT)))
+    cost = w["regular_price"] * (1 - w["margin_pct"] / 100)
+    disc = np.where(w["promo"] > 0, w["discount_pct"] / 100, 0.0)
+    w["price"] = w["regular_price"] * (1 - disc)
+    w["unit_margin"] = w["price"] - cost
+    w["regular_margin"] = w["regular_price"] - cost
+    return w
+
+
+def event_effects(w: pd.DataFrame, ev: pd.DataFrame, siblings: bool = True) -> pd.DataFrame:
+    """Per event and quantile: units (baseline, uplift, cannibalization, dip, net) and the same in revenue and margin.
+
+    ``w`` is the weekly table of ``decompose.weekly`` + ``decompose.events`` + ``with_prices``; with
+    ``siblings=False`` (past promotions, judged on actuals) cannibalization is left out."""
+    out = ev.set_index("event").copy()
+    in_event, in_dip = w["event"] >= 0, w["dip_of"] >= 0
+    share = sibling_shares(w) if siblings else None
+    disc = np.where(w["promo"] > 0, w["discount_pct"] / 100, 0.0)
+    for q in Q:
+        own, base = w[f"own_{q}"], w[f"without_own_{q}"]
+        parts = {
+            "baseline": (base, base * 0, base * 0, in_event),
+            "discount": (base * 0, -base * w["regular_price"] * disc, -base * w["regular_price"] * disc, in_event),
+            "uplift": (own, own * w["price"], own * w["unit_margin"], in_event),
+            "dip": (own, own * w["regular_price"], own * w["regular_margin"], in_dip),
+        }
+        if siblings:
+            sib = w[f"sibling_{q}"]
+            lost = {"units": group_sum(w.assign(_x=sib), "_x"), "revenue": group_sum(w.assign(_x=sib * w["price"]), "_x"),
+                    "margin": group_sum(w.assign(_x=sib * w["unit_margin"]), "_x")}
+            parts["cannibalization"] = (lost["units"] * share, lost["revenue"] * share, lost["margin"] * share, in_event)
+        for name, (units, revenue, margin, mask) in parts.items():
+            key = w.loc[mask, "dip_of" if name == "dip" else "event"]
+            for measure, values in (("units", units), ("revenue", revenue), ("margin", margin)):
+                out[f"{name}_{measure}_{q}"] = values[mask].groupby(key).sum().reindex(out.index).fillna(0.0)
+        for measure in ("units", "revenue", "margin"):
+            names = ["uplift", "dip", *(["cannibalization"] if siblings else [])] + (["discount"] if measure != "units" else [])
+            out[f"net_{measure}_{q}"] = sum(out[f"{n}_{measure}_{q}"] for n in names)
+    for measure in ("units", "revenue", "margin"):  # a band whose ends may come out swapped once differenced
+        lo, hi = out[f"net_{measure}_p10"], out[f"net_{measure}_p90"]
+        out[f"net_{measure}_p10"], out[f"net_{measure}_p90"] = np.minimum(lo, hi), np.maximum(lo, hi)
+    out["uplift_pct"] = np.where(out["baseline_units_p50"] > 0, out["uplift_units_p50"] / out["baseline_units_p50"].where(
+        out["baseline_units_p50"] > 0, 1) * 100, np.nan)
+    return out.reset_index()

@@ -1,0 +1,47 @@
+"""Cached handles of the Promotions page: the analysis of a run (model + windows, kept), its decompositions and
+past promotions (small frames, cached per run, plan and margins)."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from . import get_store
+
+
+@st.cache_resource(show_spinner="Loading the model...", max_entries=3)
+def cached_analysis(run_id: str):
+    from ..promotions.analysis import load
+
+    return load(get_store(), run_id)
+
+
+def _edits(edits_json: str) -> pd.DataFrame:
+    import io
+
+    e = pd.read_json(io.StringIO(edits_json), orient="records") if edits_json not in ("", "[]") else pd.DataFrame()
+    if len(e):
+        e["start_week"] = pd.to_datetime(e["start_week"], unit="ms" if e["start_week"].dtype.kind in "iu" else None)
+    return e
+
+
+@st.cache_data(show_spinner="Splitting every promotion into uplift, cannibalization and dip...", max_entries=16)
+def cached_plan(run_id: str, edits_json: str, margins_json: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(weekly rows, promotions) of the stored plan (``edits_json`` "[]") or a scenario's edits on top of it."""
+    from ..scenarios import expand_edits
+
+    a = cached_analysis(run_id)
+    edits = _edits(edits_json)
+    frame = a.with_edits(expand_edits(edits, a.series, pd.DatetimeIndex([]))) if len(edits) else None
+    return a.decompose(frame, json.loads(margins_json))
+
+
+@st.cache_data(show_spinner="Judging past promotions on their actuals...", max_entries=8)
+def cached_past(run_id: str, margins_json: str) -> pd.DataFrame:
+    return cached_analysis(run_id).past(json.loads(margins_json))
+
+
+@st.cache_data(show_spinner="Asking the model how uplift grows with the discount...", max_entries=8)
+def cached_response(run_id: str) -> pd.DataFrame:
+    return cached_analysis(run_id).response()

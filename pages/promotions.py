@@ -1,0 +1,83 @@
+"""Promotions: what each planned promotion brings (uplift, cannibalization, dip) in units and money, and what past ones did."""
+import json
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import ui
+from dashboard.promotions import charts, tables
+from dashboard.promotions.money import DEFAULT_MARGIN_PCT
+from dashboard.ui.promotions import cached_analysis, cached_past, cached_plan, cached_response
+
+store = ui.get_store()
+dataset_id = ui.dataset_picker()
+st.title("Promotions")
+runs = ui.need_runs(dataset_id)
+runs = runs[runs["model"].isin(["tft", "lstm"])]
+if runs.empty:
+    st.info("Promotion analysis needs a model that reads promotions: train a TFT (or LSTM) on the Train page.")
+    st.stop()
+c1, c2 = st.columns([2, 1])
+run_id = c1.selectbox("Model run", runs["run_id"].tolist(), format_func=ui.run_label(runs), key="pr_run")
+saved = store.scenarios(dataset_id)
+plan_name = c2.selectbox("Plan", ["base", *saved["name"].tolist()], key="pr_plan",
+                         help="the stored promotion plan, or a saved what-if scenario on top of it")
+analysis = cached_analysis(run_id)
+categories = sorted(analysis.series["category"].astype(str).unique())
+margins = {c: store.margins().get(c, DEFAULT_MARGIN_PCT) for c in categories}
+with st.expander(f"Margins per category (% of the regular price; {DEFAULT_MARGIN_PCT:.0f} % until entered)"):
+    edited = st.data_editor(pd.DataFrame({"category": categories, "margin %": [margins[c] for c in categories]}),
+                            disabled=["category"], hide_index=True, key="pr_margin_editor",
+                            column_config={"margin %": st.column_config.NumberColumn(min_value=0, max_value=100, step=1)})
+    if st.button("Save margins", key="pr_margin_save", disabled=not ui.may("scenarios")):
+        store.set_margins(dict(zip(edited["category"], edited["margin %"])), st.session_state.get("sc_author", ""))
+        st.rerun()
+margins_json = json.dumps(margins, sort_keys=True)
+st.caption("Every promotion is split with counterfactual forecasts of this run: the same weeks without it (its "
+           "baseline and uplift), without its siblings' promotions (cannibalization) and the weeks after it (dip). "
+           "Prices are each series' regular price from the data; money is net of the discount given on baseline units.")
+
+
+def plan_events(name: str) -> pd.DataFrame:
+    edits = "[]" if name == "base" else ui.edits_json(store.scenario(dataset_id, name)[0])
+    return cached_plan(run_id, edits, margins_json)[1]
+
+
+events = plan_events(plan_name)
+max_seen = float(analysis.frame.loc[analysis.frame["units"].notna(), "discount_pct"].max())
+total = tables.totals(events)
+m = st.columns(4)
+m[0].metric("Planned promotions", f"{total['promotions']}")
+m[1].metric("Incremental units", f"{total['incremental_units']:+,.0f}")
+m[2].metric("Incremental margin", f"{total['incremental_margin']:+,.0f}", help="P50, net of discount, cannibalization and dip")
+m[3].metric("Losing money", f"{total['losing_money']}")
+table = tables.planned(events, max_seen)
+st.subheader("Planned promotions, best incremental margin first")
+pick = st.dataframe(table, hide_index=True, key="pr_table", on_select="rerun", selection_mode="single-row")
+rows = pick.selection.rows if pick and pick.selection else []
+chosen = events.sort_values("net_margin_p50", ascending=False).iloc[rows[0] if rows else 0] if len(events) else None
+if chosen is not None:
+    left, right = st.columns(2)
+    left.plotly_chart(charts.waterfall(chosen, "units"), key="pr_waterfall_units")
+    right.plotly_chart(charts.waterfall(chosen, "margin"), key="pr_waterfall_margin")
+    st.caption("Pick a row above to see its waterfall.")
+ui.download_buttons({"planned_promotions": table}, f"promotions_{plan_name}", key="pr_dl")
+if len(saved):
+    st.subheader("Scenarios in money")
+    st.dataframe(tables.compare({n: plan_events(n) for n in ["base", *saved["name"].tolist()]}), hide_index=True, key="pr_compare")
+
+st.subheader("Past promotions: what they really did")
+past = cached_past(run_id, margins_json)
+if past.empty:
+    st.info("No promotions in the hold-out or the year before it.")
+    st.stop()
+lost = int(past["lost_money"].sum())
+st.caption(f"{len(past)} promotions in the hold-out and the year before it: the actual units against the counterfactual "
+           f"baseline (the run's forecast of the same weeks without the promotion). {lost} lost money. Weeks the model was "
+           "trained on flatter it; the hold-out's are out of sample.")
+st.dataframe(tables.by_category(past), hide_index=True, key="pr_past_summary")
+category = st.selectbox("Uplift curve for", categories, key="pr_curve_cat")
+st.plotly_chart(charts.uplift_curve(cached_response(run_id), past, category), key="pr_curve")
+past_table = tables.past(past)
+st.dataframe(past_table, hide_index=True, key="pr_past")
+ui.download_buttons({"past_promotions": past_table}, "past_promotions", key="pr_past_dl")
