@@ -212,7 +212,8 @@ class Bench:
         pr = self.raw["promotions"] = run_task("promotions", ws=str(self.ws), run_id=self.tft_run())
         self.figures += [fig(f"promotions: the whole {pr['weeks']}-week plan decomposed ({pr['promotions']} promotions, "
                              f"{pr['series']} series)", pr["plan_s"], "s", 5.0,
-                             note=f"model + frame load once {pr['load_s']:.1f}s; past promotions ({pr['past_promotions']}) "
+                             note=f"model + frame load once {pr['load_s']:.1f}s; one counterfactual pass "
+                                  f"{pr['counterfactual_s']:.2f}s (predict: {pr['predict_s']:.2f}s); past promotions ({pr['past_promotions']}) "
                                   f"{pr['past_s']:.1f}s; uplift curve {pr['response_s']:.1f}s")]
         self.log(f"promotions: plan {pr['plan_s']:.2f}s, past {pr['past_s']:.2f}s, response {pr['response_s']:.2f}s")
 

@@ -66,6 +66,12 @@ def timing(ws: str, run_id: str) -> dict:
     a = load(store, run_id)
     t_load = time.perf_counter() - t
     t = time.perf_counter()
+    a.model.predict(a.frame[a.frame["time_idx"] < a.start + a.horizon], a.start)
+    t_predict = time.perf_counter() - t
+    t = time.perf_counter()
+    a.cf.forecast()
+    t_one = time.perf_counter() - t
+    t = time.perf_counter()
     weekly, events = a.decompose()
     t_plan = time.perf_counter() - t
     t = time.perf_counter()
@@ -75,7 +81,8 @@ def timing(ws: str, run_id: str) -> dict:
     a.response()
     t_resp = time.perf_counter() - t
     return {"series": int(weekly[["sku", "region"]].drop_duplicates().shape[0]), "weeks": int(weekly["time_idx"].nunique()),
-            "promotions": int(len(events)), "past_promotions": int(len(past)), "load_s": t_load, "plan_s": t_plan,
+            "promotions": int(len(events)), "past_promotions": int(len(past)), "load_s": t_load, "predict_s": t_predict,
+            "counterfactual_s": t_one, "plan_s": t_plan,
             "past_s": t_past, "response_s": t_resp}
 
 

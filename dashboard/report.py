@@ -14,8 +14,10 @@ from .runs import load_future, load_holdout, load_interpretation, load_metrics, 
 from .store import Store
 
 
-def build_report(store: Store, dataset_id: str, run_id: str, scenario: dict | None = None) -> str:
-    """HTML for one run on its dataset; ``scenario`` = {'name', 'forecast', 'base'} adds the what-if."""
+def build_report(store: Store, dataset_id: str, run_id: str, scenario: dict | None = None,
+                 promotions: dict | None = None) -> str:
+    """HTML for one run on its dataset; ``scenario`` = {'name', 'forecast', 'base'} adds the what-if,
+    ``promotions`` = {'plan', 'events', 'past'} the promotions section (dashboard/promotions/report.py)."""
     info = store.dataset(dataset_id)
     run = store.run(run_id)
     meta = read_run(Path(run["run_dir"]))
@@ -53,6 +55,12 @@ def build_report(store: Store, dataset_id: str, run_id: str, scenario: dict | No
     if scenario:
         totals = {"base": rollup_forecast(scenario["base"]), scenario["name"]: rollup_forecast(scenario["forecast"])}
         figs.append(charts.scenario_chart(totals, f"What-if: {scenario['name']} vs base"))
+    if promotions:
+        from .promotions.report import section
+
+        more_figs, more_tables, more_sentences = section(promotions["plan"], promotions["events"], promotions.get("past"))
+        figs, sentences = figs + more_figs, sentences + more_sentences
+        tables.update(more_tables)
     return report_html(f"Promocast planning report: {info.name}", assumptions, figs, tables, sentences)
 
 

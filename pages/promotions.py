@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import ui
 from dashboard.promotions import charts, tables
 from dashboard.promotions.money import DEFAULT_MARGIN_PCT
+from dashboard.report import build_report
 from dashboard.ui.promotions import cached_analysis, cached_past, cached_plan, cached_response
 
 store = ui.get_store()
@@ -70,14 +71,16 @@ st.subheader("Past promotions: what they really did")
 past = cached_past(run_id, margins_json)
 if past.empty:
     st.info("No promotions in the hold-out or the year before it.")
-    st.stop()
-lost = int(past["lost_money"].sum())
-st.caption(f"{len(past)} promotions in the hold-out and the year before it: the actual units against the counterfactual "
-           f"baseline (the run's forecast of the same weeks without the promotion). {lost} lost money. Weeks the model was "
-           "trained on flatter it; the hold-out's are out of sample.")
-st.dataframe(tables.by_category(past), hide_index=True, key="pr_past_summary")
-category = st.selectbox("Uplift curve for", categories, key="pr_curve_cat")
-st.plotly_chart(charts.uplift_curve(cached_response(run_id), past, category), key="pr_curve")
-past_table = tables.past(past)
-st.dataframe(past_table, hide_index=True, key="pr_past")
-ui.download_buttons({"past_promotions": past_table}, "past_promotions", key="pr_past_dl")
+else:
+    st.caption(f"{len(past)} promotions in the hold-out and the year before it: the actual units against the counterfactual "
+               f"baseline (the run's forecast of the same weeks without the promotion). {int(past['lost_money'].sum())} lost "
+               "money. Weeks the model was trained on flatter it; the hold-out's are out of sample.")
+    st.dataframe(tables.by_category(past), hide_index=True, key="pr_past_summary")
+    category = st.selectbox("Uplift curve for", categories, key="pr_curve_cat")
+    st.plotly_chart(charts.uplift_curve(cached_response(run_id), past, category), key="pr_curve")
+    past_table = tables.past(past)
+    st.dataframe(past_table, hide_index=True, key="pr_past")
+    ui.download_buttons({"past_promotions": past_table}, "past_promotions", key="pr_past_dl")
+st.download_button("Meeting report with this promotions view (HTML)", lambda: build_report(
+    store, dataset_id, run_id, promotions={"plan": plan_name, "events": events, "past": past}),
+    f"promocast_promotions_{run_id}.html", "text/html", key="pr_report")

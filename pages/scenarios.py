@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import charts, ui
 from dashboard.forecasts import rollup_forecast
 from dashboard.scenarios import EDIT_COLUMNS, deltas
+from dashboard.ui.promotions import incremental_margin
 
 store = ui.get_store()
 dataset_id = ui.dataset_picker()
@@ -54,6 +55,10 @@ m = st.columns(3)
 m[0].metric("Base (P50, all series)", f"{base_total:,.0f}")
 m[1].metric("Scenario", f"{scen_total:,.0f}", f"{scen_total - base_total:+,.0f} ({(scen_total / base_total - 1) * 100:+.1f} %)")
 m[2].metric("Series re-forecast", f"{len(res['changed'])}", help="edited series and their category siblings in the same region")
+if st.toggle("In money too", key="sc_money", help="the promotions' incremental margin, net of discount, cannibalization "
+             "and dip, as on the Promotions page (margins per category are set there)"):
+    base_margin, scen_margin = incremental_margin(run_id, "[]"), incremental_margin(run_id, key)
+    st.metric("Promotions' incremental margin (P50)", f"{scen_margin:+,.0f}", f"{scen_margin - base_margin:+,.0f} vs base")
 st.plotly_chart(charts.scenario_chart({"base": rollup_forecast(res["base"]), "scenario": rollup_forecast(res["forecast"])},
                                       "All series, weekly"), key="sc_total_chart")
 if len(res["changed"]):

@@ -84,31 +84,10 @@ class PromotionAnalysis:
     # ---- promotions already run ----------------------------------------------------------------
     def past(self, margins: dict[str, float] | None = None, windows: int = PAST_WINDOWS) -> pd.DataFrame:
         """Promotions in the hold-out and the year before it: actual vs the counterfactual baseline (realized uplift)
-        beside the model's uplift for the same weeks. ``in_training`` marks weeks the run was trained on."""
-        from models.counterfactual import Counterfactuals
-
+        beside the model's uplift for the same weeks. ``in_training`` marks weeks the run was trained on. The
+        forecasts are made once per analysis; new margins only redo the money."""
         rows = []
-        for k in range(windows + 1):
-            origin = self.holdout_start - k * self.horizon
-            window = self.frame[self.frame["time_idx"] < origin + self.horizon]
-            if origin - self.model.config.min_encoder_weeks < int(window["time_idx"].min()):
-                break
-            fut = window[window["time_idx"] >= origin]
-            if not (fut["promo"] > 0).any():
-                continue
-            cf = Counterfactuals(self.model, window, origin)
-            inputs = cf.inputs(fut, dc.PROMO_INPUTS)
-            if not (np.nan_to_num(inputs["promo"]) > 0).any():
-                continue
-            fc = {n: cf.forecast(i) for n, i in dc.variants(inputs).items() if n != "baseline"}
-            fc["baseline"] = fc["without_own"]
-            fut = fut.assign(sku=fut["sku"].astype(str), region=fut["region"].astype(str))
-            types = calendar_plan(self.promotions, self.series, sorted(fut["week"].unique()))
-            fut = fut.merge(types.assign(week=pd.to_datetime(types["week"]))[KEYS + ["week", "promo_type"]],
-                            on=KEYS + ["week"], how="left")
-            w = dc.weekly(fc, fut).merge(fut[KEYS + ["time_idx", "units"]], on=KEYS + ["time_idx"], how="left")
-            w = w[w["units"].notna()].reset_index(drop=True)
-            ev = dc.events(w)
+        for origin, w, ev in self._past_windows(windows):
             w = with_prices(w, regular_prices(self.frame, origin), margins or {})
             model_view = event_effects(w, ev, siblings=False)
             for q in dc.Q:
@@ -125,6 +104,38 @@ class PromotionAnalysis:
         out = pd.concat(rows, ignore_index=True)
         out["lost_money"] = out["net_margin_p50"] < 0
         return out.sort_values("start_week").reset_index(drop=True)
+
+    def _past_windows(self, windows: int) -> list[tuple[int, pd.DataFrame, pd.DataFrame]]:
+        """(origin, weekly rows with actual units, events) per past 13-week window with promotions, made once."""
+        from models.counterfactual import Counterfactuals
+
+        memo = self.__dict__.setdefault("_past_memo", {})
+        if windows in memo:
+            return [(o, w.copy(), ev) for o, w, ev in memo[windows]]
+        out = []
+        for k in range(windows + 1):
+            origin = self.holdout_start - k * self.horizon
+            window = self.frame[self.frame["time_idx"] < origin + self.horizon]
+            if origin - self.model.config.min_encoder_weeks < int(window["time_idx"].min()):
+                break
+            fut = window[window["time_idx"] >= origin]
+            if not (fut["promo"] > 0).any():
+                continue
+            cf = Counterfactuals(self.model, window, origin)
+            inputs = cf.inputs(fut, dc.PROMO_INPUTS)
+            if not (np.nan_to_num(inputs["promo"]) > 0).any():
+                continue
+            fc = {n: cf.forecast(i) for n, i in dc.variants(inputs).items() if n != "baseline"}
+            fc["baseline"] = fc["without_own"]  # siblings are not judged on actuals
+            fut = fut.assign(sku=fut["sku"].astype(str), region=fut["region"].astype(str))
+            types = calendar_plan(self.promotions, self.series, sorted(fut["week"].unique()))
+            fut = fut.merge(types.assign(week=pd.to_datetime(types["week"]))[KEYS + ["week", "promo_type"]],
+                            on=KEYS + ["week"], how="left")
+            w = dc.weekly(fc, fut).merge(fut[KEYS + ["time_idx", "units"]], on=KEYS + ["time_idx"], how="left")
+            w = w[w["units"].notna()].reset_index(drop=True)
+            out.append((origin, w, dc.events(w)))
+        memo[windows] = out
+        return [(o, w.copy(), ev) for o, w, ev in out]
 
     # ---- the model's response to a discount ----------------------------------------------------
     def response(self, depths=RESPONSE_DEPTHS) -> pd.DataFrame:

@@ -45,3 +45,17 @@ def cached_past(run_id: str, margins_json: str) -> pd.DataFrame:
 @st.cache_data(show_spinner="Asking the model how uplift grows with the discount...", max_entries=8)
 def cached_response(run_id: str) -> pd.DataFrame:
     return cached_analysis(run_id).response()
+
+
+def margins_json(run_id: str) -> str:
+    """The workspace's margin % per category of the run's series (the default where none was entered), as a cache key."""
+    from ..promotions.money import DEFAULT_MARGIN_PCT
+
+    stored = get_store().margins()
+    cats = sorted(cached_analysis(run_id).series["category"].astype(str).unique())
+    return json.dumps({c: stored.get(c, DEFAULT_MARGIN_PCT) for c in cats}, sort_keys=True)
+
+
+def incremental_margin(run_id: str, edits_json: str) -> float:
+    """The plan's promotions' incremental margin (P50) with ``edits_json`` on top of the stored plan."""
+    return float(cached_plan(run_id, edits_json, margins_json(run_id))[1]["net_margin_p50"].sum())

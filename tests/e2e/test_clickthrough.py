@@ -1,4 +1,4 @@
-"""A real browser clicks Data -> Train -> Forecast -> Accuracy -> Explain and sees a chart on each."""
+"""A real browser clicks Data -> Train -> Forecast -> Accuracy -> Explain -> Promotions and sees a chart on each."""
 import pytest
 
 from server import browser_page, streamlit_server
@@ -11,7 +11,7 @@ def test_click_through_every_page(trained_workspace):
         page.goto(url)
         page.get_by_role("heading", name="Data").wait_for()
         page.get_by_role("tab", name="Overview & history check").click()
-        for name in ("Data", "Train", "Forecast", "Accuracy", "Explain"):
+        for name in ("Data", "Train", "Forecast", "Accuracy", "Explain", "Promotions"):
             if name != "Data":
                 page.get_by_test_id("stSidebarNav").get_by_text(name, exact=True).click()
                 page.get_by_role("heading", name=name).wait_for()
@@ -19,4 +19,7 @@ def test_click_through_every_page(trained_workspace):
             chart.wait_for(state="visible", timeout=90_000)
             assert page.locator("[data-testid='stException']").count() == 0, f"exception on {name}"
             page.screenshot(path=str(trained_workspace / f"page_{name.lower()}.png"), full_page=True)
-        assert page.get_by_text("same week last year").first.is_visible()
+            if name == "Explain":
+                assert page.get_by_text("same week last year").first.is_visible()
+        page.get_by_text("Planned promotions, best incremental margin first").wait_for()
+        page.get_by_text("Post-promotion dip").first.wait_for(state="visible", timeout=90_000)  # the waterfall's axis
