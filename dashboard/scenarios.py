@@ -118,7 +118,7 @@ class WhatIf:
     """Forecasts a scenario with a trained model, re-forecasting only the series whose inputs change."""
 
     def __init__(self, model, frame: pd.DataFrame, model_name: str, known_types: set[str] | None = None,
-                 bands: pd.DataFrame | None = None):
+                 bands: pd.DataFrame | None = None, stored_base: pd.DataFrame | None = None):
         if model_name not in PROMO_MODELS:
             raise ValueError(f"{model_name} does not use promotions as inputs; pick a TFT or LSTM run for what-if")
         self.model, self.frame = model, frame
@@ -130,7 +130,17 @@ class WhatIf:
         self.series = frame[["sku", "region", "category"]].drop_duplicates().reset_index(drop=True)
         self.known_types = known_types or set()
         self.bands = bands  # the run's band calibration (dashboard/calibration.py), as its stored forecasts got
-        self._base = None
+        self._base = self._usable(stored_base)
+
+    def _usable(self, stored: pd.DataFrame | None) -> pd.DataFrame | None:
+        """The run's stored forecast of these weeks under the stored plan (what ``_predict`` would give: the same
+        model, frame and calibration), when it covers every series and week; None otherwise."""
+        if stored is None or stored.empty:
+            return None
+        weeks = set(range(self.start, self.start + self.horizon))
+        if set(stored["time_idx"].astype(int)) != weeks or len(stored) != len(stored[["sku", "region"]].drop_duplicates()) * len(weeks):
+            return None
+        return stored.sort_values(["sku", "region", "time_idx"]).reset_index(drop=True)
 
     def base(self) -> pd.DataFrame:
         if self._base is None:

@@ -47,7 +47,7 @@ SCHEMA = [
         dataset_id VARCHAR, name VARCHAR, author VARCHAR, created_at TIMESTAMP, edits VARCHAR,
         temperature_delta DOUBLE, PRIMARY KEY (dataset_id, name))""",
     """CREATE TABLE IF NOT EXISTS category_margins (
-        category VARCHAR PRIMARY KEY, margin_pct DOUBLE, author VARCHAR, updated_at TIMESTAMP)""",
+        category VARCHAR PRIMARY KEY, margin_pct DOUBLE, price DOUBLE, author VARCHAR, updated_at TIMESTAMP)""",
     """CREATE TABLE IF NOT EXISTS runs (
         id VARCHAR PRIMARY KEY, dataset_id VARCHAR, content_hash VARCHAR, model VARCHAR, preset VARCHAR,
         created_at TIMESTAMP, seconds DOUBLE, device VARCHAR, run_dir VARCHAR, holdout_weeks INTEGER,
@@ -196,6 +196,8 @@ class Store(PlanTables):
             for table in ("sales", "promotions", "weather", "holiday_calendars", "custom_events"):
                 cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])
             cur.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])
+        for f in (self.workspace / "frames").glob(f"{dataset_id}-h*.parquet"):  # its model frames (frame_cache.py)
+            f.unlink(missing_ok=True)
 
     def datasets(self) -> pd.DataFrame:
         return self.query("""SELECT id, name, rows, series, first_week, last_week, content_hash, created_at,

@@ -8,13 +8,22 @@ import pandas as pd
 
 from . import jobs
 from .features import build_frame, calendar_plan
-from .runs import read_run
+from .runs import load_future, read_run
 from .schema import TrainConfig
 from .store import Store
 
 
 def model_frame(store: Store, dataset_id: str, horizon: int = 13, plan: pd.DataFrame | None = None) -> pd.DataFrame:
-    """History plus ``horizon`` future weeks whose promotions come from ``plan`` (default: the stored calendar)."""
+    """History plus ``horizon`` future weeks whose promotions come from ``plan`` (default: the stored calendar, and
+    the frame is then read from the workspace when it was built before: ``frame_cache``)."""
+    from .frame_cache import cached
+
+    if plan is not None or not horizon:
+        return _build_frame(store, dataset_id, horizon, plan)
+    return cached(store, dataset_id, horizon, lambda: _build_frame(store, dataset_id, horizon, None))
+
+
+def _build_frame(store: Store, dataset_id: str, horizon: int, plan: pd.DataFrame | None) -> pd.DataFrame:
     sales = store.sales(dataset_id)
     if plan is None and horizon:
         last = pd.Timestamp(sales["week"].max())
@@ -180,4 +189,5 @@ def what_if_engine(store: Store, run_id: str):
     frame = model_frame(store, run["dataset_id"], horizon=model.config.horizon)
     types = set(store.promotions(run["dataset_id"])["promo_type"].dropna().astype(str))
     offsets = (read_run(Path(run["run_dir"])).get("bands") or {}).get("offsets")
-    return WhatIf(model, frame, run["model"], types, pd.DataFrame(offsets) if offsets else None)
+    return WhatIf(model, frame, run["model"], types, pd.DataFrame(offsets) if offsets else None,
+                  stored_base=load_future(Path(run["run_dir"])))  # the base is the forecast the run already made

@@ -8,7 +8,7 @@ from dashboard import ui
 from dashboard.promotions import charts, tables
 from dashboard.promotions.money import DEFAULT_MARGIN_PCT
 from dashboard.report import build_report
-from dashboard.ui.promotions import cached_analysis, cached_past, cached_plan, cached_response
+from dashboard.ui.promotions import cached_analysis, cached_past, cached_plan, cached_response, margins_json
 
 store = ui.get_store()
 dataset_id = ui.dataset_picker()
@@ -25,23 +25,29 @@ plan_name = c2.selectbox("Plan", ["base", *saved["name"].tolist()], key="pr_plan
                          help="the stored promotion plan, or a saved what-if scenario on top of it")
 analysis = cached_analysis(run_id)
 categories = sorted(analysis.series["category"].astype(str).unique())
-margins = {c: store.margins().get(c, DEFAULT_MARGIN_PCT) for c in categories}
+money = json.loads(margins_json(run_id))
 with st.expander(f"Margins per category (% of the regular price; {DEFAULT_MARGIN_PCT:.0f} % until entered)"):
-    edited = st.data_editor(pd.DataFrame({"category": categories, "margin %": [margins[c] for c in categories]}),
+    edited = st.data_editor(pd.DataFrame({"category": categories, "margin %": [money["margins"][c] for c in categories],
+                                          "price if the data has none": [money["prices"].get(c) for c in categories]}),
                             disabled=["category"], hide_index=True, key="pr_margin_editor",
-                            column_config={"margin %": st.column_config.NumberColumn(min_value=0, max_value=100, step=1)})
+                            column_config={"margin %": st.column_config.NumberColumn(min_value=0, max_value=100, step=1),
+                                           "price if the data has none": st.column_config.NumberColumn(min_value=0.01)})
     if st.button("Save margins", key="pr_margin_save", disabled=not ui.may("scenarios")):
-        store.set_margins(dict(zip(edited["category"], edited["margin %"])), st.session_state.get("sc_author", ""))
-        st.rerun()
-margins_json = json.dumps(margins, sort_keys=True)
+        try:
+            store.set_margins(dict(zip(edited["category"], edited["margin %"])), st.session_state.get("sc_author", ""),
+                              {c: (None if pd.isna(p) else float(p)) for c, p in zip(edited["category"], edited["price if the data has none"])})
+            st.rerun()
+        except ValueError as exc:
+            st.error(str(exc))
 st.caption("Every promotion is split with counterfactual forecasts of this run: the same weeks without it (its "
            "baseline and uplift), without its siblings' promotions (cannibalization) and the weeks after it (dip). "
-           "Prices are each series' regular price from the data; money is net of the discount given on baseline units.")
+           "Prices are each series' regular price from the data (or the price entered above where it has none); money is "
+           "net of the discount given on baseline units.")
 
 
 def plan_events(name: str) -> pd.DataFrame:
     edits = "[]" if name == "base" else ui.edits_json(store.scenario(dataset_id, name)[0])
-    return cached_plan(run_id, edits, margins_json)[1]
+    return cached_plan(run_id, edits, margins_json(run_id))[1]
 
 
 events = plan_events(plan_name)
@@ -68,7 +74,7 @@ if len(saved):
     st.dataframe(tables.compare({n: plan_events(n) for n in ["base", *saved["name"].tolist()]}), hide_index=True, key="pr_compare")
 
 st.subheader("Past promotions: what they really did")
-past = cached_past(run_id, margins_json)
+past = cached_past(run_id, margins_json(run_id))
 if past.empty:
     st.info("No promotions in the hold-out or the year before it.")
 else:

@@ -72,23 +72,24 @@ class PromotionAnalysis:
             out[name] = apply(f, self.bands, f["time_idx"] - self.start + 1)
         return out
 
-    def decompose(self, plan_frame: pd.DataFrame | None = None, margins: dict[str, float] | None = None
-                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def decompose(self, plan_frame: pd.DataFrame | None = None, margins: dict[str, float] | None = None,
+                  prices: dict[str, float] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(weekly rows, one row per promotion) for the stored plan or ``plan_frame`` (``with_edits``' result)."""
         fut = self.plan_rows() if plan_frame is None else plan_frame
         w = dc.weekly(self._forecasts(self.cf.inputs(fut, dc.PROMO_INPUTS)), fut)
         ev = dc.events(w)
-        w = with_prices(w, self.prices, margins or {})
+        w = with_prices(w, self.prices, margins or {}, prices)
         return w, event_effects(w, ev)
 
     # ---- promotions already run ----------------------------------------------------------------
-    def past(self, margins: dict[str, float] | None = None, windows: int = PAST_WINDOWS) -> pd.DataFrame:
+    def past(self, margins: dict[str, float] | None = None, windows: int = PAST_WINDOWS,
+             prices: dict[str, float] | None = None) -> pd.DataFrame:
         """Promotions in the hold-out and the year before it: actual vs the counterfactual baseline (realized uplift)
         beside the model's uplift for the same weeks. ``in_training`` marks weeks the run was trained on. The
         forecasts are made once per analysis; new margins only redo the money."""
         rows = []
         for origin, w, ev in self._past_windows(windows):
-            w = with_prices(w, regular_prices(self.frame, origin), margins or {})
+            w = with_prices(w, regular_prices(self.frame, origin), margins or {}, prices)
             model_view = event_effects(w, ev, siblings=False)
             for q in dc.Q:
                 w[f"own_{q}"] = w["units"] - w[f"without_own_{q}"]

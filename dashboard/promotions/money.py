@@ -33,10 +33,14 @@ def regular_prices(frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
     return out.assign(sku=out["sku"].astype(str), region=out["region"].astype(str))[["sku", "region", "regular_price"]]
 
 
-def with_prices(w: pd.DataFrame, prices: pd.DataFrame, margins: dict[str, float]) -> pd.DataFrame:
+def with_prices(w: pd.DataFrame, prices: pd.DataFrame, margins: dict[str, float],
+                entered: dict[str, float] | None = None) -> pd.DataFrame:
     """Adds regular_price, price (the plan's, after discount), margin_pct, unit_margin (at price) and
-    regular_margin (at the regular price) to the weekly rows."""
+    regular_margin (at the regular price) to the weekly rows. ``entered``: a regular price per category for the
+    series whose data has none."""
     w = w.merge(prices, on=["sku", "region"], how="left")
+    if entered:
+        w["regular_price"] = w["regular_price"].fillna(w["category"].astype(str).map(entered))
     w["margin_pct"] = w["category"].astype(str).map(lambda c: float(margins.get(c, DEFAULT_MARGIN_PCT)))
     cost = w["regular_price"] * (1 - w["margin_pct"] / 100)
     disc = np.where(w["promo"] > 0, w["discount_pct"] / 100, 0.0)

@@ -34,12 +34,14 @@ def cached_plan(run_id: str, edits_json: str, margins_json: str) -> tuple[pd.Dat
     a = cached_analysis(run_id)
     edits = _edits(edits_json)
     frame = a.with_edits(expand_edits(edits, a.series, pd.DatetimeIndex([]))) if len(edits) else None
-    return a.decompose(frame, json.loads(margins_json))
+    money = json.loads(margins_json)
+    return a.decompose(frame, money["margins"], money["prices"])
 
 
 @st.cache_data(show_spinner="Judging past promotions on their actuals...", max_entries=8)
 def cached_past(run_id: str, margins_json: str) -> pd.DataFrame:
-    return cached_analysis(run_id).past(json.loads(margins_json))
+    money = json.loads(margins_json)
+    return cached_analysis(run_id).past(money["margins"], prices=money["prices"])
 
 
 @st.cache_data(show_spinner="Asking the model how uplift grows with the discount...", max_entries=8)
@@ -48,12 +50,15 @@ def cached_response(run_id: str) -> pd.DataFrame:
 
 
 def margins_json(run_id: str) -> str:
-    """The workspace's margin % per category of the run's series (the default where none was entered), as a cache key."""
+    """The workspace's margin % per category of the run's series (the default where none was entered) and the prices
+    entered for data without any, as a cache key."""
     from ..promotions.money import DEFAULT_MARGIN_PCT
 
-    stored = get_store().margins()
+    store = get_store()
+    stored, prices = store.margins(), store.entered_prices()
     cats = sorted(cached_analysis(run_id).series["category"].astype(str).unique())
-    return json.dumps({c: stored.get(c, DEFAULT_MARGIN_PCT) for c in cats}, sort_keys=True)
+    return json.dumps({"margins": {c: stored.get(c, DEFAULT_MARGIN_PCT) for c in cats},
+                       "prices": {c: prices[c] for c in cats if c in prices}}, sort_keys=True)
 
 
 def incremental_margin(run_id: str, edits_json: str) -> float:

@@ -104,9 +104,21 @@ def test_margins_are_stored_and_checked(workspace):
     s.set_margins({"snacks": 35, "dairy": 22.5}, "ana")
     s.set_margins({"snacks": 40})
     assert s.margins() == {"dairy": 22.5, "snacks": 40.0}
-    with pytest.raises(ValueError, match="snacks: 140"):
+    with pytest.raises(ValueError, match="margin snacks: 140"):
         s.set_margins({"snacks": 140, "dairy": 10})
     assert s.margins()["dairy"] == 22.5  # a refused write changes nothing
+    s.set_margins({}, prices={"snacks": 3.5})
+    assert s.entered_prices() == {"snacks": 3.5} and s.margins()["snacks"] == 40.0  # a price keeps the margin
+    with pytest.raises(ValueError, match="price dairy: 0"):
+        s.set_margins({}, prices={"dairy": 0})
+
+
+def test_an_entered_price_fills_data_without_prices():
+    w, prices = planted()
+    dc.events(w)
+    out = with_prices(w, prices.assign(regular_price=[np.nan, 5.0]), {"c": 30.0}, {"c": 10.0})
+    assert out.loc[out["sku"] == "A", "regular_price"].eq(10.0).all()
+    assert out.loc[out["sku"] == "B", "regular_price"].eq(5.0).all()  # the data's own price first
 
 
 @pytest.fixture(scope="module")

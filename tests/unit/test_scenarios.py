@@ -153,7 +153,9 @@ def test_what_if_base_is_the_runs_stored_future_with_its_calibrated_band(use_tra
     stored = load_future(Path(run["run_dir"]))
     store.close()
     assert engine.bands is not None and len(engine.bands) == engine.horizon
-    got = engine.base().merge(stored, on=["sku", "region", "time_idx"], suffixes=("", "_stored"))
-    assert len(got) == len(stored)
+    base = engine.base()  # read, not re-forecast: the What-if page's first visit no longer forecasts every series
+    assert np.array_equal(base["p50"].to_numpy(), stored.sort_values(["sku", "region", "time_idx"])["p50"].to_numpy())
+    got = engine._predict(engine.frame).merge(stored, on=["sku", "region", "time_idx"], suffixes=("", "_stored"))
+    assert len(got) == len(stored)  # and a fresh forecast under the stored plan gives the same
     for q in ("p10", "p50", "p90"):
         assert np.allclose(got[q], got[f"{q}_stored"], rtol=1e-4, atol=1e-3), q
