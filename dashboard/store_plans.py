@@ -79,4 +79,5 @@ class PlanTables:
                 price = (None if (prices or {}).get(c) is None else float(prices[c])) if c in (prices or {}) else (
                     old[0][1] if old else None)
                 cur.execute("DELETE FROM category_margins WHERE category = ?", [str(c)])
-                cur.execute("INSERT INTO category_margins VALUES (?, ?, ?, ?, ?)", [str(c), margin, price, author, now])
+                cur.execute("INSERT INTO category_margins (category, margin_pct, price, author, updated_at) VALUES (?, ?, ?, ?, ?)",
+                            [str(c), margin, price, author, now])

@@ -14,7 +14,7 @@ store = ui.get_store()
 dataset_id = ui.dataset_picker()
 st.title("Promotions")
 runs = ui.need_runs(dataset_id)
-runs = runs[runs["model"].isin(["tft", "lstm"])]
+runs = runs[runs["model"].isin(["tft", "lstm"])].sort_values("model", key=lambda m: m != "tft", kind="stable")  # TFT first
 if runs.empty:
     st.info("Promotion analysis needs a model that reads promotions: train a TFT (or LSTM) on the Train page.")
     st.stop()
@@ -45,12 +45,13 @@ st.caption("Every promotion is split with counterfactual forecasts of this run: 
            "net of the discount given on baseline units.")
 
 
-def plan_events(name: str) -> pd.DataFrame:
+def plan(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(weekly decomposition, promotions) of the base plan or a saved scenario."""
     edits = "[]" if name == "base" else ui.edits_json(store.scenario(dataset_id, name)[0])
-    return cached_plan(run_id, edits, margins_json(run_id))[1]
+    return cached_plan(run_id, edits, margins_json(run_id))
 
 
-events = plan_events(plan_name)
+plan_weeks, events = plan(plan_name)
 max_seen = float(analysis.frame.loc[analysis.frame["units"].notna(), "discount_pct"].max())
 total = tables.totals(events)
 m = st.columns(4)
@@ -68,10 +69,11 @@ if chosen is not None:
     left.plotly_chart(charts.waterfall(chosen, "units"), key="pr_waterfall_units")
     right.plotly_chart(charts.waterfall(chosen, "margin"), key="pr_waterfall_margin")
     st.caption("Pick a row above to see its waterfall.")
-ui.download_buttons({"planned_promotions": table}, f"promotions_{plan_name}", key="pr_dl")
+ui.download_buttons({"planned_promotions": table, "weekly_decomposition": tables.weekly(plan_weeks)}, f"promotions_{plan_name}",
+                    key="pr_dl")
 if len(saved):
     st.subheader("Scenarios in money")
-    st.dataframe(tables.compare({n: plan_events(n) for n in ["base", *saved["name"].tolist()]}), hide_index=True, key="pr_compare")
+    st.dataframe(tables.compare({n: plan(n)[1] for n in ["base", *saved["name"].tolist()]}), hide_index=True, key="pr_compare")
 
 st.subheader("Past promotions: what they really did")
 past = cached_past(run_id, margins_json(run_id))

@@ -14,7 +14,7 @@ def waterfall(event: pd.Series, measure: str = "units") -> go.Figure:
     if measure == "units":
         names = [(k, label) for k, label in STEPS]
         values = [float(event[f"{k}_units_p50"]) for k, _ in names]
-        total_label, unit = "Promotion weeks + dip, net", "units"
+        total_label, unit = "Baseline + net effect", "units"
     else:
         names = [("discount", "Discount on baseline units")] + [(k, label) for k, label in STEPS[1:]]
         values = [float(event[f"{k}_{measure}_p50"]) for k, _ in names]

@@ -51,6 +51,21 @@ def planned(events: pd.DataFrame, max_discount_seen: float | None = None) -> pd.
     return e[list(PLANNED)].rename(columns=PLANNED).round(1).reset_index(drop=True)
 
 
+WEEKLY = {
+    "sku": "SKU", "region": "region", "category": "category", "week": "week", "promo": "promo", "discount_pct": "discount %",
+    "promo_type": "type", "forecast_p50": "forecast", "without_own_p50": "without its own promotions",
+    "baseline_p50": "baseline (no promotion anywhere)", "own_p50": "own promotion effect (uplift or dip)",
+    "sibling_p50": "siblings' promotions effect", "regular_price": "regular price", "price": "price",
+    "unit_margin": "unit margin",
+}
+
+
+def weekly(rows: pd.DataFrame) -> pd.DataFrame:
+    """The decomposition per SKU x region x week (P50), for the export."""
+    w = rows.assign(week=pd.to_datetime(rows["week"]).dt.date)
+    return w[list(WEEKLY)].rename(columns=WEEKLY).round(2).reset_index(drop=True)
+
+
 def past(events: pd.DataFrame) -> pd.DataFrame:
     if events is None or events.empty:
         return pd.DataFrame(columns=list(PAST.values()))
