@@ -5,18 +5,20 @@ import secrets
 import streamlit as st
 
 from dashboard.ui.login import gate, login_configured
+from dashboard.ui.warmup import warm_up
 
 st.set_page_config(page_title="Promocast", page_icon=":material/insights:", layout="wide")
 
 page = st.navigation([
-    st.Page("pages/data.py", title="Data", icon=":material/database:", default=True),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("pages/forecast.py", title="Forecast", icon=":material/show_chart:"),
-    st.Page("pages/accuracy.py", title="Accuracy", icon=":material/target:"),
-    st.Page("pages/explain.py", title="Explain", icon=":material/visibility:"),
-    st.Page("pages/scenarios.py", title="What-if", icon=":material/tune:"),
-    st.Page("pages/promotions.py", title="Promotions", icon=":material/sell:"),
+    st.Page("views/data.py", title="Data", icon=":material/database:", default=True),
+    st.Page("views/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("views/forecast.py", title="Forecast", icon=":material/show_chart:"),
+    st.Page("views/accuracy.py", title="Accuracy", icon=":material/target:"),
+    st.Page("views/explain.py", title="Explain", icon=":material/visibility:"),
+    st.Page("views/scenarios.py", title="What-if", icon=":material/tune:"),
+    st.Page("views/promotions.py", title="Promotions", icon=":material/sell:"),
 ], position="hidden" if login_configured() and not st.user.is_logged_in else "sidebar")
+warm_up()  # torch and pytorch-forecasting load in the background while the first page renders
 gate()  # the login and the access file, when .streamlit/secrets.toml has [auth] (dashboard/ui/login.py)
 try:
     page.run()

@@ -8,12 +8,23 @@ from datetime import datetime, timezone
 import pandas as pd
 
 
+def dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Week columns (timestamps at midnight) as plain dates: 2015-04-27, not 2015-04-27 00:00:00."""
+    out = frame
+    for c in frame.columns:
+        col = frame[c]
+        if pd.api.types.is_datetime64_any_dtype(col) and getattr(col.dt, "tz", None) is None:
+            if (col.dropna() == col.dropna().dt.normalize()).all():
+                out = out.assign(**{c: col.dt.date})
+    return out
+
+
 def excel_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
-    """One workbook, a sheet per frame (sheet names cut to Excel's 31 characters)."""
+    """One workbook, a sheet per frame (sheet names cut to Excel's 31 characters), weeks as dates."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         for name, frame in frames.items():
-            out = frame.copy()
+            out = dates(frame).copy()
             for c in out.columns:
                 if pd.api.types.is_datetime64tz_dtype(out[c]) if hasattr(pd.api.types, "is_datetime64tz_dtype") else False:
                     out[c] = out[c].dt.tz_localize(None)

@@ -91,17 +91,6 @@ def cached_preview(dataset_id: str) -> pd.DataFrame:
     return get_store().preview(dataset_id)
 
 
-def ensure_navigation() -> None:
-    """`pages/` sits beside app.py, which makes Streamlit start a server in its old folder-based
-    navigation until app.py's st.navigation first runs: a deep link opened first (/forecast) runs
-    the page without app.py. The page still renders; from the next interaction on, every run goes
-    through app.py's st.navigation. (No st.rerun here: it would swallow a button click.)"""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-
-
 def _workspace_picked() -> None:
     st.session_state["workspace"] = st.session_state["workspace_select"]
     st.session_state.pop("dataset_id", None)
@@ -109,7 +98,6 @@ def _workspace_picked() -> None:
 
 def dataset_picker() -> str | None:
     """Sidebar select of the stored datasets (newest first); remembered across pages."""
-    ensure_navigation()
     names = allowed_workspaces([w["name"] for w in workspaces.listing()])
     current = st.session_state.get("workspace", workspaces.DEFAULT)
     if current not in names:
@@ -325,19 +313,19 @@ def need_runs(dataset_id: str | None) -> pd.DataFrame:
     runs = runs_for(dataset_id)
     if runs.empty:
         st.info("No finished runs yet: train models on the Train page first.")
-        st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+        st.page_link("views/train.py", label="Go to Train", icon=":material/model_training:")
         st.stop()
     return runs
 
 
 def download_buttons(frames: dict[str, pd.DataFrame], stem: str, key: str) -> None:
-    from ..exports import excel_bytes
+    from ..exports import dates, excel_bytes
 
     # The files are built when clicked (callables), not on every rerun: an Excel workbook of the
     # reference case's tables takes longer than the whole page.
     c1, c2 = st.columns(2)
     first = next(iter(frames.values()))
-    c1.download_button("CSV", lambda: first.to_csv(index=False).encode(), f"{stem}.csv", "text/csv", key=f"{key}_csv")
+    c1.download_button("CSV", lambda: dates(first).to_csv(index=False).encode(), f"{stem}.csv", "text/csv", key=f"{key}_csv")
     c2.download_button("Excel", lambda: excel_bytes(frames), f"{stem}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx")
 

@@ -1,20 +1,7 @@
 """The Promotions page on a workspace with one tiny run per model: the plan's promotions in units and money, a
 scenario compared in money, margins that move the money, past promotions, the report section, What-if's money."""
 import pandas as pd
-
-from conftest import ROOT
-from streamlit.testing.v1 import AppTest
-
-
-def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.switch_page(f"pages/{page}.py")
-    return at.run()
-
-
-def ok(at):
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+from test_pages import ok, open_page  # the same AppTest helpers as the other pages
 
 
 def metric(at, label: str) -> str:

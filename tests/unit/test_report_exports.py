@@ -24,3 +24,19 @@ def test_excel_export_has_a_sheet_per_frame():
     book = pd.read_excel(io.BytesIO(excel_bytes(frames)), sheet_name=None)
     assert list(book) == ["forecast", "a_very_long_sheet_name_beyond_3"]
     assert book["forecast"]["a"].tolist() == [1, 2]
+
+
+def test_weeks_are_exported_and_shown_as_dates():
+    import io
+
+    import pandas as pd
+
+    from dashboard.exports import dates, excel_bytes
+
+    f = pd.DataFrame({"week": pd.to_datetime(["2015-04-27", "2015-05-04"]), "stamp": pd.to_datetime(["2015-04-27 10:30", None]),
+                      "units": [1.0, 2.0]})
+    d = dates(f)
+    assert [str(w) for w in d["week"]] == ["2015-04-27", "2015-05-04"] and "00:00:00" not in d.to_csv(index=False)
+    assert pd.api.types.is_datetime64_any_dtype(d["stamp"])  # a real time of day stays a timestamp
+    back = pd.read_excel(io.BytesIO(excel_bytes({"t": f})))
+    assert back["units"].tolist() == [1.0, 2.0]

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from dashboard import charts, ui
+from dashboard.exports import dates
 from dashboard.runs import read_run
 
 dataset_id = ui.dataset_picker()
@@ -35,7 +36,7 @@ with pos_tab:
 st.subheader("Attention on the weeks before holidays")
 pre = (ex["pre_holiday"] * 100).round(1).rename(columns={"pre_holiday_share": "attention on the 2 weeks before a holiday %",
                                                           "even_share": "with even attention %"})
-st.dataframe(pre, key="ex_pre_holiday")
+st.dataframe(dates(pre), key="ex_pre_holiday")
 
 st.subheader("Variable importance")
 tabs = st.tabs(["Future inputs (known ahead)", "Past inputs", "Static"])

@@ -11,7 +11,7 @@ store = ui.get_store()
 dataset_id = ui.dataset_picker()
 st.title("What-if scenarios")
 runs = ui.need_runs(dataset_id)
-runs = runs[runs["model"].isin(["tft", "lstm"])]
+runs = runs[runs["model"].isin(["tft", "lstm"])].sort_values("model", key=lambda m: m != "tft", kind="stable")  # TFT first
 if runs.empty:
     st.info("What-if needs a model that reads promotions: train a TFT (or LSTM) on the Train page.")
     st.stop()

@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, ui, workspaces
+from dashboard.exports import dates
 from dashboard.history import history_rollup, summary_line
 
 
@@ -36,7 +37,7 @@ def calendar_section(store, dataset_id: str) -> None:
             st.error(str(exc))
     info = store.dataset(dataset_id)
     feats = ui.cached_holidays(dataset_id, str(info.first_week)[:10], str(info.last_week)[:10])
-    st.dataframe(feats[feats["holiday"] == 1].sort_values(["week", "region"]), hide_index=True, key="holiday_weeks")
+    st.dataframe(dates(feats[feats["holiday"] == 1].sort_values(["week", "region"])), hide_index=True, key="holiday_weeks")
 
 
 store = ui.get_store()

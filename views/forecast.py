@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, ui
+from dashboard.exports import dates
 
 store = ui.get_store()
 dataset_id = ui.dataset_picker()
@@ -47,5 +48,5 @@ st.caption("Shaded: promotion weeks. Dotted red: major holidays. Dashed lines: t
            "Roll-up bands add series' spreads in quadrature (independent errors).")
 if table:
     out = pd.concat(table, ignore_index=True)
-    st.dataframe(out.round(1), hide_index=True, key="forecast_table")
+    st.dataframe(dates(out.round(1)), hide_index=True, key="forecast_table")
     ui.download_buttons({"forecast": out}, f"forecast_{level}", key="fc_dl")
