@@ -52,7 +52,8 @@ def loss_curve(progress: list[dict]) -> go.Figure:
 
 
 BAND = "rgba(15,118,110,0.15)"
-MODEL_COLORS = {"tft": "#0f766e", "lstm": "#7c3aed", "holt-winters": "#d97706", "mstl": "#b45309", "seasonal-naive": "#6b7280"}
+MODEL_COLORS = {"tft": "#0f766e", "lstm": "#7c3aed", "holt-winters": "#d97706", "mstl": "#b45309", "seasonal-naive": "#6b7280",
+                "planner": "#db2777"}
 
 
 def forecast_chart(history: pd.DataFrame, forecasts: dict[str, pd.DataFrame], holidays: pd.DataFrame | None = None,

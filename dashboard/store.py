@@ -49,6 +49,10 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS category_margins (
         category VARCHAR PRIMARY KEY, margin_pct DOUBLE, price DOUBLE, author VARCHAR, updated_at TIMESTAMP)""",
     "ALTER TABLE category_margins ADD COLUMN IF NOT EXISTS price DOUBLE",  # tables made before prices could be entered
+    """CREATE TABLE IF NOT EXISTS overrides (
+        id VARCHAR, dataset_id VARCHAR, run_id VARCHAR, sku VARCHAR, region VARCHAR, week DATE, before DOUBLE,
+        value DOUBLE, scope VARCHAR, kind VARCHAR, amount DOUBLE, reason VARCHAR, note VARCHAR, author VARCHAR,
+        created_at TIMESTAMP, active BOOLEAN)""",
     """CREATE TABLE IF NOT EXISTS runs (
         id VARCHAR PRIMARY KEY, dataset_id VARCHAR, content_hash VARCHAR, model VARCHAR, preset VARCHAR,
         created_at TIMESTAMP, seconds DOUBLE, device VARCHAR, run_dir VARCHAR, holdout_weeks INTEGER,

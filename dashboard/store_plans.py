@@ -81,3 +81,30 @@ class PlanTables:
                 cur.execute("DELETE FROM category_margins WHERE category = ?", [str(c)])
                 cur.execute("INSERT INTO category_margins (category, margin_pct, price, author, updated_at) VALUES (?, ?, ?, ?, ?)",
                             [str(c), margin, price, author, now])
+
+    # ---- planner overrides --------------------------------------------------------------------
+    def add_override(self, dataset_id: str, run_id: str, rows: pd.DataFrame, scope: str, kind: str, amount: float,
+                     reason: str, note: str = "", author: str = "") -> str:
+        """Store one override (``rows``: sku, region, week, before, value per series-week, from ``overrides.spread``);
+        returns its id."""
+        import secrets
+
+        oid = f"ov-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        with self._write() as cur:
+            for r in rows.itertuples(index=False):
+                cur.execute("INSERT INTO overrides VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [oid, dataset_id, run_id, str(r.sku), str(r.region), pd.Timestamp(r.week).date(), float(r.before),
+                             float(r.value), scope, kind, float(amount), reason, note or "", author or "", now, True])
+        return oid
+
+    def overrides(self, dataset_id: str, run_id: str | None = None, active_only: bool = True) -> pd.DataFrame:
+        """Series-week rows of the overrides of a dataset (and run), oldest first."""
+        sql = "SELECT * FROM overrides WHERE dataset_id = ?" + (" AND run_id = ?" if run_id else "") + (
+            " AND active" if active_only else "") + " ORDER BY created_at, sku, region, week"
+        return self.query(sql, [dataset_id, run_id] if run_id else [dataset_id])
+
+    def undo_override(self, override_id: str) -> None:
+        """Take an override back (kept, marked inactive, so the history of judgement stays readable)."""
+        with self._write() as cur:
+            cur.execute("UPDATE overrides SET active = false WHERE id = ?", [override_id])

@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import charts, ui
 from dashboard.exports import dates
+from dashboard.ui import overrides
 
 store = ui.get_store()
 dataset_id = ui.dataset_picker()
@@ -36,6 +37,11 @@ for run in runs[runs["run_id"].isin(chosen)].itertuples():
             continue
         forecasts[f"{run.model} {part}" if part == "future" else run.model] = sel
         table.append(sel.assign(model=run.model, run_id=run.run_id, part=part))
+target = runs[runs["run_id"] == ui.latest_per_model(runs)[0]].iloc[0]  # overrides adjust the recommended forecast
+adjusted = overrides.adjusted(store, dataset_id, target)
+if adjusted is not None:
+    forecasts["planner future (overrides)"] = planned = overrides.view(adjusted, dataset_id, level, key)
+    table.append(planned.assign(model=target.model, run_id=target.run_id, part="future with overrides"))
 history = ui.cached_history_units(dataset_id, sku, region, category)
 start = ui.cached_holdout(runs["run_dir"].iloc[0])["week"].min()
 history = history[history["week"] >= pd.Timestamp(start) - pd.Timedelta(weeks=78)]
@@ -44,6 +50,7 @@ hol = ui.cached_holidays(dataset_id, str(history["week"].min())[:10], str(pd.Tim
 hol = hol[(hol["major_holiday"] == 1) & (hol["region"] == (region or hol["region"].iloc[0]))]
 label = {"series": f"{sku} in {region}", "category": f"category {category}", "region": f"region {region}", "total": "all series"}[level]
 st.plotly_chart(charts.forecast_chart(history, forecasts, hol, start, f"Weekly units: {label}"), key="forecast_chart")
+overrides.section(store, dataset_id, target, label, sku, region, category)
 st.caption("Shaded: promotion weeks. Dotted red: major holidays. Dashed lines: the next weeks under the stored promotion plan. "
            "Roll-up bands add series' spreads in quadrature (independent errors).")
 if table:
