@@ -17,6 +17,7 @@ page = st.navigation([
     st.Page("views/explain.py", title="Explain", icon=":material/visibility:"),
     st.Page("views/scenarios.py", title="What-if", icon=":material/tune:"),
     st.Page("views/promotions.py", title="Promotions", icon=":material/sell:"),
+    st.Page("views/plan.py", title="Plan", icon=":material/assignment_turned_in:"),
 ], position="hidden" if login_configured() and not st.user.is_logged_in else "sidebar")
 warm_up()  # torch and pytorch-forecasting load in the background while the first page renders
 gate()  # the login and the access file, when .streamlit/secrets.toml has [auth] (dashboard/ui/login.py)

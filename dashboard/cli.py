@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     _db(sub.add_parser("check", help="history check per series (2-3 annual cycles needed)"), dataset=True)
 
+    from .refresh_cli import add_parser
+    add_parser(sub)
+
     t = sub.add_parser("train", help="train a model in a background process and score the hold-out")
     t.add_argument("--model", required=True, choices=list(MODELS))
     t.add_argument("--preset", default="standard", choices=["fast", "standard", "thorough"])
@@ -344,4 +347,5 @@ def cmd_scenario(args) -> int:
 
 
 COMMANDS = {"scenario": cmd_scenario, "sample": cmd_sample, "ingest": cmd_ingest, "datasets": cmd_datasets, "check": cmd_check,
-            "train": cmd_train, "evaluate": cmd_evaluate, "recommend": cmd_recommend, "workspace": cmd_workspace}
+            "train": cmd_train, "evaluate": cmd_evaluate, "recommend": cmd_recommend, "workspace": cmd_workspace,
+            "refresh": lambda args: __import__("dashboard.refresh_cli", fromlist=["run"]).run(args)}

@@ -5,19 +5,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts
+from . import charts, plans
 from .calendars import weekly_holiday_features
 from .exports import report_html
 from .forecasts import rollup_forecast
+from .history import history_check
 from .interpretation import explain
 from .runs import load_future, load_holdout, load_interpretation, load_metrics, read_run
+from .schema import HISTORY_WARN_WEEKS
 from .store import Store
 
 
 def build_report(store: Store, dataset_id: str, run_id: str, scenario: dict | None = None,
-                 promotions: dict | None = None) -> str:
+                 promotions: dict | None = None, plan: tuple[dict, pd.DataFrame] | None = None) -> str:
     """HTML for one run on its dataset; ``scenario`` = {'name', 'forecast', 'base'} adds the what-if,
-    ``promotions`` = {'plan', 'events', 'past'} the promotions section (dashboard/promotions/report.py)."""
+    ``promotions`` = {'plan', 'events', 'past'} the promotions section (dashboard/promotions/report.py), ``plan`` =
+    (meta, rows) a published plan (dashboard/plans.py). The history warning is always in."""
     info = store.dataset(dataset_id)
     run = store.run(run_id)
     meta = read_run(Path(run["run_dir"]))
@@ -55,6 +58,16 @@ def build_report(store: Store, dataset_id: str, run_id: str, scenario: dict | No
     if scenario:
         totals = {"base": rollup_forecast(scenario["base"]), scenario["name"]: rollup_forecast(scenario["forecast"])}
         figs.append(charts.scenario_chart(totals, f"What-if: {scenario['name']} vs base"))
+    check = history_check(store.series_spans(dataset_id), info.last_week)
+    short = int((check["weeks_of_history"] < HISTORY_WARN_WEEKS).sum())
+    if short:
+        sentences.append(f"History: {short} of {len(check)} series have {plans.HISTORY_NOTE}.")
+    if plan:
+        meta, rows = plan
+        assumptions.update({f"Plan: {k}": v for k, v in meta.items()})
+        by_region = rows.assign(week=pd.to_datetime(rows["week"]).dt.date).pivot_table(
+            index="region", columns="week", values="p50", aggfunc="sum").round(0)
+        tables[f"Plan {meta.get('cycle', '')}: units per region and week (P50)"] = by_region.reset_index()
     if promotions:
         from .promotions.report import section
 

@@ -121,7 +121,8 @@ class WhatIf:
                  bands: pd.DataFrame | None = None, stored_base: pd.DataFrame | None = None):
         if model_name not in PROMO_MODELS:
             raise ValueError(f"{model_name} does not use promotions as inputs; pick a TFT or LSTM run for what-if")
-        self.model, self.frame = model, frame
+        self.model, self.frame, self.model_name = model, frame, model_name
+        self.run_id = ""  # set by training.what_if_engine
         self.last = int(frame.loc[frame["units"].notna(), "time_idx"].max())
         self.start = self.last + 1
         self.horizon = model.config.horizon

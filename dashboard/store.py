@@ -28,6 +28,9 @@ SCHEMA = [
         id VARCHAR PRIMARY KEY, name VARCHAR, content_hash VARCHAR UNIQUE, created_at TIMESTAMP,
         rows BIGINT, source_rows BIGINT, series INTEGER, weeks INTEGER, first_week DATE, last_week DATE,
         notes VARCHAR, mapping VARCHAR)""",
+    "ALTER TABLE datasets ADD COLUMN IF NOT EXISTS parent_id VARCHAR",  # refresh: the version this one follows
+    "ALTER TABLE datasets ADD COLUMN IF NOT EXISTS version INTEGER",
+    "ALTER TABLE datasets ADD COLUMN IF NOT EXISTS changes VARCHAR",  # what changed from the parent (JSON)
     """CREATE TABLE IF NOT EXISTS sales (
         dataset_id VARCHAR, week DATE, region VARCHAR, sku VARCHAR, category VARCHAR,
         units DOUBLE, price DOUBLE, promo DOUBLE, discount_pct DOUBLE, source_rows INTEGER)""",
@@ -49,6 +52,13 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS category_margins (
         category VARCHAR PRIMARY KEY, margin_pct DOUBLE, price DOUBLE, author VARCHAR, updated_at TIMESTAMP)""",
     "ALTER TABLE category_margins ADD COLUMN IF NOT EXISTS price DOUBLE",  # tables made before prices could be entered
+    """CREATE TABLE IF NOT EXISTS plans (
+        id VARCHAR PRIMARY KEY, dataset_id VARCHAR, cycle VARCHAR, run_id VARCHAR, scenario VARCHAR, author VARCHAR,
+        published_at TIMESTAMP, meta VARCHAR, UNIQUE (dataset_id, cycle))""",
+    """CREATE TABLE IF NOT EXISTS plan_rows (
+        plan_id VARCHAR, sku VARCHAR, region VARCHAR, category VARCHAR, week DATE, p10 DOUBLE, p50 DOUBLE, p90 DOUBLE,
+        model_p50 DOUBLE, scenario_delta DOUBLE, override_reason VARCHAR, weeks_of_history INTEGER,
+        history_flag BOOLEAN, history_note VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS overrides (
         id VARCHAR, dataset_id VARCHAR, run_id VARCHAR, sku VARCHAR, region VARCHAR, week DATE, before DOUBLE,
         value DOUBLE, scope VARCHAR, kind VARCHAR, amount DOUBLE, reason VARCHAR, note VARCHAR, author VARCHAR,
@@ -168,7 +178,8 @@ class Store(PlanTables):
         regions = sorted(prepared.sales["region"].unique())
         calendars = calendars or [RegionCalendar(r) for r in regions]
         with self._write() as cur:
-            cur.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            cur.execute("""INSERT INTO datasets (id, name, content_hash, created_at, rows, source_rows, series, weeks,
+                           first_week, last_week, notes, mapping) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
                 info.id, info.name, info.content_hash, datetime.now(timezone.utc).replace(tzinfo=None),
                 info.rows, info.source_rows, info.series, info.weeks, info.first_week, info.last_week,
                 "; ".join(prepared.notes), json.dumps(prepared.mapping)])

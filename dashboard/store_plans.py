@@ -108,3 +108,75 @@ class PlanTables:
         """Take an override back (kept, marked inactive, so the history of judgement stays readable)."""
         with self._write() as cur:
             cur.execute("UPDATE overrides SET active = false WHERE id = ?", [override_id])
+
+    # ---- published plans ----------------------------------------------------------------------
+    def publish_plan(self, dataset_id: str, cycle: str, run_id: str, scenario: str, rows: pd.DataFrame, meta: dict,
+                     author: str = "") -> str:
+        """Freeze a plan (``plans.plan_forecast`` rows) for a dataset and cycle. A published plan never changes:
+        publishing the same cycle again is refused, naming who published it and when."""
+        import json
+        import secrets
+
+        cycle = " ".join((cycle or "").split())
+        if not cycle:
+            raise ValueError("a plan needs a cycle name (for example 2026-Q1)")
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        pid = f"plan-{now.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+        cols = ["sku", "region", "category", "week", "p10", "p50", "p90", "model_p50", "scenario_delta", "override_reason",
+                "weeks_of_history", "history_flag", "history_note"]
+        data = rows[cols].assign(plan_id=pid, week=pd.to_datetime(rows["week"]).dt.date)[["plan_id", *cols]]
+        with self._write() as cur:
+            taken = cur.execute("SELECT author, published_at FROM plans WHERE dataset_id = ? AND lower(cycle) = ?",
+                                [dataset_id, cycle.lower()]).fetchall()
+            if taken:
+                who, when = taken[0]
+                raise ValueError(f"the {cycle} plan of this dataset was published by {who or 'someone'} on {str(when)[:16]} "
+                                 "and cannot change: publish under another cycle name")
+            cur.execute("INSERT INTO plans VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [pid, dataset_id, cycle, run_id, scenario or "", author or "", now, json.dumps(meta, default=str)])
+            cur.register("plan_data", data)
+            cur.execute("INSERT INTO plan_rows SELECT * FROM plan_data")
+            cur.unregister("plan_data")
+        return pid
+
+    def plans(self, dataset_id: str | None = None) -> pd.DataFrame:
+        sql = "SELECT id, dataset_id, cycle, run_id, scenario, author, published_at FROM plans"
+        return self.query(sql + (" WHERE dataset_id = ?" if dataset_id else "") + " ORDER BY published_at DESC",
+                          [dataset_id] if dataset_id else [])
+
+    def plan(self, plan_id: str) -> tuple[dict, pd.DataFrame]:
+        """(meta, rows) of a published plan; KeyError naming it when absent."""
+        import json
+
+        p = self.query("SELECT * FROM plans WHERE id = ?", [plan_id])
+        if p.empty:
+            raise KeyError(f"no plan {plan_id!r}")
+        rows = self.query("SELECT * EXCLUDE (plan_id) FROM plan_rows WHERE plan_id = ? ORDER BY region, category, sku, week",
+                          [plan_id])
+        return {**json.loads(p["meta"].iloc[0]), "plan_id": plan_id, "cycle": p["cycle"].iloc[0],
+                "run_id": p["run_id"].iloc[0]}, rows
+
+    # ---- dataset versions (dashboard/refresh.py) ----------------------------------------------
+    def link_version(self, dataset_id: str, parent_id: str, changes: dict) -> int:
+        """Record ``dataset_id`` as the next version of ``parent_id`` with what changed; returns its version number."""
+        import json
+
+        with self._write() as cur:
+            row = cur.execute("SELECT coalesce(version, 1) FROM datasets WHERE id = ?", [parent_id]).fetchone()
+            if row is None:
+                raise KeyError(f"no dataset {parent_id!r}")
+            cur.execute("UPDATE datasets SET parent_id = ?, version = ?, changes = ? WHERE id = ?",
+                        [parent_id, int(row[0]) + 1, json.dumps(changes, default=str), dataset_id])
+        return int(row[0]) + 1
+
+    def versions(self, dataset_id: str) -> pd.DataFrame:
+        """The chain of versions ending at ``dataset_id``, oldest first: id, name, version, last_week, changes."""
+        chain, current = [], dataset_id
+        while current:
+            r = self.query("SELECT id, name, coalesce(version, 1) AS version, last_week, created_at, parent_id, changes "
+                           "FROM datasets WHERE id = ?", [current])
+            if r.empty or current in [c["id"] for c in chain]:
+                break
+            chain.append(r.iloc[0].to_dict())
+            current = r["parent_id"].iloc[0]
+        return pd.DataFrame(chain[::-1])

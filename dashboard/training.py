@@ -189,5 +189,7 @@ def what_if_engine(store: Store, run_id: str):
     frame = model_frame(store, run["dataset_id"], horizon=model.config.horizon)
     types = set(store.promotions(run["dataset_id"])["promo_type"].dropna().astype(str))
     offsets = (read_run(Path(run["run_dir"])).get("bands") or {}).get("offsets")
-    return WhatIf(model, frame, run["model"], types, pd.DataFrame(offsets) if offsets else None,
-                  stored_base=load_future(Path(run["run_dir"])))  # the base is the forecast the run already made
+    engine = WhatIf(model, frame, run["model"], types, pd.DataFrame(offsets) if offsets else None,
+                    stored_base=load_future(Path(run["run_dir"])))  # the base is the forecast the run already made
+    engine.run_id = run_id
+    return engine

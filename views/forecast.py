@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import charts, plans, ui
 from dashboard.exports import dates
 from dashboard.ui import overrides
 
@@ -49,11 +49,14 @@ info = store.dataset(dataset_id)
 hol = ui.cached_holidays(dataset_id, str(history["week"].min())[:10], str(pd.Timestamp(info.last_week) + pd.Timedelta(weeks=13))[:10])
 hol = hol[(hol["major_holiday"] == 1) & (hol["region"] == (region or hol["region"].iloc[0]))]
 label = {"series": f"{sku} in {region}", "category": f"category {category}", "region": f"region {region}", "total": "all series"}[level]
+note = plans.selection_note(ui.cached_history(dataset_id, str(info.last_week)), level, key)
+if note:
+    st.warning(note)
 st.plotly_chart(charts.forecast_chart(history, forecasts, hol, start, f"Weekly units: {label}"), key="forecast_chart")
 overrides.section(store, dataset_id, target, label, sku, region, category)
 st.caption("Shaded: promotion weeks. Dotted red: major holidays. Dashed lines: the next weeks under the stored promotion plan. "
            "Roll-up bands add series' spreads in quadrature (independent errors).")
 if table:
-    out = pd.concat(table, ignore_index=True)
+    out = pd.concat(table, ignore_index=True).assign(history_warning=note)
     st.dataframe(dates(out.round(1)), hide_index=True, key="forecast_table")
     ui.download_buttons({"forecast": out}, f"forecast_{level}", key="fc_dl")

@@ -1,0 +1,61 @@
+"""Plan: the forecast + a what-if scenario + the overrides, published once per cycle and handed on as a workbook."""
+import pandas as pd
+import streamlit as st
+
+from dashboard import plans, ui
+from dashboard.exports import dates
+from dashboard.report import build_report
+
+store = ui.get_store()
+dataset_id = ui.dataset_picker()
+st.title("Plan")
+runs = ui.need_runs(dataset_id)
+st.caption("A plan is the chosen forecast of the next weeks, a saved what-if scenario on top of it and the planners' "
+           "overrides (Forecast page), frozen when published: one per dataset and planning cycle.")
+c = st.columns([2, 2, 1])
+run_id = c[0].selectbox("Forecast", runs["run_id"].tolist(), index=runs["run_id"].tolist().index(ui.latest_per_model(runs)[0]),
+                        format_func=ui.run_label(runs), key="pl_run")
+saved = store.scenarios(dataset_id)
+scenario = c[1].selectbox("What-if scenario", ["none", *saved["name"].tolist()], key="pl_scenario")
+promo_runs = runs[runs["model"].isin(["tft", "lstm"])].sort_values("model", key=lambda m: m != "tft", kind="stable")
+engine = ui.cached_engine(promo_runs["run_id"].iloc[0]) if scenario != "none" and len(promo_runs) else None
+first_week = ui.cached_future(runs.set_index("run_id").loc[run_id, "run_dir"])
+cycle = c[2].text_input("Cycle", plans.default_cycle(first_week["week"].min()) if first_week is not None else "", key="pl_cycle")
+try:
+    rows, meta = plans.assemble(store, dataset_id, run_id, None if scenario == "none" else scenario, engine)
+except ValueError as exc:
+    st.error(str(exc))
+    st.stop()
+m = st.columns(4)
+m[0].metric("Units (P50, all weeks)", f"{rows['p50'].sum():,.0f}")
+m[1].metric("Scenario change", f"{rows['scenario_delta'].sum():+,.0f}")
+m[2].metric("Overrides change", f"{(rows['p50'].sum() - rows['model_p50'].sum() - rows['scenario_delta'].sum()):+,.0f}")
+m[3].metric("Series under 2 years of history", f"{rows.drop_duplicates(['sku', 'region'])['history_flag'].sum()}")
+if sentence := plans.history_sentence(rows):
+    st.warning(sentence)
+st.dataframe(pd.DataFrame({"": list(meta), "assumption": list(meta.values())}), hide_index=True, key="pl_meta")
+author = st.text_input("Published by", key="pl_author", max_chars=100)
+if st.button(f"Publish the {cycle} plan", key="pl_publish", type="primary", disabled=not ui.may("scenarios")):
+    try:
+        store.publish_plan(dataset_id, cycle, run_id, "" if scenario == "none" else scenario, rows,
+                           {**meta, "Cycle": cycle, "Published by": author}, author)
+        st.session_state["pl_flash"] = f"Published the {cycle} plan."
+        st.rerun()
+    except ValueError as exc:
+        st.error(str(exc))
+if st.session_state.get("pl_flash"):
+    st.success(st.session_state.pop("pl_flash"))
+
+st.subheader("Published plans")
+published = store.plans(dataset_id)
+if published.empty:
+    st.info("No plan published yet for this dataset.")
+    st.stop()
+st.dataframe(dates(published), hide_index=True, key="pl_list")
+pick = st.selectbox("Plan", published["id"], format_func=lambda i: f"{published.set_index('id').loc[i, 'cycle']} ({i})", key="pl_pick")
+meta_p, rows_p = store.plan(pick)
+st.download_button("Workbook (Excel: a sheet per region, the assumptions)", lambda: plans.workbook(meta_p, rows_p),
+                   f"promocast_plan_{meta_p['cycle']}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   key="pl_workbook")
+st.download_button("Meeting report with this plan (HTML)", lambda: build_report(store, dataset_id, meta_p["run_id"],
+                   plan=(meta_p, rows_p)), f"promocast_plan_{meta_p['cycle']}.html", "text/html", key="pl_report")
