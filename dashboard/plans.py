@@ -39,7 +39,8 @@ def scenario_delta(result: dict) -> pd.DataFrame:
 def plan_forecast(future: pd.DataFrame, series: pd.DataFrame, check: pd.DataFrame, overrides: pd.DataFrame | None = None,
                   delta: pd.DataFrame | None = None) -> pd.DataFrame:
     """The plan per series and week: ``future`` (a run's stored forecast) + the scenario's ``delta`` + ``overrides``,
-    with each series' weeks of history and, under two years, the flag and the sentence."""
+    with each series' weeks of history and, under two years, the flag and the sentence. ``model_p50`` is the value
+    before the overrides (forecast + scenario), ``scenario_delta`` the scenario's part of it."""
     f = future[["sku", "region", "week", "time_idx", "p10", "p50", "p90"]].assign(week=lambda d: pd.to_datetime(d["week"]))
     f["scenario_delta"] = 0.0
     if delta is not None and len(delta):

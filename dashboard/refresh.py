@@ -129,16 +129,22 @@ def refresh(store, name_or_id: str, sales, promotions=None, weather=None, mappin
     return out
 
 
-def summary(result: dict) -> list[str]:
-    """The refresh in a few lines for a planner (and a cron log)."""
-    c = result["changes"]
-    lines = [f"{result['dataset']}: version {result['version']} of {result['previous']}" if result["created"] else
-             f"{result['dataset']}: already stored (same content): nothing changed",
-             f"new weeks: {len(c['new_weeks'])}" + (f" ({c['new_weeks'][0]} .. {c['new_weeks'][-1]})" if c["new_weeks"] else ""),
+def changes_summary(changes: dict | str) -> list[str]:
+    """What a version changed, in a few phrases (``changes`` as ``changes()`` gives it, or as stored: JSON)."""
+    import json
+
+    c = json.loads(changes) if isinstance(changes, str) else changes
+    return [f"new weeks: {len(c['new_weeks'])}" + (f" ({c['new_weeks'][0]} .. {c['new_weeks'][-1]})" if c["new_weeks"] else ""),
              f"new SKUs: {len(c['new_skus'])}" + (f" ({', '.join(c['new_skus'][:10])})" if c["new_skus"] else ""),
              f"restated: {c['restated_rows']} rows in {len(c['restated_weeks'])} weeks",
              f"series without rows in the new weeks: {len(c['dropped_series'])}" + (
                  f" ({', '.join(c['dropped_series'][:10])})" if c["dropped_series"] else "")]
+
+
+def summary(result: dict) -> list[str]:
+    """The refresh in a few lines for a planner (and a cron log)."""
+    lines = [f"{result['dataset']}: version {result['version']} of {result['previous']}" if result["created"] else
+             f"{result['dataset']}: already stored (same content): nothing changed", *changes_summary(result["changes"])]
     sc = result.get("scenarios") or {}
     if sc.get("carried"):
         lines.append(f"scenarios carried over: {', '.join(sc['carried'])}")

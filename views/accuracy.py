@@ -8,9 +8,12 @@ from dashboard import charts, recommend, training, ui
 from dashboard.evaluation import mape_inflated
 from dashboard.report import build_report
 from dashboard.runs import read_run
+from dashboard.ui.fva import section as fva_section
 
 dataset_id = ui.dataset_picker()
 st.title("Accuracy")
+if dataset_id and ui.runs_for(dataset_id).empty:
+    fva_section(dataset_id)  # a refreshed version without runs yet: its actuals may already score the last plan
 runs = ui.need_runs(dataset_id)
 
 st.subheader("Leaderboard")
@@ -65,3 +68,4 @@ st.download_button("Meeting report (HTML, opens on its own)", lambda: build_repo
                    f"promocast_report_{run_id}.html", "text/html", key="acc_report")
 ui.download_buttons({"by_sku": by_sku, "by_category_region": cr, "by_horizon": horizon, "by_promo": promo,
                      "leaderboard": board}, f"metrics_{run_id}", key="acc_dl")
+fva_section(dataset_id)

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import charts, ui, workspaces
 from dashboard.exports import dates
 from dashboard.history import history_rollup, summary_line
+from dashboard.refresh import changes_summary
 
 
 def calendar_section(store, dataset_id: str) -> None:
@@ -60,6 +61,11 @@ with overview_tab:
         c[3].metric("Rows uploaded", f"{info.source_rows:,}")
         if info.extras.get("notes"):
             st.caption(info.extras["notes"])
+        versions = store.versions(dataset_id)
+        if len(versions) > 1:  # refreshed (python -m dashboard refresh): what this version changed
+            last = versions.iloc[-1]
+            st.info(f"Version {last['version']} of {len(versions)}, after {versions.iloc[-2]['id']} (still readable in the "
+                    "sidebar). " + "; ".join(changes_summary(last["changes"])))
         check = ui.cached_history(dataset_id, info.last_week)
         (st.success if (check["status"] == "ok").all() else st.warning)(summary_line(check))
         coverage = ui.cached_coverage(dataset_id)

@@ -29,7 +29,7 @@ except ValueError as exc:
 m = st.columns(4)
 m[0].metric("Units (P50, all weeks)", f"{rows['p50'].sum():,.0f}")
 m[1].metric("Scenario change", f"{rows['scenario_delta'].sum():+,.0f}")
-m[2].metric("Overrides change", f"{(rows['p50'].sum() - rows['model_p50'].sum() - rows['scenario_delta'].sum()):+,.0f}")
+m[2].metric("Overrides change", f"{(rows['p50'].sum() - rows['model_p50'].sum()):+,.0f}")
 m[3].metric("Series under 2 years of history", f"{rows.drop_duplicates(['sku', 'region'])['history_flag'].sum()}")
 if sentence := plans.history_sentence(rows):
     st.warning(sentence)

@@ -1,0 +1,53 @@
+"""The quarterly cycle in a real browser, with the command line beside it: refresh -> override -> publish -> the next
+refresh (run while the browser session is open) -> forecast value added on the Accuracy page."""
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from server import ROOT, browser_page, streamlit_server
+
+pytestmark = pytest.mark.e2e
+SAMPLE = ROOT / "sample_data"
+
+
+def cli(ws, *args):
+    env = {"PROMOCAST_WORKSPACE": str(ws), "PROMOCAST_DB": str(ws / "promocast.duckdb"), "PATH": "/usr/bin:/bin"}
+    r = subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return r
+
+
+def test_refresh_override_publish_refresh_fva(tmp_path):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    sales = pd.read_csv(SAMPLE / "sales.csv", parse_dates=["week"])
+    weeks = sorted(sales["week"].unique())
+    for name, lo, hi in (("q0.csv", 0, 129), ("q1.csv", 126, 142), ("q2.csv", 140, 155)):
+        sales[(sales["week"] >= weeks[lo]) & (sales["week"] <= weeks[hi])].to_csv(tmp_path / name, index=False)
+    cli(ws, "ingest", str(tmp_path / "q0.csv"), "--promotions", str(SAMPLE / "promotions.csv"), "--name", "grocer")
+    cli(ws, "refresh", str(tmp_path / "q1.csv"), "--dataset", "grocer", "--models", "seasonal-naive")  # refresh 1 + a run
+    with streamlit_server(ws) as url, browser_page() as page:
+        page.goto(f"{url}/forecast")
+        page.get_by_role("heading", name="Forecast").wait_for()
+        page.get_by_text("(planner override)").first.click()
+        page.get_by_test_id("stMultiSelect").filter(has_text="Weeks").click()
+        page.get_by_role("option").first.click()
+        page.keyboard.press("Escape")
+        amount = page.get_by_label("Units", exact=True)
+        amount.fill("123")
+        amount.press("Enter")
+        page.get_by_role("button", name="Save override").click()
+        page.get_by_role("button", name="Undo override").wait_for()  # the override is listed, with its undo
+        page.get_by_test_id("stSidebarNav").get_by_text("Plan", exact=True).click()
+        page.get_by_role("heading", name="Plan").wait_for()
+        page.get_by_role("button", name="Publish the").click()
+        page.get_by_text("plan.", exact=False).filter(has_text="Published the").wait_for()
+        cli(ws, "refresh", str(tmp_path / "q2.csv"), "--dataset", "grocer")  # the next quarter's actuals, app still open
+        page.get_by_test_id("stSidebarNav").get_by_text("Accuracy", exact=True).click()
+        page.get_by_text("Forecast value added: the").wait_for(timeout=120_000)
+        steps = page.get_by_test_id("stDataFrame").first
+        assert steps.is_visible()
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.screenshot(path=str(tmp_path / "fva.png"), full_page=True)
