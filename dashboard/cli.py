@@ -89,6 +89,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def problems(exc, what: str) -> int:
+    """Every problem of a refused file on stderr; exit status 2 (nothing was stored)."""
+    print(f"{what} failed: {len(exc.problems)} problem(s); nothing was stored", file=sys.stderr)
+    for p in exc.problems:
+        print(f"  {p}", file=sys.stderr)
+    return 2
+
+
 def cmd_workspace(args) -> int:
     from . import workspaces
 
@@ -128,10 +136,7 @@ def cmd_ingest(args) -> int:
         prepared = prepare(Path(args.sales), args.promotions, args.weather, parse_mapping(args.map), args.name,
                            args.temperature_unit)
     except ValidationError as exc:
-        print(f"import failed: {len(exc.problems)} problem(s); nothing was stored", file=sys.stderr)
-        for p in exc.problems:
-            print(f"  {p}", file=sys.stderr)
-        return 2
+        return problems(exc, "import")
     store = Store(args.db)
     regions = sorted(prepared.sales["region"].unique())
     ds_id, created = store.save_dataset(prepared, [RegionCalendar(r, args.country, args.subdiv) for r in regions], events)

@@ -26,7 +26,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from .cli import cmd_train
+    from .cli import cmd_train, problems
     from .ingest import parse_mapping
     from .refresh import refresh, summary
     from .schema import MODELS, ValidationError
@@ -41,10 +41,7 @@ def run(args) -> int:
         result = refresh(store, args.dataset, Path(args.sales), args.promotions, args.weather, parse_mapping(args.map),
                          args.temperature_unit)
     except ValidationError as exc:
-        print(f"refresh failed: {len(exc.problems)} problem(s); nothing was stored", file=sys.stderr)
-        for p in exc.problems:
-            print(f"  {p}", file=sys.stderr)
-        return 2
+        return problems(exc, "refresh")
     log = sys.stderr if args.json else sys.stdout
     for line in summary(result):
         print(line, file=log)

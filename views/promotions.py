@@ -8,16 +8,12 @@ from dashboard import ui
 from dashboard.promotions import charts, tables
 from dashboard.promotions.money import DEFAULT_MARGIN_PCT
 from dashboard.report import build_report
-from dashboard.ui.promotions import cached_analysis, cached_past, cached_plan, cached_response, margins_json
+from dashboard.ui.promotions import cached_analysis, cached_past, cached_plan, cached_response, margins_json, promo_runs
 
 store = ui.get_store()
 dataset_id = ui.dataset_picker()
 st.title("Promotions")
-runs = ui.need_runs(dataset_id)
-runs = runs[runs["model"].isin(["tft", "lstm"])].sort_values("model", key=lambda m: m != "tft", kind="stable")  # TFT first
-if runs.empty:
-    st.info("Promotion analysis needs a model that reads promotions: train a TFT (or LSTM) on the Train page.")
-    st.stop()
+runs = promo_runs(dataset_id, "Promotion analysis")
 c1, c2 = st.columns([2, 1])
 run_id = c1.selectbox("Model run", runs["run_id"].tolist(), format_func=ui.run_label(runs), key="pr_run")
 saved = store.scenarios(dataset_id)

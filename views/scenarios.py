@@ -5,16 +5,12 @@ import streamlit as st
 from dashboard import charts, ui
 from dashboard.forecasts import rollup_forecast
 from dashboard.scenarios import EDIT_COLUMNS, deltas
-from dashboard.ui.promotions import incremental_margin
+from dashboard.ui.promotions import incremental_margin, promo_runs
 
 store = ui.get_store()
 dataset_id = ui.dataset_picker()
 st.title("What-if scenarios")
-runs = ui.need_runs(dataset_id)
-runs = runs[runs["model"].isin(["tft", "lstm"])].sort_values("model", key=lambda m: m != "tft", kind="stable")  # TFT first
-if runs.empty:
-    st.info("What-if needs a model that reads promotions: train a TFT (or LSTM) on the Train page.")
-    st.stop()
+runs = promo_runs(dataset_id, "What-if")
 run_id = st.selectbox("Model run", runs["run_id"].tolist(), format_func=ui.run_label(runs), key="sc_run")
 st.caption("What-ifs re-forecast with this TFT or LSTM run, the models that read the promotion plan; the recommended "
            "forecast on the Forecast page may blend in statistical models that cannot see a promotion change.")

@@ -7,7 +7,17 @@ import json
 import pandas as pd
 import streamlit as st
 
-from . import get_store
+from . import get_store, need_runs
+
+
+def promo_runs(dataset_id: str | None, purpose: str) -> pd.DataFrame:
+    """The dataset's TFT and LSTM runs (the models that read promotions), TFT first; a hint and a stop without any."""
+    runs = need_runs(dataset_id)
+    runs = runs[runs["model"].isin(["tft", "lstm"])].sort_values("model", key=lambda m: m != "tft", kind="stable")
+    if runs.empty:
+        st.info(f"{purpose} needs a model that reads promotions: train a TFT (or LSTM) on the Train page.")
+        st.stop()
+    return runs
 
 
 @st.cache_resource(show_spinner="Loading the model...", max_entries=3)
