@@ -183,8 +183,10 @@ def whatif(ws: str, run_id: str) -> dict:
     from dashboard.training import what_if_engine
 
     store = Store()
+    from dashboard.ui.warmup import _imports
+
     t = time.perf_counter()
-    import models.tft  # noqa: F401 - torch, Lightning, pytorch-forecasting: the app imports them as it starts (ui/warmup.py)
+    _imports()  # torch, Lightning, pytorch-forecasting: the app imports them once, as the server starts (ui/warmup.py)
     imports = time.perf_counter() - t
     t = time.perf_counter()
     engine = what_if_engine(store, run_id)
@@ -215,9 +217,12 @@ def pages(ws: str) -> dict:
     _env(ws)
     from streamlit.testing.v1 import AppTest
 
+    from dashboard.ui.warmup import _imports
+
     root = Path(__file__).resolve().parent.parent
     out = {}
-    for page in ("data", "train", "forecast", "accuracy", "explain", "scenarios", "promotions"):
+    _imports()  # what the server does once as it starts (ui/warmup.py), here before the clock runs
+    for page in ("data", "train", "forecast", "accuracy", "explain", "scenarios", "promotions", "plan"):
         # One AppTest per page: its first run also scans the installed packages for components (~0.5 s, once
         # per server in real use); the rerun is what a planner waits for when changing a widget.
         at = AppTest.from_file(str(root / "app.py"), default_timeout=600)

@@ -118,7 +118,11 @@ def refresh(store, name_or_id: str, sales, promotions=None, weather=None, mappin
     from .ingest import prepare
 
     base_id = resolve(store, name_or_id)
-    prepared = prepare(sales, promotions, weather, mapping, None, temperature_unit)
+    return store_version(store, base_id, prepare(sales, promotions, weather, mapping, None, temperature_unit))
+
+
+def store_version(store, base_id: str, prepared) -> dict:
+    """Store a validated upload as the next version of ``base_id`` (the Data page's upload and ``refresh``)."""
     merged, diff = next_version(store, base_id, prepared)
     new_id, created = store.save_dataset(merged, store.calendars(base_id), store.custom_events(base_id))
     out = {"dataset": new_id, "previous": base_id, "created": created, "changes": diff, "notes": merged.notes}

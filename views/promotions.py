@@ -72,8 +72,12 @@ if len(saved):
     st.dataframe(tables.compare({n: plan(n)[1] for n in ["base", *saved["name"].tolist()]}), hide_index=True, key="pr_compare")
 
 st.subheader("Past promotions: what they really did")
-past = cached_past(run_id, margins_json(run_id))
-if past.empty:
+big = len(analysis.series) > 500  # at the reference scale the first judgement takes ~15 s: asked for, not automatic
+if not st.toggle("Judge past promotions and draw the uplift curve", value=not big, key="pr_past_on",
+                 help="counterfactual forecasts of the hold-out and the year before it, made once per run"):
+    past = pd.DataFrame()
+    st.caption("Turn on to see which past promotions paid off.")
+elif (past := cached_past(run_id, margins_json(run_id))).empty:
     st.info("No promotions in the hold-out or the year before it.")
 else:
     st.caption(f"{len(past)} promotions in the hold-out and the year before it: the actual units against the counterfactual "

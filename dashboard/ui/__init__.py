@@ -162,6 +162,9 @@ def upload_section(store: Store) -> None:
             mapping.update(to_ingest_mapping(_mapping_widgets(sniff_columns(paths["promotions"]), "promotions", S.PROMO_REQUIRED, S.PROMO_OPTIONAL)))
     # keyed by the upload, so a new file brings its own name (not the previous file's, kept in the widget's state)
     name = st.text_input("Dataset name", value=paths["sales"].stem, key=f"import_name_{sales.file_id}")
+    stored = cached_datasets()
+    base = st.selectbox("Store as", [None, *stored["id"]], key="import_as_version", format_func=lambda i: "a new dataset"
+                        if i is None else f"the next version of {stored.set_index('id').loc[i, 'name']} ({i}): new weeks")
     if not st.button("Validate and import", type="primary", key="import_button"):
         return
     with st.spinner("Validating and importing..."):
@@ -171,7 +174,14 @@ def upload_section(store: Store) -> None:
             st.error(f"Nothing was imported: {len(exc.problems)} problem(s) found. Fix them and upload again.")
             st.dataframe(problems_frame(exc.problems), hide_index=True, key="validation_report")
             return
-        ds_id, created = store.save_dataset(prepared)
+        if base:  # a refresh: the upload's rows replace the stored version's same weeks (dashboard/refresh.py)
+            from ..refresh import store_version, summary
+
+            result = store_version(store, base, prepared)
+            ds_id, created = result["dataset"], result["created"]
+            prepared.notes[:0] = summary(result)
+        else:
+            ds_id, created = store.save_dataset(prepared)
     clear_data_caches()
     st.session_state["dataset_id"] = ds_id
     if created:

@@ -1,5 +1,5 @@
-"""The quarterly cycle in a real browser, with the command line beside it: refresh -> override -> publish -> the next
-refresh (run while the browser session is open) -> forecast value added on the Accuracy page."""
+"""The quarterly cycle in a real browser, with the command line beside it: refresh (an upload in the browser) ->
+override -> publish -> the next refresh (from the command line, the browser session open) -> forecast value added."""
 import subprocess
 import sys
 
@@ -27,8 +27,15 @@ def test_refresh_override_publish_refresh_fva(tmp_path):
     for name, lo, hi in (("q0.csv", 0, 129), ("q1.csv", 126, 142), ("q2.csv", 140, 155)):
         sales[(sales["week"] >= weeks[lo]) & (sales["week"] <= weeks[hi])].to_csv(tmp_path / name, index=False)
     cli(ws, "ingest", str(tmp_path / "q0.csv"), "--promotions", str(SAMPLE / "promotions.csv"), "--name", "grocer")
-    cli(ws, "refresh", str(tmp_path / "q1.csv"), "--dataset", "grocer", "--models", "seasonal-naive")  # refresh 1 + a run
     with streamlit_server(ws) as url, browser_page() as page:
+        page.goto(url)  # refresh 1 through the browser: the upload stored as the next version
+        page.get_by_role("heading", name="Data").wait_for()
+        page.locator("input[type=file]").first.set_input_files(str(tmp_path / "q1.csv"))
+        page.get_by_test_id("stSelectbox").filter(has_text="Store as").click()
+        page.get_by_role("option", name="the next version of grocer").click()
+        page.get_by_role("button", name="Validate and import").click()
+        page.get_by_text("version 2 of").first.wait_for(timeout=120_000)
+        cli(ws, "train", "--model", "seasonal-naive")  # the newest dataset: version 2
         page.goto(f"{url}/forecast")
         page.get_by_role("heading", name="Forecast").wait_for()
         page.get_by_text("(planner override)").first.click()
