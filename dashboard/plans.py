@@ -135,3 +135,20 @@ def selection_note(check: pd.DataFrame, level: str, key) -> str:
     else:
         n, of = len(short), len(check)
     return f"{n} of {of} series here have {HISTORY_NOTE}." if n else ""
+
+
+def with_history_flag(frame: pd.DataFrame, check: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (rows per SKU, or per SKU x region) with a ``history_warning`` column: the sentence for a series
+    under two years of history (for a SKU row: when any of its regions is), empty otherwise — for every export."""
+    short = check[check["weeks_of_history"] < HISTORY_WARN_WEEKS]
+    sku_col = "sku" if "sku" in frame.columns else "SKU"
+    if sku_col not in frame.columns:
+        return frame
+    region_col = next((c for c in ("region",) if c in frame.columns), None)
+    if region_col:
+        keys = set(zip(short["sku"].astype(str), short["region"].astype(str)))
+        hit = [(str(s), str(r)) in keys for s, r in zip(frame[sku_col], frame[region_col])]
+    else:
+        skus = set(short["sku"].astype(str))
+        hit = [str(s) in skus for s in frame[sku_col]]
+    return frame.assign(history_warning=np.where(hit, HISTORY_NOTE, ""))

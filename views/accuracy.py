@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import charts, recommend, training, ui
 from dashboard.evaluation import mape_inflated
+from dashboard.plans import with_history_flag
 from dashboard.report import build_report
 from dashboard.runs import read_run
 from dashboard.ui.fva import section as fva_section
@@ -66,6 +67,7 @@ st.dataframe(by_sku[cols].round(2), hide_index=True, key="acc_sku_table")
 store = ui.get_store()
 st.download_button("Meeting report (HTML, opens on its own)", lambda: build_report(store, dataset_id, run_id),
                    f"promocast_report_{run_id}.html", "text/html", key="acc_report")
-ui.download_buttons({"by_sku": by_sku, "by_category_region": cr, "by_horizon": horizon, "by_promo": promo,
+check = ui.cached_history(dataset_id, str(ui.get_store().dataset(dataset_id).last_week))  # the history flag, in the export
+ui.download_buttons({"by_sku": with_history_flag(by_sku, check), "by_category_region": cr, "by_horizon": horizon, "by_promo": promo,
                      "leaderboard": board}, f"metrics_{run_id}", key="acc_dl")
 fva_section(dataset_id)

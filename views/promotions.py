@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import ui
 from dashboard.promotions import charts, tables
 from dashboard.promotions.money import DEFAULT_MARGIN_PCT
+from dashboard.plans import with_history_flag
 from dashboard.report import build_report
 from dashboard.ui.promotions import cached_analysis, cached_past, cached_plan, cached_response, margins_json, promo_runs
 
@@ -65,7 +66,9 @@ if chosen is not None:
     left.plotly_chart(charts.waterfall(chosen, "units"), key="pr_waterfall_units")
     right.plotly_chart(charts.waterfall(chosen, "margin"), key="pr_waterfall_margin")
     st.caption("Pick a row above to see its waterfall.")
-ui.download_buttons({"planned_promotions": table, "weekly_decomposition": tables.weekly(plan_weeks)}, f"promotions_{plan_name}",
+check = ui.cached_history(dataset_id, str(store.dataset(dataset_id).last_week))  # the history flag goes with every export
+ui.download_buttons({"planned_promotions": with_history_flag(table, check),
+                     "weekly_decomposition": with_history_flag(tables.weekly(plan_weeks), check)}, f"promotions_{plan_name}",
                     key="pr_dl")
 if len(saved):
     st.subheader("Scenarios in money")
@@ -88,7 +91,7 @@ else:
     st.plotly_chart(charts.uplift_curve(cached_response(run_id), past, category), key="pr_curve")
     past_table = tables.past(past)
     st.dataframe(past_table, hide_index=True, key="pr_past")
-    ui.download_buttons({"past_promotions": past_table}, "past_promotions", key="pr_past_dl")
+    ui.download_buttons({"past_promotions": with_history_flag(past_table, check)}, "past_promotions", key="pr_past_dl")
 st.download_button("Meeting report with this promotions view (HTML)", lambda: build_report(
     store, dataset_id, run_id, promotions={"plan": plan_name, "events": events, "past": past}),
     f"promocast_promotions_{run_id}.html", "text/html", key="pr_report")

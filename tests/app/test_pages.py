@@ -105,3 +105,16 @@ def test_whatif_page_edit_save_compare_delete(use_trained):
     at.button(key="sc_delete").click().run()
     ok(at)
     assert "warm spell" not in store.scenarios(ds)["name"].tolist()
+
+
+def test_whatif_first_visit_draws_no_empty_chart_frame(use_trained):
+    """Before the first edit the page draws only charts with something in them (no empty frames)."""
+    import json
+
+    at = ok(open_page("scenarios"))
+    charts = at.get("plotly_chart")
+    assert charts
+    for chart in charts:
+        traces = json.loads(chart.proto.spec)["data"]
+        ys = [t.get("y") for t in traces]
+        assert any((y.get("bdata") if isinstance(y, dict) else y) for y in ys if y is not None), "an empty chart frame"

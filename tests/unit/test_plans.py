@@ -47,3 +47,12 @@ def test_published_plan_is_locked_and_its_workbook_has_a_sheet_per_region(worksp
     assert south.iloc[-1]["category"] == "Total" and south.iloc[-1][str(WEEKS[0].date())] == 20
     assert south.iloc[0]["history"] == "under 2 years"
     assert book["Assumptions"]["item"].str.contains("History warning").any()
+
+
+def test_every_series_export_carries_the_history_flag():
+    by_series = pd.DataFrame({"SKU": ["A", "B"], "region": ["N", "S"], "units": [1, 2]})
+    flagged = plans.with_history_flag(by_series, CHECK)
+    assert flagged["history_warning"].tolist()[0] == "" and "seasonal peaks" in flagged["history_warning"].iloc[1]
+    by_sku = plans.with_history_flag(pd.DataFrame({"sku": ["A", "B"]}), CHECK)  # a SKU row: any of its regions
+    assert (by_sku["history_warning"] != "").tolist() == [False, True]
+    assert "history_warning" not in plans.with_history_flag(pd.DataFrame({"category": ["x"]}), CHECK)  # no series, no flag
