@@ -18,6 +18,8 @@ SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 def get_store() -> Store:
     """The DuckDB owner of this session's workspace (one per file); the default workspace opens on the sample."""
     roles = require_access()  # a login configured: stops a session that has none
+    if "workspace" not in st.session_state and st.query_params.get("workspace"):  # a new session on the same URL
+        st.session_state["workspace"] = st.query_params["workspace"]  # (a reconnect, a reload) keeps its workspace
     name = st.session_state.get("workspace", workspaces.DEFAULT)
     if roles is not None and name not in roles:  # never open a workspace the user was not granted: their first one
         name = st.session_state["workspace"] = next(w for w in roles)
@@ -107,6 +109,8 @@ def dataset_picker() -> str | None:
         # page changes, which sent the next page (and what it saved) back to the default workspace
         st.sidebar.selectbox("Workspace", names, index=names.index(current), key="workspace_select",
                              on_change=_workspace_picked)
+        if st.query_params.get("workspace") != current:
+            st.query_params["workspace"] = current
     frame = cached_datasets()
     if frame.empty:
         st.sidebar.info("No dataset yet: upload one on the Data page.")
