@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--max-epochs", type=int, help="override the preset's epoch limit")
     t.add_argument("--threads", type=int, help="torch threads (default: all cores; the app uses 1)")
     t.add_argument("--seeds", type=int, help="networks trained from different seeds and averaged (thorough: 3)")
+    t.add_argument("--devices", type=int, help="TFT/LSTM: training processes on this machine, data-parallel through "
+                   "torchrun (one per GPU; on CPUs one per core)")
+    t.add_argument("--num-nodes", type=int, help="machines training together (each runs torchrun; see the README)")
+    t.add_argument("--master", help="HOST:PORT of the first machine, with --num-nodes > 1")
     _db(t, dataset=True)
 
     w = sub.add_parser("scenario", help="what-if: forecast a promotion plan change with a trained TFT/LSTM run")
@@ -207,7 +211,8 @@ def cmd_train(args) -> int:
     store = Store(args.db)
     info = store.dataset(args.dataset)
     config = preset_config(args.model, args.preset, holdout_weeks=args.holdout_weeks, max_epochs=args.max_epochs,
-                           threads=args.threads or os.cpu_count() or 1, seeds=args.seeds)
+                           threads=args.threads or os.cpu_count() or 1, seeds=args.seeds, devices=args.devices,
+                           num_nodes=args.num_nodes, master=args.master)
     config.horizon = max(config.horizon, config.holdout_weeks)
     t0 = time.perf_counter()
     job_id = training.submit(store, info.id, config)
@@ -216,8 +221,8 @@ def cmd_train(args) -> int:
     seen = 0
     try:
         while True:
-            training.refresh(store)
             state = jobs.read_state(job_dir)
+            training.refresh(store)  # after reading the state: a job that just finished has its run registered
             progress = jobs.read_progress(job_dir)
             for p in progress[seen:]:
                 print(_progress_line(p), file=sys.stderr)

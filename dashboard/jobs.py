@@ -114,6 +114,18 @@ class _Lock:
         self.fh.close()
 
 
+def worker_command(job_dir: Path) -> list[str]:
+    """The training process: this worker, or torchrun starting one per device when a network trains on several
+    devices or machines (models/distributed.py)."""
+    config = json.loads((job_dir / "spec.json").read_text()).get("config", {})
+    devices, nodes = int(config.get("devices") or 1), int(config.get("num_nodes") or 1)
+    if config.get("model") in ("tft", "lstm") and (devices > 1 or nodes > 1):
+        from models.distributed import launch_command
+
+        return launch_command(sys.executable, str(job_dir), devices, nodes, 0, config.get("master"))
+    return [sys.executable, "-m", "dashboard.worker", str(job_dir)]
+
+
 def start_next(root: Path | None = None) -> str | None:
     """Start the oldest queued job if none is running. Returns the started job id."""
     root = root or jobs_root()
@@ -129,7 +141,7 @@ def start_next(root: Path | None = None) -> str | None:
             return None
         job_dir = queued[0]
         log = open(job_dir / "worker.log", "ab")
-        proc = subprocess.Popen([sys.executable, "-m", "dashboard.worker", str(job_dir)], cwd=ROOT_DIR,
+        proc = subprocess.Popen(worker_command(job_dir), cwd=ROOT_DIR,
                                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         log.close()

@@ -54,6 +54,14 @@ def validation_forecast(model, hist: pd.DataFrame, start: int, horizon: int) -> 
     return join_actuals(pred, hist[hist["time_idx"] < start], val_start)[HOLDOUT_COLUMNS]
 
 
+def _device_label(model) -> str:
+    """Where the model trained: ``cpu``, ``cuda:0``, or ``cuda x 4 processes`` for a data-parallel run."""
+    log = getattr(model, "training_log", None) or {}
+    world = int(log.get("world_size") or 1)
+    device = str(model.device)
+    return f"{device.split(':')[0]} x {world} processes" if world > 1 else device
+
+
 def new_run_id(model: str) -> str:
     return f"run-{model}-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
 
@@ -72,6 +80,12 @@ def train_and_evaluate(frame: pd.DataFrame, config: TrainConfig, meta: dict, pro
         raise ValueError("no training weeks left before the hold-out")
     model = create(config)
     model.fit(train, progress)
+    from models import distributed
+
+    world = distributed.from_env()
+    distributed.finish(world)  # several processes trained together (torchrun): the first one goes on alone
+    if not world.main:
+        return None, {}
     validation = validation_forecast(model, hist, start, config.horizon)  # before the hold-out forecast (interp)
     bands = calibration.offsets(validation) if validation is not None else None
     visible = hist.copy()
@@ -101,7 +115,7 @@ def train_and_evaluate(frame: pd.DataFrame, config: TrainConfig, meta: dict, pro
                 "holdout_weeks": config.holdout_weeks, "holdout_start_week": str(hist.loc[hist["time_idx"] == start, "week"].min())[:10],
                 "seconds": round(seconds, 1), "series": int(pred[["sku", "region"]].drop_duplicates().shape[0]),
                 "capped_series": capped[:50], "capped_count": len(capped),
-                "device": model.device, "training": getattr(model, "training_log", None),  # networks: epochs, losses
+                "device": _device_label(model), "training": getattr(model, "training_log", None),  # epochs, losses
                 "bands": band_note, "seeds": seeds}
     run_dir = write_run(run_id, model, run_meta, ev, holdout, run_root, future, interp, validation)
     return run_dir, {**run_meta, "run_id": run_id, "overall": ev["overall"], "evaluation": ev}

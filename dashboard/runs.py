@@ -61,7 +61,7 @@ def write_run(run_id: str, model, meta: dict, evaluation: dict, holdout: pd.Data
             for kind in ("static", "encoder", "decoder"):
                 pd.DataFrame(interp[f"{kind}_importance"], columns=interp["names"][kind]).to_parquet(
                     tmp / f"importance_{kind}.parquet", index=False)
-        record = {**meta, "run_id": run_id, "weights_sha256": sha, "device": meta.get("device", "-") if model is None else model.device,
+        record = {**meta, "run_id": run_id, "weights_sha256": sha, "device": meta.get("device") or (model.device if model is not None else "-"),
                   "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                   "libraries": library_versions(), "overall": _clean(evaluation["overall"]),
                   "best_epoch": getattr(model, "best_epoch", None), "interpretation": bool(interp)}

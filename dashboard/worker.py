@@ -29,9 +29,12 @@ def main(job_dir: str) -> int:
     import os
     os.environ["PROMOCAST_WORKSPACE"] = str(job.resolve().parent.parent)  # the run folder goes to the job's workspace
     signal.signal(signal.SIGTERM, _on_term)
+    if int(os.environ.get("RANK", 0)) > 0:
+        return _helper_rank(job)
     spec = json.loads((job / "spec.json").read_text())
     state = {**read_state(job), "status": "running", "started_at": now()}
-    state["pid"] = os.getpid()
+    if "RANK" not in os.environ:  # under torchrun the launcher's pid stays: cancelling stops its whole group
+        state["pid"] = os.getpid()
     write_json(job / "state.json", state)
     progress_file = open(job / "progress.jsonl", "a", buffering=1)
 
@@ -70,6 +73,23 @@ def main(job_dir: str) -> int:
         progress_file.close()
     start_next(job.parent)
     return code
+
+
+def _helper_rank(job: Path) -> int:
+    """A process of a distributed job other than the first (models/distributed.py): it trains beside the first
+    and exits; the first one reports progress, forecasts and writes the run."""
+    try:
+        import pandas as pd
+
+        from .pipeline import train_and_evaluate
+        from .schema import TrainConfig
+
+        spec = json.loads((job / "spec.json").read_text())
+        train_and_evaluate(pd.read_parquet(job / "frame.parquet"), TrainConfig.from_dict(spec["config"]),
+                           {"dataset_id": spec["dataset_id"], "job_id": spec["job_id"]})
+        return 0
+    except Cancelled:
+        return 143
 
 
 def _fake(spec: dict, progress) -> None:

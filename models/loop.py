@@ -15,6 +15,7 @@ from typing import Callable
 
 import torch
 
+from . import distributed
 from .scaled_loss import loss_of
 from .windows import WindowArrays, concat_outputs
 
@@ -27,9 +28,9 @@ def steps_per_epoch(n_windows: int, batch_size: int, limit: int | None) -> int:
     return min(full, int(limit)) if limit else full
 
 
-def training_step(net, optimiser, x, y, clip: float, normalised: bool = False) -> torch.Tensor:
+def training_step(net, optimiser, x, y, clip: float, normalised: bool = False, forward=None) -> torch.Tensor:
     optimiser.zero_grad(set_to_none=True)
-    loss = loss_of(net, x, y, normalised)
+    loss = loss_of(net, x, y, normalised, forward)
     loss.backward()
     if clip:
         torch.nn.utils.clip_grad_norm_(net.parameters(), clip)
@@ -87,12 +88,16 @@ def lr_schedule(optimiser, config, total_steps: int, plateau):
 
 
 def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress: Progress | None = None,
-                every: int = 10) -> dict:
-    """Train ``net`` in place; keeps the best validation epoch's weights. Returns what happened."""
+                every: int = 10, world: distributed.World | None = None) -> dict:
+    """Train ``net`` in place; keeps the best validation epoch's weights. Returns what happened.
+    ``world``: the processes training together (models/distributed.py); each cuts batch / size windows per step."""
+    world = world or distributed.World()
     conf = net.configure_optimizers()
     optimiser = conf["optimizer"]
     device = train.device
-    gen = torch.Generator(device=device).manual_seed(int(config.seed))
+    forward = distributed.wrap(net, world)
+    gen = torch.Generator(device=device).manual_seed(int(config.seed) + 1000 * world.rank)
+    batch = max(1, math.ceil(config.batch_size / world.size))
     per_epoch = steps_per_epoch(len(train), config.batch_size, config.limit_train_batches)
     total = per_epoch * config.max_epochs
     sched, per_step = lr_schedule(optimiser, config, total, (conf.get("lr_scheduler") or {}).get("scheduler"))
@@ -112,8 +117,8 @@ def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress:
         net.train()
         t_epoch = time.time()
         for _ in range(per_epoch):
-            x, y = train.sample(config.batch_size, gen)
-            loss = training_step(net, optimiser, x, y, config.gradient_clip, normalised)
+            x, y = train.sample(batch, gen)
+            loss = training_step(net, optimiser, x, y, config.gradient_clip, normalised, forward)
             if per_step:
                 sched.step()
             step += 1
@@ -123,6 +128,7 @@ def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress:
         last_loss = float(loss)
         train_s = time.time() - t_epoch
         val = validation_loss(net, valid, config.batch_size * 4, normalised) if len(valid) else last_loss
+        val = distributed.mean(val, world, device)  # the same on every process, so they stop together
         if sched is not None and not per_step:
             sched.step(val)
         history.append({"epoch": epoch + 1, "train_loss": last_loss, "val_loss": val, "train_s": round(train_s, 2),
@@ -150,5 +156,5 @@ def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress:
     net.eval()
     return {"best_epoch": best_epoch + 1, "best_val_loss": best, "epochs_run": epoch + 1, "steps": step,
             "stopped_early": bad >= config.patience, "converged": converged(history, config.patience),
-            "seconds": round(time.time() - t0, 1), "samples": step * config.batch_size,
+            "seconds": round(time.time() - t0, 1), "samples": step * batch * world.size, "world_size": world.size,
             "windows": len(train), "history": history}

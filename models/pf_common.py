@@ -6,6 +6,7 @@ model never saw map to the NaN class instead of failing.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -40,11 +41,22 @@ def device_config(config: TrainConfig, device: str) -> TrainConfig:
     from dataclasses import replace
 
     k = int(getattr(config, "gpu_batch_scale", 1) or 1)
-    if device != "cuda" or k <= 1:
+    if not str(device).startswith("cuda") or k <= 1:
         return config
     limit = config.limit_train_batches
     return replace(config, batch_size=config.batch_size * k, learning_rate=config.learning_rate * math.sqrt(k),
                    limit_train_batches=None if limit is None else max(1, math.ceil(limit / k)), gpu_batch_scale=1)
+
+
+def _devices(world, device: str) -> list[str]:
+    """What trained the network: one entry per process (``cuda:0``, ``cuda:1``, ... or ``cpu`` per process)."""
+    import os
+
+    nodes = max(1, int(os.environ.get("GROUP_WORLD_SIZE", 1) or 1))  # torchrun: machines in the job
+    per_node = max(1, world.size // nodes)
+    if str(device).startswith("cuda"):
+        return [f"node{n}:cuda:{i}" if nodes > 1 else f"cuda:{i}" for n in range(nodes) for i in range(per_node)]
+    return [f"node{n}:cpu" if nodes > 1 else "cpu" for n in range(nodes) for _ in range(per_node)]
 
 
 def keep_freed_memory() -> None:
@@ -142,11 +154,18 @@ class PFForecaster(Forecaster):
         index on the training device (models/windows.py) and fed to the network by models/loop.py."""
         from dataclasses import replace
 
+        from . import distributed
         from .loop import fit_network
         from .seeds import training_summary
         from .windows import WindowArrays
 
+        world = distributed.from_env()  # several processes when torchrun started this one (models/distributed.py)
         self.device = setup_torch(self.config)
+        if world.distributed:
+            self.device = distributed.init(world)
+            if self.device == "cpu":  # the machine's threads shared between its processes
+                local = int(os.environ.get("LOCAL_WORLD_SIZE", world.size))
+                self.config = replace(self.config, threads=max(1, int(self.config.threads) // local))
         cfg = self.config = device_config(self.config, self.device)  # what the network trains with: saved with the run
         keep_freed_memory()
         data = prepare(train)
@@ -163,11 +182,13 @@ class PFForecaster(Forecaster):
             self.on_device()
             member = progress if len(seeds) == 1 or progress is None else (
                 lambda d, i=i: progress({**d, "member": i + 1, "members": len(seeds)}))
-            logs.append(fit_network(self.net, train_w, valid_w, replace(cfg, seed=seed), member))
+            logs.append(fit_network(self.net, train_w, valid_w, replace(cfg, seed=seed), member if world.main else None,
+                                    world=world))
             self.members.append(self.net)
         self.net = self.members[0]
         self.training_log = {**training_summary(logs, seeds), "device": self.device, "batch_size": cfg.batch_size,
-                             "learning_rate": cfg.learning_rate, "batches_per_epoch": cfg.limit_train_batches}
+                             "learning_rate": cfg.learning_rate, "batches_per_epoch": cfg.limit_train_batches,
+                             "world_size": world.size, "devices": _devices(world, self.device)}
         self.best_epoch, self.best_val_loss = self.training_log["best_epoch"], self.training_log["best_val_loss"]
         self.params = ds.get_parameters()
         self.after_fit(data, val_start)

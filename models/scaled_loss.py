@@ -43,11 +43,13 @@ def normalise_target(normaliser, target: torch.Tensor, target_scale: torch.Tenso
     return (y - target_scale[:, :1]) / target_scale[:, 1:]
 
 
-def loss_of(net, x: dict, y: tuple, normalised: bool) -> torch.Tensor:
-    """The network's loss for one batch, in units (pytorch-forecasting's way) or on the normalised scale."""
+def loss_of(net, x: dict, y: tuple, normalised: bool, forward=None) -> torch.Tensor:
+    """The network's loss for one batch, in units (pytorch-forecasting's way) or on the normalised scale.
+    ``forward``: what runs the network (its DistributedDataParallel wrapper when several processes train)."""
+    forward = forward or net
     if not normalised:
-        return net.loss(net(x)["prediction"], y)
+        return net.loss(forward(x)["prediction"], y)
     target, weight = y
     with normalised_outputs(net) as normaliser:
-        prediction = net(x)["prediction"]
+        prediction = forward(x)["prediction"]
     return net.loss(prediction, (normalise_target(normaliser, target, x["target_scale"]), weight))

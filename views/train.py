@@ -3,6 +3,7 @@ import streamlit as st
 
 from dashboard import ui
 from dashboard.schema import MODELS, PRESETS, preset_config
+from dashboard.devices import choices as device_choices
 from dashboard.estimates import expected_time_text
 from dashboard.training import job_threads, submit
 
@@ -22,10 +23,15 @@ with st.form("train_form"):
     preset = c2.selectbox("Preset", PRESETS, index=1, key="train_preset",
                           help="fast: a few minutes at the reference scale; standard: trained to convergence; thorough: bigger network")
     holdout = c3.number_input("Hold-out weeks", 4, 52, 13, key="train_holdout")
+    offered = device_choices()
+    devices = st.selectbox("Devices for the TFT and LSTM", list(offered), format_func=offered.get, key="train_devices",
+                           help="Several processes train one network together (data-parallel, launched with torchrun); "
+                                "the statistical models always run in one process")
     start = st.form_submit_button("Start training", type="primary")
 if start:
     for model in models:
-        config = preset_config(model, preset, holdout_weeks=int(holdout), threads=job_threads())
+        config = preset_config(model, preset, holdout_weeks=int(holdout), threads=job_threads(),
+                               devices=int(devices) if model in ("tft", "lstm") else 1)
         config.horizon = max(config.horizon, config.holdout_weeks)
         submit(store, dataset_id, config)
     st.toast(f"Queued {len(models)} job(s)")
