@@ -32,7 +32,7 @@ class TFTForecaster(PFForecaster):
     def on_device(self) -> None:
         from .tft_fast import fuse_inputs
 
-        fuse_inputs(self.net, self.device == "cuda")  # stacked inputs lose on CPU at batch 512, see tft_fast.fuse_inputs
+        fuse_inputs(self.net, str(self.device).startswith("cuda"))  # stacked inputs lose on CPU at batch 512, see tft_fast.fuse_inputs
 
     def interpret(self, pred) -> dict:
         """Attention per series, horizon step and encoder position (right-aligned: the last column is the
