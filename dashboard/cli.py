@@ -27,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--temperature-unit", default="auto", choices=["auto", "C", "F"],
                    help="the weather file's unit (auto: Fahrenheit when the values only make sense so)")
     i.add_argument("--map", default="", help="source=target column mapping, e.g. Date=week,Dept=sku")
+    i.add_argument("--grain", default="region", choices=["region", "store"],
+                   help="region: stores summed to SKU x region series (default); store: one series per SKU x store, "
+                        "rolled up to regions in the app without training again")
     i.add_argument("--name")
     i.add_argument("--country", default="US", help="holiday country for every region (holidays package code)")
     i.add_argument("--subdiv", default=None, help="holiday subdivision, e.g. CA")
@@ -138,11 +141,11 @@ def cmd_ingest(args) -> int:
     try:
         events = parse_custom_events(Path(args.events).read_text()) if args.events else None
         prepared = prepare(Path(args.sales), args.promotions, args.weather, parse_mapping(args.map), args.name,
-                           args.temperature_unit)
+                           args.temperature_unit, args.grain)
     except ValidationError as exc:
         return problems(exc, "import")
     store = Store(args.db)
-    regions = sorted(prepared.sales["region"].unique())
+    regions = sorted(prepared.sales["area"].unique())  # the regions (a store's region at store grain)
     ds_id, created = store.save_dataset(prepared, [RegionCalendar(r, args.country, args.subdiv) for r in regions], events)
     info = store.dataset(ds_id)
     secs = time.perf_counter() - t

@@ -51,6 +51,7 @@ def mase_scale(train: pd.DataFrame) -> pd.DataFrame:
 def join_actuals(pred: pd.DataFrame, frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
     """Hold-out predictions beside actuals, category, promo flag, horizon step (1-based) and MASE scale."""
     cols = ["sku", "region", "time_idx", "category", "units", "promo", "holiday"]
+    cols += ["area"] if "area" in frame and "area" not in pred else []  # store grain: the store's region
     j = pred.merge(frame[cols], on=["sku", "region", "time_idx"], how="left").rename(columns={"units": "actual"})
     j = j.merge(mase_scale(frame[frame["time_idx"] < start_idx]), on=["sku", "region"], how="left")
     j["step"] = j["time_idx"] - start_idx + 1
@@ -81,13 +82,16 @@ def breakdowns(j: pd.DataFrame) -> dict[str, pd.DataFrame | dict]:
     if "promo_week" not in j:
         j = j.assign(promo_week=np.where(j["promo"] > 0, "promo", "no promo"))
     overall = _group(j.assign(total="total"), ["total"]).drop(columns="total").iloc[0].to_dict()
-    return {
+    stores = "area" in j and bool((j["area"] != j["region"]).any())
+    by_area = j.assign(region=j["area"]) if stores else j  # store grain: regions are the stores' regions
+    extra = {"by_store": _group(j.rename(columns={"region": "store"}), ["store"])} if stores else {}
+    return {**extra,
         "overall": overall,
         "by_series": _group(j, ["sku", "region", "category"]),
         "by_sku": _group(j, ["sku", "category"]),
         "by_category": _group(j, ["category"]),
-        "by_region": _group(j, ["region"]),
-        "by_category_region": _group(j, ["category", "region"]),
+        "by_region": _group(by_area, ["region"]),
+        "by_category_region": _group(by_area, ["category", "region"]),
         "by_horizon": _group(j, ["step"]),
         "by_promo": _group(j, ["promo_week"]),
         "joined": j,

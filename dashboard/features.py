@@ -1,5 +1,8 @@
 """Stored sales -> the long model frame: one row per SKU x region x week with known future inputs.
 
+``region`` is the series' location: the region, or the store for a dataset kept at store grain, whose region is
+then ``area`` (dashboard/grain.py). Holidays and weather follow the area; cannibalization the location.
+
 Known future inputs (the planner knows them for the forecast weeks): promo, discount, the share and
 mean discount of the *other* SKUs of the category on promotion (cannibalization), holidays, week of
 year, temperature, and units of the same week last year (lag 52).
@@ -28,7 +31,10 @@ def build_frame(sales: pd.DataFrame, calendars: list[RegionCalendar], events: pd
     s["week"] = pd.to_datetime(s["week"])
     last = s["week"].max()
     all_weeks = pd.date_range(s["week"].min(), last + pd.Timedelta(weeks=horizon), freq="W-MON")
-    first = s.groupby(KEYS, as_index=False).agg(first_week=("week", "min"), category=("category", "first"))
+    if "area" not in s:
+        s["area"] = s["region"]
+    first = s.groupby(KEYS, as_index=False).agg(first_week=("week", "min"), category=("category", "first"),
+                                                area=("area", "first"))
     idx = {w: i for i, w in enumerate(all_weeks)}
     start = first["first_week"].map(idx).to_numpy()
     n = len(all_weeks) - start
@@ -36,7 +42,8 @@ def build_frame(sales: pd.DataFrame, calendars: list[RegionCalendar], events: pd
     offs = np.concatenate([np.arange(a, len(all_weeks)) for a in start]) if len(first) else np.array([], int)
     grid = pd.DataFrame({
         "sku": first["sku"].to_numpy()[rep], "region": first["region"].to_numpy()[rep],
-        "category": first["category"].to_numpy()[rep], "week": all_weeks[offs], "time_idx": offs,
+        "category": first["category"].to_numpy()[rep], "area": first["area"].to_numpy()[rep],
+        "week": all_weeks[offs], "time_idx": offs,
     })
     cols = ["units", "price", "promo", "discount_pct"]
     f = grid.merge(s[KEYS + ["week"] + cols], on=KEYS + ["week"], how="left")
@@ -52,8 +59,9 @@ def build_frame(sales: pd.DataFrame, calendars: list[RegionCalendar], events: pd
     woy = week_of_year(f["week"]).to_numpy()
     f["woy"] = woy
     f["woy_sin"], f["woy_cos"] = np.sin(2 * np.pi * woy / 52), np.cos(2 * np.pi * woy / 52)
-    hol = weekly_holiday_features(all_weeks, calendars or [RegionCalendar(r) for r in f["region"].unique()], events)
-    f = f.merge(hol[["region", "week", "holiday", "major_holiday", "weeks_to_holiday"]], on=["region", "week"], how="left")
+    hol = weekly_holiday_features(all_weeks, calendars or [RegionCalendar(r) for r in f["area"].unique()], events)
+    hol = hol.rename(columns={"region": "area"})[["area", "week", "holiday", "major_holiday", "weeks_to_holiday"]]
+    f = f.merge(hol, on=["area", "week"], how="left")
     for c in ("holiday", "major_holiday"):
         f[c] = f[c].fillna(0).astype(float)
     f["weeks_to_holiday"] = f["weeks_to_holiday"].fillna(8).astype(float)
@@ -93,11 +101,12 @@ def add_weather(f: pd.DataFrame, weather: pd.DataFrame | None, last) -> pd.DataF
     w = weather[["week", "region", "temperature"]].copy()
     w["week"] = pd.to_datetime(w["week"])
     w["weather_source"] = np.where(w["week"] <= last, "observed", "forecast file")
-    f = f.merge(w, on=["region", "week"], how="left")
+    f = f.merge(w.rename(columns={"region": "area"}), on=["area", "week"], how="left")
     missing = f["temperature"].isna()
     if missing.any():
         normal = seasonal_normal_weather(w[w["week"] <= last], sorted(f.loc[missing, "week"].unique()))
-        fill = f.loc[missing, ["region", "week"]].merge(normal, on=["region", "week"], how="left")
+        fill = f.loc[missing, ["area", "week"]].merge(normal.rename(columns={"region": "area"}), on=["area", "week"],
+                                                      how="left")
         f.loc[missing, "temperature"] = fill["temperature"].to_numpy()
         f.loc[missing, "weather_source"] = "average of past years"
     f["temperature"] = f["temperature"].fillna(f["temperature"].mean()).fillna(0.0)
@@ -116,7 +125,8 @@ def add_lag52(f: pd.DataFrame) -> pd.DataFrame:
 def calendar_plan(promotions: pd.DataFrame, series: pd.DataFrame, weeks) -> pd.DataFrame:
     """Expand a promotion calendar (sku/category/region may be NULL = all) into weekly rows per series.
 
-    ``series`` has sku, region, category. Returns sku, region, week, promo (1.0), discount_pct, promo_type
+    ``series`` has sku, region, category (and area at store grain: a promotion's region then covers the region's
+    stores). Returns sku, region, week, promo (1.0), discount_pct, promo_type
     for every series-week a promotion covers (the deepest discount wins when several overlap; on a tie, the later
     row of the calendar). Vectorised: the reference case's 1,349 planned promotions took 11 s row by row.
     """
@@ -138,10 +148,12 @@ def calendar_plan(promotions: pd.DataFrame, series: pd.DataFrame, weeks) -> pd.D
         p[c] = v.where(given[c], None).map(lambda x: x.strip() if isinstance(x, str) else x)
     pattern = given["sku"].astype(int) * 4 + given["region"].astype(int) * 2 + given["category"].astype(int)
     ser = series[["sku", "region", "category"]].astype(str).drop_duplicates()
+    ser["_area"] = series.loc[ser.index, "area"].astype(str) if "area" in series else ser["region"]
     parts = []
     for _, g in p.groupby(pattern, sort=False):  # one merge per combination of the columns a promotion names
         on = [c for c in ("sku", "region", "category") if given[c][g.index[0]]]
-        keep = g[["_pid", "_lo", "_hi", "discount_pct", "promo_type"] + on]
+        keep = g[["_pid", "_lo", "_hi", "discount_pct", "promo_type"] + on].rename(columns={"region": "_area"})
+        on = ["_area" if c == "region" else c for c in on]
         parts.append(keep.merge(ser, on=on) if on else keep.merge(ser, how="cross"))
     hit = pd.concat(parts, ignore_index=True)
     n = (hit["_hi"] - hit["_lo"]).clip(lower=0).to_numpy()

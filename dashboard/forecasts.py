@@ -4,16 +4,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-LEVELS = ("series", "category", "region", "total")
+LEVELS = ("series", "category", "region", "store", "total")
 
 
 def select(frame: pd.DataFrame, level: str, key: str | tuple | None) -> pd.DataFrame:
-    """Rows of one SKU x region (key=(sku, region)), category, region, or everything."""
+    """Rows of one series (key=(sku, location)), a category, a region (at store grain: its stores, through
+    ``area``), a store (every SKU of one location), or everything."""
     if level == "series":
         sku, region = key
         return frame[(frame["sku"] == sku) & (frame["region"] == region)]
+    if level == "region" and "area" in frame:
+        return frame[frame["area"] == key]
     if level in ("category", "region"):
         return frame[frame[level] == key]
+    if level == "store":
+        return frame[frame["region"] == key]
     return frame
 
 

@@ -31,12 +31,13 @@ def history_check(spans: pd.DataFrame, last_week) -> pd.DataFrame:
     f["message"] = f["status"].map(MESSAGES)
     f["first_week"] = first.dt.date
     cols = ["sku", "region", "category", "first_week", "weeks_of_history", "gaps", "annual_cycles", "status", "message"]
+    cols += ["area"] if "area" in f and (f["area"] != f["region"]).any() else []  # store grain: the store's region
     return f[cols].sort_values(["weeks_of_history", "sku", "region"]).reset_index(drop=True)
 
 
 def history_rollup(check: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Series counts per status, and the shortest history, per category or region."""
-    g = check.groupby(by)
+    """Series counts per status, and the shortest history, per category or region (a store's region at store grain)."""
+    g = check.groupby(check["area"].rename("region") if by == "region" and "area" in check else by)
     out = pd.DataFrame({
         "series": g.size(),
         "ok": g["status"].apply(lambda s: int((s == STATUS_OK).sum())),

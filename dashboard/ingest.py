@@ -20,6 +20,7 @@ from . import sales_scan as scan
 from .file_reader import load_raw, read_problem  # noqa: F401 (load_raw: bench/tasks.py reads files through it)
 from .validation import (Rule, comma_note, counters, date_rules, date_sql, decimal_comma_columns, find_problems,
                          month_first, number_sql, numeric_rules, raw_col)
+from . import grain as G
 from .weather_file import read_weather
 
 @dataclass
@@ -74,21 +75,25 @@ def map_columns(columns: list[str], mapping: dict[str, str], required, optional)
 
 
 def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = None,
-            mapping: dict[str, str] | None = None, name: str | None = None, temperature_unit: str = "auto") -> Prepared:
+            mapping: dict[str, str] | None = None, name: str | None = None, temperature_unit: str = "auto",
+            grain: str = "region") -> Prepared:
     """Read, validate and roll up. Raises ValidationError listing every problem found. ``temperature_unit``:
-    the weather file's unit, "C", "F" or "auto" (dashboard/weather_file.py)."""
+    the weather file's unit, "C", "F" or "auto" (dashboard/weather_file.py); ``grain``: "region" sums stores,
+    "store" keeps each store's series (dashboard/grain.py)."""
+    grain = G.check(grain)
     sales, mapping = Path(sales), dict(mapping or {})
     promotions = Path(promotions) if promotions else None
     weather = Path(weather) if weather else None
     digest: dict[str, str] = {}
     hashed = mapping if temperature_unit == "auto" else {**mapping, "(temperature unit)": temperature_unit}
+    hashed = hashed if grain == "region" else {**hashed, "(grain)": grain}  # the same file kept at store grain differs
     hasher = threading.Thread(target=lambda: digest.setdefault("h", file_hash([sales, promotions, weather], hashed)))
     hasher.start()
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")  # a bar on stdout would corrupt --json output
     try:
         file_notes: list[str] = []  # what reading the files assumed: sheet, encoding, decimal commas
-        roll, notes, has_promo = _sales(con, sales, mapping, file_notes)
+        roll, notes, has_promo = _sales(con, sales, mapping, file_notes, grain)
         promo_frame = _promotions(con, promotions, mapping, roll, file_notes) if promotions else _empty_promotions()
         weather_frame = pd.DataFrame(columns=["week", "region", "temperature", "precipitation"])
         if weather:
@@ -109,12 +114,15 @@ def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = 
         first_week=str(roll["week"].min().date()), last_week=str(roll["week"].max().date()),
         content_hash=h, source_rows=int(notes.pop(0)), weeks=roll["week"].nunique(),
     )
+    info.extras["grain"] = grain
     return Prepared(info, roll, promo_frame, weather_frame, notes, mapping)
 
 
-def _sales(con, path: Path, mapping: dict, file_notes: list[str]) -> tuple[pd.DataFrame, list, bool]:
+def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "region") -> tuple[pd.DataFrame, list, bool]:
     fname = path.name
     cols = _open(con, path, "raw_sales", mapping, S.SALES_REQUIRED, S.SALES_OPTIONAL, file_notes)
+    if grain == "store" and "store" not in cols:
+        raise ValidationError(G.store_problems(con, cols, fname))
     roll = None
     us = month_first(con, "raw_sales", cols.get("week"))
     if us:
@@ -123,7 +131,7 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str]) -> tuple[pd.Da
         scan.sales_view(con, cols, "raw_sales_typed", typed=True, us=us)
         rules = scan.sales_rules(typed=True)
         try:
-            roll = scan.rollup(con, scan.indicators())
+            roll = scan.rollup(con, scan.indicators(), grain)
             problems = find_problems(con, "sales_t", rules, fname) if scan.dirty(roll) else []
         except duckdb.Error:
             roll = None  # a cell the reader could not parse past its sample: text mode finds and names it
@@ -133,15 +141,19 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str]) -> tuple[pd.Da
         scan.sales_view(con, cols, "raw_sales", typed=False, comma=comma, us=us)
         rules = scan.sales_rules(typed=False)
         try:
-            roll = scan.rollup(con, counters(rules))
+            roll = scan.rollup(con, counters(rules), grain)
         except duckdb.Error as exc:
             raise ValidationError([read_problem(fname, ".csv", exc)]) from None
         problems = find_problems(con, "sales_t", rules, fname, [int(roll[f"bad_{i}"].sum()) for i in range(len(rules))])
     if problems:
         raise ValidationError(problems)
     roll = roll.dropna(subset=["week"])
+    problems = G.store_problems(con, cols, fname) if grain == "store" else []
+    roll, split = G.to_locations(roll, fname, grain)
+    if problems or split:
+        raise ValidationError(problems + split)
     problems, notes = scan.structure(con, roll, fname, "store" in cols)
-    problems += scan.outliers(con, roll, fname)
+    problems += scan.outliers(con, roll, fname, "store" if grain == "store" else "region")
     if problems:
         raise ValidationError(problems)
     source_rows = int(roll["n_rows"].sum())
@@ -150,7 +162,7 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str]) -> tuple[pd.Da
         notes.append(dropped)
     roll["week"] = pd.to_datetime(roll["week"])
     roll = roll.rename(columns={"n_rows": "source_rows"})
-    keep = ["week", "region", "sku", "category", "units", "price", "promo", "discount_pct", "source_rows"]
+    keep = ["week", "region", "area", "sku", "category", "units", "price", "promo", "discount_pct", "source_rows"]
     return roll[keep].reset_index(drop=True), [source_rows, *notes], "promo" in cols or "discount_pct" in cols
 
 
@@ -208,8 +220,9 @@ def _promotions(con, path: Path, mapping: dict, roll: pd.DataFrame, file_notes: 
 
 def _known(con, roll: pd.DataFrame) -> None:
     """Small tables of the SKUs, regions and categories in the (already rolled-up) sales."""
-    for col, table in (("sku", "known_skus"), ("region", "known_regions"), ("category", "known_categories")):
-        con.register(table, pd.DataFrame({col: roll[col].unique()}))
+    for col, table, source in (("sku", "known_skus", "sku"), ("region", "known_regions", "area"),
+                               ("category", "known_categories", "category")):
+        con.register(table, pd.DataFrame({col: roll[source].unique()}))  # regions: the stores' regions at store grain
 
 
 def _apply_calendar(con, roll: pd.DataFrame, promos: pd.DataFrame, has_promo_cols: bool) -> tuple[pd.DataFrame, str]:
@@ -223,13 +236,13 @@ def _apply_calendar(con, roll: pd.DataFrame, promos: pd.DataFrame, has_promo_col
     cal = con.execute("""WITH pw AS (
             SELECT sku, category, region, discount_pct,
                    CAST(unnest(generate_series(start_week, end_week, INTERVAL 7 DAY)) AS DATE) AS week FROM promo_df),
-        r AS (SELECT CAST(week AS DATE) AS week, region, sku, category FROM roll_df),
+        r AS (SELECT CAST(week AS DATE) AS week, region, area, sku, category FROM roll_df),
         hits AS (
             SELECT r.week, r.region, r.sku, p.discount_pct FROM r JOIN pw p ON p.sku = r.sku AND p.week = r.week
-             WHERE (p.category IS NULL OR p.category = r.category) AND (p.region IS NULL OR p.region = r.region)
+             WHERE (p.category IS NULL OR p.category = r.category) AND (p.region IS NULL OR p.region = r.area)
             UNION ALL
             SELECT r.week, r.region, r.sku, p.discount_pct FROM r JOIN (SELECT * FROM pw WHERE sku IS NULL) p ON p.week = r.week
-             WHERE (p.category IS NULL OR p.category = r.category) AND (p.region IS NULL OR p.region = r.region))
+             WHERE (p.category IS NULL OR p.category = r.category) AND (p.region IS NULL OR p.region = r.area))
         SELECT week, region, sku, max(discount_pct) AS cal_discount, count(*) AS n_promos FROM hits GROUP BY ALL""").df()
     cal["week"] = pd.to_datetime(cal["week"])
     con.unregister("roll_df")

@@ -33,10 +33,11 @@ def check(kind: str, amount: float, reason: str, note: str, weeks: list) -> None
         raise ValueError("'other' needs a few words saying why")
 
 
-def select(forecast: pd.DataFrame, series: pd.DataFrame, sku=None, region=None, category=None) -> pd.DataFrame:
-    """The forecast rows of the series named (None = all of that column)."""
-    f = forecast.merge(series[["sku", "region", "category"]].drop_duplicates(), on=["sku", "region"], how="left")
-    for col, v in (("sku", sku), ("region", region), ("category", category)):
+def select(forecast: pd.DataFrame, series: pd.DataFrame, sku=None, region=None, category=None, area=None) -> pd.DataFrame:
+    """The forecast rows of the series named (None = all of that column); ``area``: a region's stores (store grain)."""
+    cols = ["sku", "region", "category"] + (["area"] if "area" in series and "area" not in forecast else [])
+    f = forecast.merge(series[cols].drop_duplicates(), on=["sku", "region"], how="left")
+    for col, v in (("sku", sku), ("region", region), ("category", category), ("area", area)):
         if v is not None:
             f = f[f[col].astype(str) == str(v)]
     return f

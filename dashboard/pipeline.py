@@ -99,7 +99,7 @@ def train_and_evaluate(frame: pd.DataFrame, config: TrainConfig, meta: dict, pro
     ev = evaluate(pred, hist, start)
     seeds = seed_spread([evaluate(m, hist, start)["overall"]["wape"] for m in members],
                         ev["overall"].get("wape")) if members else None
-    holdout = ev["joined"][HOLDOUT_COLUMNS]
+    holdout = ev["joined"][HOLDOUT_COLUMNS + (["area"] if "area" in ev["joined"] else [])]
     seconds = time.time() - t0
     interp = model.interpretation()  # of the hold-out forecast, beside its errors
     future = forecast_future(model, frame, config.horizon)

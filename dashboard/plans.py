@@ -130,8 +130,9 @@ def selection_note(check: pd.DataFrame, level: str, key) -> str:
     if level == "series":
         hit = short[(short["sku"] == key[0]) & (short["region"] == key[1])]
         return f"{key[0]} in {key[1]}: {int(hit['weeks_of_history'].iloc[0])} weeks of history, {HISTORY_NOTE}." if len(hit) else ""
-    if level in ("category", "region"):
-        n, of = int((short[level] == key).sum()), int((check[level] == key).sum())
+    if level in ("category", "region", "store"):
+        col = "area" if level == "region" and "area" in check else ("region" if level == "store" else level)
+        n, of = int((short[col] == key).sum()), int((check[col] == key).sum())
     else:
         n, of = len(short), len(check)
     return f"{n} of {of} series here have {HISTORY_NOTE}." if n else ""

@@ -118,7 +118,8 @@ def refresh(store, name_or_id: str, sales, promotions=None, weather=None, mappin
     from .ingest import prepare
 
     base_id = resolve(store, name_or_id)
-    return store_version(store, base_id, prepare(sales, promotions, weather, mapping, None, temperature_unit))
+    grain = store.dataset(base_id).extras.get("grain", "region")  # a version keeps its dataset's grain
+    return store_version(store, base_id, prepare(sales, promotions, weather, mapping, None, temperature_unit, grain))
 
 
 def store_version(store, base_id: str, prepared) -> dict:

@@ -78,15 +78,16 @@ def sales_rules(typed: bool) -> list[Rule]:
 LIMITS = {"units": (0, None), "price": (0, None), "promo": (0, 1), "discount_pct": (0, 100)}
 
 
-def rollup(con, checks: str) -> pd.DataFrame:
-    """One scan: the roll-up to SKU x region x week plus the validation aggregates ``checks``.
+def rollup(con, checks: str, grain: str = "region") -> pd.DataFrame:
+    """One scan: the roll-up to SKU x region x week (x store at store grain) plus the validation aggregates ``checks``.
     Duplicate keys are counted as len(list_distinct(list(...))): count(DISTINCT) cost 3.5 s more at the reference scale."""
+    store = ", store" if grain == "store" else ""
     roll = con.execute(f"""
-        SELECT CAST(date_trunc('week', d) AS DATE) AS week, region, sku, min(category) AS category,
+        SELECT CAST(date_trunc('week', d) AS DATE) AS week, region, sku{store}, min(category) AS category,
                sum(units) AS units, avg(price) AS price, avg(promo) AS promo, avg(discount_pct) AS discount_pct,
                count(*) AS n_rows, len(list_distinct(list(hash(store, d)))) AS n_keys,
                min(d) AS d_min, max(d) AS d_max, max(category) AS max_category, {checks}
-        FROM sales_t t GROUP BY ALL ORDER BY sku, region, week""").df()
+        FROM sales_t t GROUP BY ALL ORDER BY sku, region{store}, week""").df()
     # calendar facts from each group's first and last date (a week group with several dates has 2+ weekdays)
     lo, hi = pd.to_datetime(roll["d_min"]), pd.to_datetime(roll["d_max"])
     roll["n_dates"] = ((hi - lo).dt.days.fillna(0) + 1).astype(int)
@@ -163,7 +164,7 @@ OUTLIER_RATIO = 100.0   # a week this many times the series' next-largest week .
 OUTLIER_FLOOR = 10_000  # ... and at least this many units (a slow seller's 1 -> 150 promotion week is real)
 
 
-def outliers(con, roll: pd.DataFrame, fname: str) -> list[Problem]:
+def outliers(con, roll: pd.DataFrame, fname: str, location: str = "region") -> list[Problem]:
     """Weeks far outside their series' range (a stray 1e30, a value typed in cents or with extra zeros): they would
     wreck training, so the import refuses them, naming the lines. A promotion lifts a week a few times (the
     synthetic truth's deepest: ~7x), far below 100x the next-largest week."""
@@ -177,11 +178,11 @@ def outliers(con, roll: pd.DataFrame, fname: str) -> list[Problem]:
         return []
     con.register("outlier_weeks", bad[["sku", "region", "week"]].assign(week=pd.to_datetime(bad["week"]).dt.date))
     try:  # the line with the largest units of each flagged region-week (its other stores' rows are fine)
-        got = con.execute("""SELECT _line, CAST(c_units AS VARCHAR) || ' (' || sku || ', ' || region || ', ' || c_week || ')'
+        got = con.execute(f"""SELECT _line, CAST(c_units AS VARCHAR) || ' (' || sku || ', ' || {location} || ', ' || c_week || ')'
             FROM (SELECT row_number() OVER () + 1 AS _line, * FROM sales_t) t
-            WHERE EXISTS (SELECT 1 FROM outlier_weeks o WHERE o.sku = t.sku AND o.region = t.region
+            WHERE EXISTS (SELECT 1 FROM outlier_weeks o WHERE o.sku = t.sku AND o.region = t.{location}
                           AND o.week = CAST(date_trunc('week', t.d) AS DATE))
-            QUALIFY row_number() OVER (PARTITION BY sku, region, date_trunc('week', d) ORDER BY units DESC) = 1
+            QUALIFY row_number() OVER (PARTITION BY sku, {location}, date_trunc('week', d) ORDER BY units DESC) = 1
             ORDER BY _line LIMIT 5""").fetchall()
         rows, example = tuple(int(r[0]) for r in got), (got[0][1] if got else "")
     finally:

@@ -66,6 +66,8 @@ def expand_edits(edits: pd.DataFrame, series: pd.DataFrame, future_weeks: pd.Dat
     """
     out = []
     known = {c: set(series[c]) for c in ("sku", "category", "region")}
+    area = series["area"] if "area" in series else series["region"]  # store grain: a region names its stores
+    known["region"] |= set(area)
     for i, e in enumerate(edits.itertuples(index=False), start=1):
         m = pd.Series(True, index=series.index)
         for col in ("sku", "category", "region"):
@@ -73,7 +75,7 @@ def expand_edits(edits: pd.DataFrame, series: pd.DataFrame, future_weeks: pd.Dat
             if isinstance(v, str) and v.strip() and v.strip().lower() != "all":
                 if v.strip() not in known[col]:
                     raise ValueError(f"edit {i}: unknown {col} '{v}'")
-                m &= series[col] == v.strip()
+                m &= (series[col] == v.strip()) | (area == v.strip()) if col == "region" else series[col] == v.strip()
         start = pd.Timestamp(e.start_week)
         start = start - pd.Timedelta(days=start.weekday())
         weeks = pd.date_range(start, periods=max(int(e.weeks or 1), 1), freq="W-MON")
@@ -128,7 +130,7 @@ class WhatIf:
         self.horizon = model.config.horizon
         fut = frame[(frame["time_idx"] >= self.start) & (frame["time_idx"] < self.start + self.horizon)]
         self.future_weeks = pd.DatetimeIndex(sorted(fut["week"].unique()))
-        self.series = frame[["sku", "region", "category"]].drop_duplicates().reset_index(drop=True)
+        self.series = frame[["sku", "region", "category"] + (["area"] if "area" in frame else [])].drop_duplicates().reset_index(drop=True)
         self.known_types = known_types or set()
         self.bands = bands  # the run's band calibration (dashboard/calibration.py), as its stored forecasts got
         self._base = self._usable(stored_base)

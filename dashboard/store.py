@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from .calendars import RegionCalendar
+from . import grain as G
 from .schema import DatasetInfo, default_db_path, workspace_dir
 from .store_plans import PlanTables
 
@@ -31,9 +32,11 @@ SCHEMA = [
     "ALTER TABLE datasets ADD COLUMN IF NOT EXISTS parent_id VARCHAR",  # refresh: the version this one follows
     "ALTER TABLE datasets ADD COLUMN IF NOT EXISTS version INTEGER",
     "ALTER TABLE datasets ADD COLUMN IF NOT EXISTS changes VARCHAR",  # what changed from the parent (JSON)
+    "ALTER TABLE datasets ADD COLUMN IF NOT EXISTS grain VARCHAR",  # 'store': one series per SKU x store (grain.py)
     """CREATE TABLE IF NOT EXISTS sales (
         dataset_id VARCHAR, week DATE, region VARCHAR, sku VARCHAR, category VARCHAR,
         units DOUBLE, price DOUBLE, promo DOUBLE, discount_pct DOUBLE, source_rows INTEGER)""",
+    "ALTER TABLE sales ADD COLUMN IF NOT EXISTS store VARCHAR",  # store grain: the series' store (else NULL)
     """CREATE TABLE IF NOT EXISTS promotions (
         dataset_id VARCHAR, sku VARCHAR, category VARCHAR, region VARCHAR,
         start_week DATE, end_week DATE, promo_type VARCHAR, discount_pct DOUBLE)""",
@@ -175,17 +178,19 @@ class Store(PlanTables):
         existing = self.query("SELECT id FROM datasets WHERE content_hash = ?", [info.content_hash])
         if len(existing):
             return existing["id"].iloc[0], False
-        regions = sorted(prepared.sales["region"].unique())
+        grain = info.extras.get("grain", "region")
+        regions = sorted(prepared.sales["area" if "area" in prepared.sales else "region"].unique())
         calendars = calendars or [RegionCalendar(r) for r in regions]
         with self._write() as cur:
             cur.execute("""INSERT INTO datasets (id, name, content_hash, created_at, rows, source_rows, series, weeks,
-                           first_week, last_week, notes, mapping) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
+                           first_week, last_week, notes, mapping, grain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
                 info.id, info.name, info.content_hash, datetime.now(timezone.utc).replace(tzinfo=None),
                 info.rows, info.source_rows, info.series, info.weeks, info.first_week, info.last_week,
-                "; ".join(prepared.notes), json.dumps(prepared.mapping)])
-            cur.register("new_sales", prepared.sales)
-            cur.execute("""INSERT INTO sales SELECT ?, week, region, sku, category, units, price, promo,
-                           discount_pct, source_rows FROM new_sales""", [info.id])
+                "; ".join(prepared.notes), json.dumps(prepared.mapping), grain])
+            cur.register("new_sales", G.stored(prepared.sales, grain))
+            cur.execute("""INSERT INTO sales (dataset_id, week, region, sku, category, units, price, promo, discount_pct,
+                           source_rows, store) SELECT ?, week, region, sku, category, units, price, promo,
+                           discount_pct, source_rows, store FROM new_sales""", [info.id])
             cur.register("new_promos", prepared.promotions)
             cur.execute("""INSERT INTO promotions SELECT ?, sku, category, region, start_week, end_week,
                            promo_type, discount_pct FROM new_promos""", [info.id])
@@ -229,11 +234,13 @@ class Store(PlanTables):
         r = frame.iloc[0]
         return DatasetInfo(r["id"], r["name"], int(r["rows"]), int(r["series"]), str(r["first_week"])[:10],
                            str(r["last_week"])[:10], r["content_hash"], str(r["created_at"]), int(r["source_rows"]),
-                           int(r["weeks"]), {"notes": r["notes"]})
+                           int(r["weeks"]), {"notes": r["notes"], "grain": r.get("grain") or "region"})
 
     def sales(self, dataset_id: str) -> pd.DataFrame:
-        return self.query("""SELECT week, region, sku, category, units, price, promo, discount_pct FROM sales
-                             WHERE dataset_id = ? ORDER BY sku, region, week""", [dataset_id])
+        """One row per series and week; ``region`` is the series' location (the store at store grain, grain.py),
+        ``area`` its region."""
+        return self.query(f"""SELECT week, {G.LOCATION_SQL} AS region, region AS area, sku, category, units, price, promo,
+                             discount_pct FROM sales WHERE dataset_id = ? ORDER BY sku, 2, week""", [dataset_id])
 
     def preview(self, dataset_id: str, limit: int = 200) -> pd.DataFrame:
         return self.query("SELECT * EXCLUDE (dataset_id) FROM sales WHERE dataset_id = ? ORDER BY sku, region, week LIMIT ?",
@@ -258,10 +265,11 @@ class Store(PlanTables):
                              FROM sales WHERE dataset_id = ? GROUP BY ALL ORDER BY category, region, week""", [dataset_id])
 
     def series_spans(self, dataset_id: str) -> pd.DataFrame:
-        """Per SKU x region: first and last week with a row, and how many weeks have rows."""
-        return self.query("""SELECT sku, region, min(category) AS category, min(week) AS first_week,
-                                    max(week) AS last_week, count(*) AS weeks_present, sum(units) AS units
-                             FROM sales WHERE dataset_id = ? GROUP BY sku, region ORDER BY sku, region""", [dataset_id])
+        """Per series (SKU x location): first and last week with a row, and how many weeks have rows."""
+        return self.query(f"""SELECT sku, {G.LOCATION_SQL} AS region, min(region) AS area, min(category) AS category,
+                                    min(week) AS first_week, max(week) AS last_week, count(*) AS weeks_present,
+                                    sum(units) AS units
+                             FROM sales WHERE dataset_id = ? GROUP BY 1, 2 ORDER BY 1, 2""", [dataset_id])
 
     # ---- jobs and runs -----------------------------------------------------------------------
     def add_job(self, job_id: str, dataset_id: str, model: str, preset: str, job_dir: str) -> None:
@@ -314,16 +322,19 @@ class Store(PlanTables):
         return r
 
     def history(self, dataset_id: str, sku: str | None = None, region: str | None = None,
-                category: str | None = None) -> pd.DataFrame:
-        """Weekly units (summed) and promo share for one series or any roll-up; None = all."""
-        return self.query("""SELECT week, sum(units) AS units, avg(promo) AS promo FROM sales
-                             WHERE dataset_id = ? AND (? IS NULL OR sku = ?) AND (? IS NULL OR region = ?)
-                               AND (? IS NULL OR category = ?)
-                             GROUP BY week ORDER BY week""", [dataset_id, sku, sku, region, region, category, category])
+                category: str | None = None, area: str | None = None) -> pd.DataFrame:
+        """Weekly units (summed) and promo share for one series or any roll-up; None = all. ``region``: a location
+        (a store at store grain); ``area``: a region, whatever the grain."""
+        return self.query(f"""SELECT week, sum(units) AS units, avg(promo) AS promo FROM sales
+                             WHERE dataset_id = ? AND (? IS NULL OR sku = ?) AND (? IS NULL OR {G.LOCATION_SQL} = ?)
+                               AND (? IS NULL OR category = ?) AND (? IS NULL OR region = ?)
+                             GROUP BY week ORDER BY week""",
+                          [dataset_id, sku, sku, region, region, category, category, area, area])
 
     def series_list(self, dataset_id: str) -> pd.DataFrame:
-        return self.query("""SELECT DISTINCT sku, region, category FROM sales WHERE dataset_id = ?
-                             ORDER BY category, sku, region""", [dataset_id])
+        """sku, region (the location), category, area (its region)."""
+        return self.query(f"""SELECT DISTINCT sku, {G.LOCATION_SQL} AS region, category, region AS area FROM sales
+                             WHERE dataset_id = ? ORDER BY category, sku, region""", [dataset_id])
 
 
 def _ts(value):

@@ -28,7 +28,7 @@ def _build_frame(store: Store, dataset_id: str, horizon: int, plan: pd.DataFrame
     if plan is None and horizon:
         last = pd.Timestamp(sales["week"].max())
         future = pd.date_range(last + pd.Timedelta(weeks=1), periods=horizon, freq="W-MON")
-        series = sales[["sku", "region", "category"]].drop_duplicates()
+        series = sales[["sku", "region", "category", "area"]].drop_duplicates()
         plan = calendar_plan(store.promotions(dataset_id), series, future)
     return build_frame(sales, store.calendars(dataset_id), store.custom_events(dataset_id),
                        store.weather(dataset_id), future=plan, horizon=horizon)

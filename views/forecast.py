@@ -1,4 +1,4 @@
-"""Forecast: one SKU x region or a roll-up; history, hold-out actuals, P50 and P10-P90 per model."""
+"""Forecast: one SKU x region (or x store) or a roll-up; history, hold-out actuals, P50 and P10-P90 per model."""
 import pandas as pd
 import streamlit as st
 
@@ -12,18 +12,24 @@ st.title("Forecast")
 runs = ui.need_runs(dataset_id)
 series = ui.cached_series(dataset_id)
 
+stores = store.dataset(dataset_id).extras.get("grain") == "store"  # series per SKU x store (dashboard/grain.py)
+where = "store" if stores else "region"
 c = st.columns([1, 1, 1, 3])
-level = c[0].selectbox("Show", ["series", "category", "region", "total"], key="fc_level",
-                       format_func={"series": "SKU x region", "category": "category", "region": "region", "total": "total"}.get)
-sku = region = category = None
+levels = ["series", "category", "region"] + (["store"] if stores else []) + ["total"]
+level = c[0].selectbox("Show", levels, key="fc_level", format_func={
+    "series": f"SKU x {where}", "category": "category", "region": "region" + (" (its stores summed)" if stores else ""),
+    "store": "store (all its SKUs)", "total": "total"}.get)
+sku = region = category = area = None
 if level == "series":
     sku = c[1].selectbox("SKU", sorted(series["sku"].unique()), key="fc_sku")
-    region = c[2].selectbox("Region", sorted(series.loc[series["sku"] == sku, "region"].unique()), key="fc_region")
+    region = c[2].selectbox(where.title(), sorted(series.loc[series["sku"] == sku, "region"].unique()), key="fc_region")
     key = (sku, region)
 elif level == "category":
     key = category = c[1].selectbox("Category", sorted(series["category"].unique()), key="fc_category")
 elif level == "region":
-    key = region = c[1].selectbox("Region", sorted(series["region"].unique()), key="fc_region_only")
+    key = area = c[1].selectbox("Region", sorted(series["area"].unique()), key="fc_region_only")
+elif level == "store":
+    key = region = c[1].selectbox("Store", sorted(series["region"].unique()), key="fc_store_only")
 else:
     key = None
 chosen = c[3].multiselect("Models (runs)", runs["run_id"].tolist(), default=ui.latest_per_model(runs),
@@ -42,18 +48,20 @@ adjusted = overrides.adjusted(store, dataset_id, target)
 if adjusted is not None:
     forecasts["planner future (overrides)"] = planned = overrides.view(adjusted, dataset_id, level, key)
     table.append(planned.assign(model=target.model, run_id=target.run_id, part="future with overrides"))
-history = ui.cached_history_units(dataset_id, sku, region, category)
+history = ui.cached_history_units(dataset_id, sku, region, category, area)
 start = ui.cached_holdout(runs["run_dir"].iloc[0])["week"].min()
 history = history[history["week"] >= pd.Timestamp(start) - pd.Timedelta(weeks=78)]
 info = store.dataset(dataset_id)
 hol = ui.cached_holidays(dataset_id, str(history["week"].min())[:10], str(pd.Timestamp(info.last_week) + pd.Timedelta(weeks=13))[:10])
-hol = hol[(hol["major_holiday"] == 1) & (hol["region"] == (region or hol["region"].iloc[0]))]
-label = {"series": f"{sku} in {region}", "category": f"category {category}", "region": f"region {region}", "total": "all series"}[level]
+in_area = area or (series.loc[series["region"] == region, "area"].iloc[0] if region else hol["region"].iloc[0])
+hol = hol[(hol["major_holiday"] == 1) & (hol["region"] == in_area)]
+label = {"series": f"{sku} in {region}", "category": f"category {category}", "region": f"region {area}",
+         "store": f"store {region}", "total": "all series"}[level]
 note = plans.selection_note(ui.cached_history(dataset_id, str(info.last_week)), level, key)
 if note:
     st.warning(note)
 st.plotly_chart(charts.forecast_chart(history, forecasts, hol, start, f"Weekly units: {label}"), key="forecast_chart")
-overrides.section(store, dataset_id, target, label, sku, region, category)
+overrides.section(store, dataset_id, target, label, sku, region, category, area)
 st.caption("Shaded: promotion weeks. Dotted red: major holidays. Dashed lines: the next weeks under the stored promotion plan. "
            "Roll-up bands add series' spreads in quadrature (independent errors).")
 if table:

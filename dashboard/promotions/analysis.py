@@ -27,7 +27,7 @@ class PromotionAnalysis:
         self.start = self.last + 1
         self.horizon = int(model.config.horizon)
         self.holdout_start = self.last - int(holdout_weeks) + 1
-        self.series = frame[["sku", "region", "category"]].drop_duplicates().assign(
+        self.series = frame[["sku", "region", "category"] + (["area"] if "area" in frame else [])].drop_duplicates().assign(
             sku=lambda s: s["sku"].astype(str), region=lambda s: s["region"].astype(str)).reset_index(drop=True)
         self.cf = Counterfactuals(model, frame, self.start)
         self.prices = regular_prices(frame, self.start)

@@ -169,11 +169,14 @@ def upload_section(store: Store) -> None:
     stored = cached_datasets()
     base = st.selectbox("Store as", [None, *stored["id"]], key="import_as_version", format_func=lambda i: "a new dataset"
                         if i is None else f"the next version of {stored.set_index('id').loc[i, 'name']} ({i}): new weeks")
+    grain = "region" if base else st.radio("Series", ["region", "store"], horizontal=True, key="import_grain", format_func={
+        "region": "SKU x region (stores summed)", "store": "SKU x store (rolled up to regions in the app)"}.get)
     if not st.button("Validate and import", type="primary", key="import_button"):
         return
     with st.spinner("Validating and importing..."):
         try:
-            prepared = prepare(paths["sales"], paths.get("promotions"), paths.get("weather"), mapping, name, unit)
+            prepared = prepare(paths["sales"], paths.get("promotions"), paths.get("weather"), mapping, name, unit,
+                               store.dataset(base).extras.get("grain", "region") if base else grain)
         except ValidationError as exc:
             st.error(f"Nothing was imported: {len(exc.problems)} problem(s) found. Fix them and upload again.")
             st.dataframe(problems_frame(exc.problems), hide_index=True, key="validation_report")
@@ -290,8 +293,9 @@ def cached_series(dataset_id: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def cached_history_units(dataset_id: str, sku: str | None, region: str | None, category: str | None) -> pd.DataFrame:
-    return get_store().history(dataset_id, sku, region, category)
+def cached_history_units(dataset_id: str, sku: str | None, region: str | None, category: str | None,
+                         area: str | None = None) -> pd.DataFrame:
+    return get_store().history(dataset_id, sku, region, category, area)
 
 
 @st.cache_data(show_spinner=False)

@@ -27,7 +27,7 @@ def view(frame: pd.DataFrame, dataset_id: str, level: str, key) -> pd.DataFrame:
     return rollup_forecast(select(frame, level, key))
 
 
-def section(store, dataset_id: str, run, label: str, sku=None, region=None, category=None) -> None:
+def section(store, dataset_id: str, run, label: str, sku=None, region=None, category=None, area=None) -> None:
     """The override form for the selection in view (``label``) on ``run``'s future forecast, and the list."""
     fut = cached_future(run.run_dir)
     if fut is None:
@@ -46,7 +46,7 @@ def section(store, dataset_id: str, run, label: str, sku=None, region=None, cate
             try:
                 ov.check(kind, amount, reason, note, chosen)
                 current = ov.apply(fut, store.overrides(dataset_id, run.run_id))
-                rows = ov.spread(ov.select(current, cached_series(dataset_id), sku, region, category), chosen, kind, amount)
+                rows = ov.spread(ov.select(current, cached_series(dataset_id), sku, region, category, area), chosen, kind, amount)
                 store.add_override(dataset_id, run.run_id, rows, label, kind, amount, reason, note, author)
                 st.rerun()
             except ValueError as exc:
