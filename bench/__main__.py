@@ -34,7 +34,8 @@ def machine() -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench")
-    ap.add_argument("--scale", choices=["small", "reference"], default="small")
+    ap.add_argument("--scale", choices=["small", "reference", "store"], default="small",
+                    help="store: the reference case at store grain, 1,360 to 74,800 series (bench/store_scale.py)")
     ap.add_argument("--json", default=None, help="write every figure here")
     ap.add_argument("--markdown", default=None, help="write the table here too")
     ap.add_argument("--batches", type=int, default=None, help="training batches per throughput measurement")
@@ -46,7 +47,13 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the generated data between runs")
     ap.add_argument("--only", default=None, help=f"comma-separated parts to run ({','.join(PARTS)}); "
                     "parts after import reuse the workspace a previous run left")
-    args = ap.parse_args(argv)
+    args, rest = ap.parse_known_args(argv)
+    if args.scale == "store":  # its own sizes and options: python -m bench.store_scale --help
+        from .store_scale import main as store_main
+
+        return store_main(rest + (["--json", args.json] if args.json else []))
+    if rest:
+        ap.error(f"unrecognized arguments: {' '.join(rest)}")
     only = set(PARTS) if not args.only else {p.strip() for p in args.only.split(",")}
     unknown = only - set(PARTS)
     if unknown:

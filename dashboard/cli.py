@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .refresh_cli import add_parser
     add_parser(sub)
+    from .parquet_cli import add_parser as add_export
+    add_export(sub)
 
     t = sub.add_parser("train", help="train a model in a background process and score the hold-out")
     t.add_argument("--model", required=True, choices=list(MODELS))
@@ -54,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "torchrun (one per GPU; on CPUs one per core)")
     t.add_argument("--num-nodes", type=int, help="machines training together (each runs torchrun; see the README)")
     t.add_argument("--master", help="HOST:PORT of the first machine, with --num-nodes > 1")
+    t.add_argument("--ray", help="Holt-Winters, MSTL, seasonal naive: fit on Ray (local, auto or ray://HOST:10001)")
     _db(t, dataset=True)
 
     w = sub.add_parser("scenario", help="what-if: forecast a promotion plan change with a trained TFT/LSTM run")
@@ -215,7 +218,7 @@ def cmd_train(args) -> int:
     info = store.dataset(args.dataset)
     config = preset_config(args.model, args.preset, holdout_weeks=args.holdout_weeks, max_epochs=args.max_epochs,
                            threads=args.threads or os.cpu_count() or 1, seeds=args.seeds, devices=args.devices,
-                           num_nodes=args.num_nodes, master=args.master)
+                           num_nodes=args.num_nodes, master=args.master, ray=args.ray)
     config.horizon = max(config.horizon, config.holdout_weeks)
     t0 = time.perf_counter()
     job_id = training.submit(store, info.id, config)
@@ -361,4 +364,5 @@ def cmd_scenario(args) -> int:
 
 COMMANDS = {"scenario": cmd_scenario, "sample": cmd_sample, "ingest": cmd_ingest, "datasets": cmd_datasets, "check": cmd_check,
             "train": cmd_train, "evaluate": cmd_evaluate, "recommend": cmd_recommend, "workspace": cmd_workspace,
-            "refresh": lambda args: __import__("dashboard.refresh_cli", fromlist=["run"]).run(args)}
+            "refresh": lambda args: __import__("dashboard.refresh_cli", fromlist=["run"]).run(args),
+            "export-parquet": lambda args: __import__("dashboard.parquet_cli", fromlist=["run"]).run(args)}

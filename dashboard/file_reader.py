@@ -22,6 +22,8 @@ def load_raw(con: duckdb.DuckDBPyConnection, path: Path, view: str, fits: Callab
     """Expose ``path`` as ``view``; returns file-level problems. ``fits(columns)``: whether a sheet holds the
     columns wanted (an Excel workbook's first such sheet is read); ``notes`` receives what was assumed."""
     name, notes = path.name, notes if notes is not None else []
+    if path.is_dir():
+        return _load_folder(con, path, view, notes)
     if not path.exists():
         return [Problem(name, "(file)", "file not found", 1)]
     size = path.stat().st_size
@@ -54,6 +56,21 @@ def load_raw(con: duckdb.DuckDBPyConnection, path: Path, view: str, fits: Callab
                         example=str(exc)[:160])]
     except Exception as exc:  # openpyxl / pandas errors for bad Excel files
         return [Problem(name, "(file)", f"cannot be read as {suffix or 'CSV'}", 1, example=str(exc)[:200])]
+    return []
+
+
+def _load_folder(con, path: Path, view: str, notes: list[str]) -> list[Problem]:
+    """A folder of Parquet files, hive-partitioned or not (``python -m dashboard export-parquet`` writes them):
+    every file under it is one table; ``key=value`` folder names become columns (region=North -> region)."""
+    if not any(path.rglob("*.parquet")):
+        return [Problem(path.name, "(folder)", "no .parquet files in this folder", 1)]
+    try:
+        rel = con.read_parquet(str(path / "**" / "*.parquet"), hive_partitioning=True, union_by_name=True)
+        rel = rel.select(", ".join(f"CAST({quote(c)} AS VARCHAR) AS {quote(c)}" for c in rel.columns))
+        rel.create_view(view)
+    except duckdb.Error as exc:
+        return [read_problem(path.name, ".parquet", exc)]
+    notes.append(f"{path.parent.name}/{path.name}: read as a folder of Parquet files")
     return []
 
 

@@ -56,9 +56,11 @@ def file_hash(paths: list[Path | None], mapping: dict) -> str:
         h.update(b"|")
         if p is None:
             continue
-        with open(p, "rb") as fh:
-            while chunk := fh.read(1 << 22):
-                h.update(chunk)
+        for f in sorted(Path(p).rglob("*.parquet")) if Path(p).is_dir() else [p]:  # a folder: every Parquet file
+            h.update(str(Path(f).relative_to(p)).encode() if f != p else b"")
+            with open(f, "rb") as fh:
+                while chunk := fh.read(1 << 22):
+                    h.update(chunk)
     return h.hexdigest()
 
 

@@ -128,6 +128,7 @@ class TrainConfig:
     devices: int = 1             # networks: training processes on this machine (one per GPU, or per CPU core), torchrun
     num_nodes: int = 1           # machines training together (models/distributed.py); the others join with torchrun
     master: str | None = None    # HOST:PORT of the first machine when num_nodes > 1
+    ray: str | None = None       # statistical models: fit on Ray ("local", "auto" or "ray://HOST:PORT"), else a local pool
     quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
 
     def to_dict(self) -> dict:

@@ -222,7 +222,8 @@ class Store(PlanTables):
 
     def datasets(self) -> pd.DataFrame:
         return self.query("""SELECT id, name, rows, series, first_week, last_week, content_hash, created_at,
-                             source_rows, weeks, notes FROM datasets ORDER BY created_at DESC""")
+                             source_rows, weeks, notes, coalesce(grain, 'region') AS grain FROM datasets
+                             ORDER BY created_at DESC""")
 
     def dataset(self, dataset_id: str | None = None) -> DatasetInfo:
         """One dataset's record; the newest when no id is given. Raises KeyError naming the id."""
@@ -234,7 +235,7 @@ class Store(PlanTables):
         r = frame.iloc[0]
         return DatasetInfo(r["id"], r["name"], int(r["rows"]), int(r["series"]), str(r["first_week"])[:10],
                            str(r["last_week"])[:10], r["content_hash"], str(r["created_at"]), int(r["source_rows"]),
-                           int(r["weeks"]), {"notes": r["notes"], "grain": r.get("grain") or "region"})
+                           int(r["weeks"]), {"notes": r["notes"], "grain": r["grain"]})
 
     def sales(self, dataset_id: str) -> pd.DataFrame:
         """One row per series and week; ``region`` is the series' location (the store at store grain, grain.py),

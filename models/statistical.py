@@ -2,7 +2,8 @@
 
 Each model has a 52-week season; series with less than two full years cannot be fitted seasonally and get a
 non-seasonal ETS instead (listed in ``fallback_series``; the history check warns about them too). Fitting runs
-in statsforecast's process pool, spawned rather than forked (``sf_spawn``).
+in statsforecast's process pool, spawned rather than forked (``sf_spawn``), or on Ray when the config names a
+cluster (``ray``: models/ray_backend.py).
 """
 from __future__ import annotations
 
@@ -66,7 +67,13 @@ class StatsForecaster(Forecaster):
         short_ids = n.index[(n < MIN_SEASONAL) & (n >= MIN_ETS)]
         tiny_ids = n.index[n < MIN_ETS]  # a launch weeks ago (seen when forecasting the validation weeks)
         out = {}
-        if len(long_ids):
+        address = getattr(self.config, "ray", None)
+        if len(long_ids) and address:  # Ray tasks over partitions of the series (models/ray_backend.py)
+            from .ray_backend import fit as ray_fit
+
+            for i, sf in enumerate(ray_fit(address, self.seasonal_model(), df[df["unique_id"].isin(long_ids)])):
+                out[f"seasonal-{i}"] = sf
+        elif len(long_ids):
             sf = StatsForecast(models=[self.seasonal_model()], freq="W-MON", n_jobs=_jobs(len(long_ids)))
             out["seasonal"] = sf.fit(df[df["unique_id"].isin(long_ids)])
         if len(short_ids):

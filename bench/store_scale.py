@@ -1,0 +1,171 @@
+"""`python -m bench --scale store`: the reference case at store grain, and how time and memory grow with series.
+
+The reference generator's 220 stores x 340 SKUs x 156 weeks are written once as Parquet; each size takes the
+first K stores (stores alternate between the 4 regions, so every size covers every region) and runs in a fresh
+process, which reports its own peak memory:
+
+1. import at store grain (validation, roll-up, DuckDB), 2. the model frame (history + 13 future weeks),
+3. the TFT's training windows on the tensor path (pytorch-forecasting's encoding, then ``WindowArrays``),
+4. training throughput: ``--steps`` steps of the standard TFT at its batch (512) on this machine's threads,
+5. the seasonal-naive hold-out at store grain, its WAPE per store series and rolled up to SKU x region.
+
+The region-grain reference (1,360 series, stores summed at import) runs the same way, for the roll-up's
+comparison: WAPE of store forecasts summed to regions beside WAPE of forecasts trained on regions.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STORES = (4, 16, 55, 220)  # x 340 SKUs = 1,360 / 5,440 / 18,700 / 74,800 store series
+
+
+def write_data(folder: Path) -> Path:
+    """The reference case's store rows (11.7 M) as Parquet, once."""
+    path = folder / "store_sales.parquet"
+    if not path.exists():
+        from sample_data.generator import generate
+
+        folder.mkdir(parents=True, exist_ok=True)
+        data = generate("reference")
+        sales = data["sales"].astype({c: str for c in ("store", "region", "sku", "category")})
+        sales.to_parquet(path, index=False)
+        data["promotions"].to_parquet(folder / "promotions.parquet", index=False)
+        data["weather"].to_parquet(folder / "weather.parquet", index=False)
+    return path
+
+
+def one(folder: Path, stores: int, grain: str, steps: int, threads: int) -> dict:
+    """One size in this process: every stage's seconds, and the process's peak memory after each."""
+    import pandas as pd
+    import torch
+
+    from dashboard.ingest import prepare
+    from dashboard.store import Store
+    from dashboard.training import model_frame
+
+    def peak_mb() -> float:
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0)
+
+    out: dict = {"stores": stores, "grain": grain}
+    work = folder / f"{grain}-{stores}"
+    work.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMOCAST_WORKSPACE"] = str(work)
+    keep = [f"ST{i + 1:03d}" for i in range(stores)]
+    part = work / "sales.parquet"
+    pd.read_parquet(folder / "store_sales.parquet", filters=[("store", "in", keep)]).to_parquet(part, index=False)
+    (work / "promocast.duckdb").unlink(missing_ok=True)
+
+    t = time.perf_counter()
+    prepared = prepare(part, folder / "promotions.parquet", folder / "weather.parquet", grain=grain)
+    store = Store(work / "promocast.duckdb", workspace=work)
+    ds, _ = store.save_dataset(prepared)
+    del prepared
+    out.update(series=store.dataset(ds).series, rows=store.dataset(ds).rows, import_s=round(time.perf_counter() - t, 1),
+               import_peak_mb=peak_mb())
+
+    t = time.perf_counter()
+    frame = model_frame(store, ds)
+    out.update(frame_s=round(time.perf_counter() - t, 1), frame_rows=len(frame),
+               frame_mb=round(frame.memory_usage(deep=True).sum() / 2**20), frame_peak_mb=peak_mb())
+
+    from dashboard.schema import preset_config
+    from models import create
+    from models.loop import training_step
+    from models.pf_common import prepare as pf_prepare, training_dataset
+    from models.windows import WindowArrays
+
+    torch.set_num_threads(threads)
+    cfg = preset_config("tft", "standard", threads=threads)
+    hist = frame[frame["units"].notna()]
+    start = int(hist["time_idx"].max()) - 2 * cfg.horizon + 1  # the fit's training part: before validation + hold-out
+    t = time.perf_counter()
+    ds_t = training_dataset(pf_prepare(hist[hist["time_idx"] < start]), cfg)
+    windows = WindowArrays(ds_t, "cpu")
+    out.update(windows=len(windows), windows_s=round(time.perf_counter() - t, 1), windows_peak_mb=peak_mb())
+
+    m = create(cfg)
+    net = m.build(ds_t)
+    opt = net.configure_optimizers()["optimizer"]
+    gen = torch.Generator().manual_seed(0)
+    net.train()
+    for i in range(steps + 2):  # 2 warm-up steps
+        if i == 2:
+            t = time.perf_counter()
+        training_step(net, opt, *windows.sample(cfg.batch_size, gen), cfg.gradient_clip, True)
+    rate = steps * cfg.batch_size / (time.perf_counter() - t)
+    out.update(samples_per_s=round(rate), batch_size=cfg.batch_size, threads=threads,
+               epoch_min=round(len(windows) / rate / 60, 1), train_peak_mb=peak_mb())
+    del windows, ds_t, net, opt
+
+    from dashboard.pipeline import train_and_evaluate
+
+    t = time.perf_counter()
+    _, record = train_and_evaluate(frame, preset_config("seasonal-naive", "standard"), {"dataset_id": ds})
+    j = record["evaluation"]["joined"]
+    out.update(naive_s=round(time.perf_counter() - t, 1), naive_wape=round(record["overall"]["wape"], 2),
+               naive_peak_mb=peak_mb())
+    keys = ["sku", "area" if "area" in j else "region", "week"]
+    region = j.groupby(keys)[["actual", "p50"]].sum()
+    out["naive_wape_region"] = round(float((region["actual"] - region["p50"]).abs().sum() / region["actual"].sum() * 100), 2)
+    return out
+
+
+def run(args) -> dict:
+    folder = Path(args.data or ROOT / "bench" / "out" / "store")
+    t = time.perf_counter()
+    write_data(folder)
+    result = {"generate_s": round(time.perf_counter() - t, 1), "sizes": []}
+    sizes = [("region", 220)] + [("store", k) for k in (args.stores or STORES)]
+    for grain, k in sizes:
+        cmd = [sys.executable, "-m", "bench.store_scale", "--one", str(k), "--grain", grain, "--data", str(folder),
+               "--steps", str(args.steps), "--threads", str(args.threads)]
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        line = [ln for ln in proc.stdout.splitlines() if ln.startswith("STORE-SCALE ")]
+        row = json.loads(line[-1][12:]) if line else {"stores": k, "grain": grain, "error": proc.stderr[-1500:]}
+        result["sizes"].append(row)
+        print(json.dumps(row), file=sys.stderr)
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=1))
+    return result
+
+
+def table(result: dict) -> str:
+    cols = [("grain", "grain"), ("stores", "stores"), ("series", "series"), ("rows", "rows"), ("import_s", "import s"),
+            ("frame_s", "frame s"), ("frame_mb", "frame MB"), ("windows", "windows"), ("windows_s", "windows s"),
+            ("samples_per_s", "samples/s"), ("epoch_min", "epoch min"), ("train_peak_mb", "peak MB"),
+            ("naive_wape", "naive WAPE"), ("naive_wape_region", "naive WAPE at region")]
+    lines = ["| " + " | ".join(h for _, h in cols) + " |", "|" + "---|" * len(cols)]
+    for r in result["sizes"]:
+        lines.append("| " + " | ".join(f"{r[c]:,}" if isinstance(r.get(c), (int, float)) else str(r.get(c, "-"))
+                                       for c, _ in cols) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.store_scale")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--grain", default="store", help=argparse.SUPPRESS)
+    ap.add_argument("--data", help="where the generated Parquet and per-size workspaces go (default bench/out/store)")
+    ap.add_argument("--stores", type=lambda s: [int(x) for x in s.split(",")], help="store counts (default 4,16,55,220)")
+    ap.add_argument("--steps", type=int, default=20, help="training steps timed per size")
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--json")
+    args = ap.parse_args(argv)
+    if args.one:
+        print("STORE-SCALE " + json.dumps(one(Path(args.data), args.one, args.grain, args.steps, args.threads)))
+        return 0
+    result = run(args)
+    print(table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
