@@ -44,7 +44,6 @@ def write_data(folder: Path) -> Path:
 
 def one(folder: Path, stores: int, grain: str, steps: int, threads: int) -> dict:
     """One size in this process: every stage's seconds, and the process's peak memory after each."""
-    import pandas as pd
     import torch
 
     from dashboard.ingest import prepare
@@ -52,15 +51,17 @@ def one(folder: Path, stores: int, grain: str, steps: int, threads: int) -> dict
     from dashboard.training import model_frame
 
     def peak_mb() -> float:
-        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0)
+        """This process's peak resident memory so far (VmHWM: unlike ru_maxrss, not inherited from the parent)."""
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024)
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
     out: dict = {"stores": stores, "grain": grain}
     work = folder / f"{grain}-{stores}"
     work.mkdir(parents=True, exist_ok=True)
     os.environ["PROMOCAST_WORKSPACE"] = str(work)
-    keep = [f"ST{i + 1:03d}" for i in range(stores)]
-    part = work / "sales.parquet"
-    pd.read_parquet(folder / "store_sales.parquet", filters=[("store", "in", keep)]).to_parquet(part, index=False)
+    part = work / "sales.parquet"  # written by the parent: this process's peak is the pipeline's alone
     (work / "promocast.duckdb").unlink(missing_ok=True)
 
     t = time.perf_counter()
@@ -124,6 +125,14 @@ def run(args) -> dict:
     write_data(folder)
     result = {"generate_s": round(time.perf_counter() - t, 1), "sizes": []}
     sizes = [("region", 220)] + [("store", k) for k in (args.stores or STORES)]
+    import pandas as pd
+
+    everything = pd.read_parquet(folder / "store_sales.parquet")
+    for grain, k in sizes:
+        (folder / f"{grain}-{k}").mkdir(parents=True, exist_ok=True)
+        keep = {f"ST{i + 1:03d}" for i in range(k)}
+        everything[everything["store"].isin(keep)].to_parquet(folder / f"{grain}-{k}" / "sales.parquet", index=False)
+    del everything
     for grain, k in sizes:
         cmd = [sys.executable, "-m", "bench.store_scale", "--one", str(k), "--grain", grain, "--data", str(folder),
                "--steps", str(args.steps), "--threads", str(args.threads)]
@@ -149,6 +158,25 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def pages(workspace: Path) -> dict:
+    """Every page's render time on a size's workspace (its seasonal-naive run registered first), first visit and
+    from cache, as the reference bench times them (bench/tasks.py)."""
+    os.environ["PROMOCAST_WORKSPACE"] = str(workspace)
+    os.environ["PROMOCAST_DB"] = str(workspace / "promocast.duckdb")
+    from dashboard.store import Store
+    from dashboard.training import register_run
+
+    store = Store()
+    known = set(store.runs(store.dataset().id)["run_id"]) if len(store.datasets()) else set()
+    for run_dir in sorted((workspace / "runs").glob("run-*")):
+        if run_dir.name not in known and (run_dir / "run.json").exists():
+            register_run(store, run_dir)
+    store.close()
+    from .tasks import pages as page_times
+
+    return page_times(str(workspace))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.store_scale")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
@@ -158,7 +186,14 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=20, help="training steps timed per size")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--json")
+    ap.add_argument("--pages", help="time every page on this size's workspace (e.g. bench/out/store/store-220)")
     args = ap.parse_args(argv)
+    if args.pages:
+        out = pages(Path(args.pages))
+        print(json.dumps(out))
+        if args.json:
+            Path(args.json).write_text(json.dumps(out, indent=1))
+        return 0
     if args.one:
         print("STORE-SCALE " + json.dumps(one(Path(args.data), args.one, args.grain, args.steps, args.threads)))
         return 0

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import plans, ui
 from dashboard.exports import dates
 from dashboard.report import build_report
+from dashboard.ui.plan import assembled, future_weeks, summary
 
 store = ui.get_store()
 dataset_id = ui.dataset_picker()
@@ -18,25 +19,28 @@ run_id = c[0].selectbox("Forecast", runs["run_id"].tolist(), index=runs["run_id"
 saved = store.scenarios(dataset_id)
 scenario = c[1].selectbox("What-if scenario", ["none", *saved["name"].tolist()], key="pl_scenario")
 promo_runs = runs[runs["model"].isin(["tft", "lstm"])].sort_values("model", key=lambda m: m != "tft", kind="stable")
-engine = ui.cached_engine(promo_runs["run_id"].iloc[0]) if scenario != "none" and len(promo_runs) else None
-first_week = ui.cached_future(runs.set_index("run_id").loc[run_id, "run_dir"])
-cycle = c[2].text_input("Cycle", plans.default_cycle(first_week["week"].min()) if first_week is not None else "", key="pl_cycle")
+engine_run = promo_runs["run_id"].iloc[0] if scenario != "none" and len(promo_runs) else None
+weeks = future_weeks(runs.set_index("run_id").loc[run_id, "run_dir"])
+cycle = c[2].text_input("Cycle", plans.default_cycle(weeks[0]) if weeks else "", key="pl_cycle")
+chosen = (store, dataset_id, run_id, None if scenario == "none" else scenario, engine_run)
 try:
-    rows, meta = plans.assemble(store, dataset_id, run_id, None if scenario == "none" else scenario, engine)
+    shown = summary(*chosen)
 except ValueError as exc:
     st.error(str(exc))
     st.stop()
+meta = shown["meta"]
 m = st.columns(4)
-m[0].metric("Units (P50, all weeks)", f"{rows['p50'].sum():,.0f}")
-m[1].metric("Scenario change", f"{rows['scenario_delta'].sum():+,.0f}")
-m[2].metric("Overrides change", f"{(rows['p50'].sum() - rows['model_p50'].sum()):+,.0f}")
-m[3].metric("Series under 2 years of history", f"{rows.drop_duplicates(['sku', 'region'])['history_flag'].sum()}")
-if sentence := plans.history_sentence(rows):
-    st.warning(sentence)
+m[0].metric("Units (P50, all weeks)", f"{shown['units']:,.0f}")
+m[1].metric("Scenario change", f"{shown['scenario']:+,.0f}")
+m[2].metric("Overrides change", f"{shown['overrides']:+,.0f}")
+m[3].metric("Series under 2 years of history", f"{shown['flagged']}")
+if shown["sentence"]:
+    st.warning(shown["sentence"])
 st.dataframe(pd.DataFrame({"": list(meta), "assumption": list(meta.values())}), hide_index=True, key="pl_meta")
 author = st.text_input("Published by", key="pl_author", max_chars=100)
 if st.button(f"Publish the {cycle} plan", key="pl_publish", type="primary", disabled=not ui.may("scenarios")):
     try:
+        rows, meta = assembled(*chosen)
         store.publish_plan(dataset_id, cycle, run_id, "" if scenario == "none" else scenario, rows,
                            {**meta, "Cycle": cycle, "Published by": author}, author)
         st.session_state["pl_flash"] = f"Published the {cycle} plan."

@@ -8,17 +8,19 @@ import streamlit as st
 from .. import overrides as ov
 from ..forecasts import rollup_forecast, select
 from . import cached_future, cached_series, may
+from .plan import future_weeks
 
 KIND_LABELS = {"value": "new value (units a week for this selection)", "pct": "change in %"}
 
 
 def adjusted(store, dataset_id: str, run) -> pd.DataFrame | None:
     """The run's future forecast with the overrides applied, per series (None when it has none)."""
-    fut = cached_future(run.run_dir)
-    rows = store.overrides(dataset_id, run.run_id)
-    if fut is None or rows.empty:
+    rows = store.overrides(dataset_id, run.run_id)  # a small query first: most runs have none
+    if rows.empty:
         return None
-    return ov.apply(fut, rows)
+    fut = cached_future(run.run_dir)
+    return None if fut is None else ov.apply(fut, rows)
+
 
 
 def view(frame: pd.DataFrame, dataset_id: str, level: str, key) -> pd.DataFrame:
@@ -29,11 +31,10 @@ def view(frame: pd.DataFrame, dataset_id: str, level: str, key) -> pd.DataFrame:
 
 def section(store, dataset_id: str, run, label: str, sku=None, region=None, category=None, area=None) -> None:
     """The override form for the selection in view (``label``) on ``run``'s future forecast, and the list."""
-    fut = cached_future(run.run_dir)
-    if fut is None:
+    weeks = future_weeks(run.run_dir)
+    if weeks is None:
         return
     with st.expander(f"Adjust the {run.model} forecast for {label} (planner override)"):
-        weeks = sorted(pd.to_datetime(fut["week"]).unique())
         c = st.columns([3, 2, 1])
         chosen = c[0].multiselect("Weeks", weeks, format_func=lambda w: str(pd.Timestamp(w).date()), key="ov_weeks")
         kind = c[1].radio("As", list(KIND_LABELS), format_func=KIND_LABELS.get, key="ov_kind", horizontal=True)
@@ -45,7 +46,7 @@ def section(store, dataset_id: str, run, label: str, sku=None, region=None, cate
         if st.button("Save override", key="ov_save", disabled=not may("scenarios")):
             try:
                 ov.check(kind, amount, reason, note, chosen)
-                current = ov.apply(fut, store.overrides(dataset_id, run.run_id))
+                current = ov.apply(cached_future(run.run_dir), store.overrides(dataset_id, run.run_id))
                 rows = ov.spread(ov.select(current, cached_series(dataset_id), sku, region, category, area), chosen, kind, amount)
                 store.add_override(dataset_id, run.run_id, rows, label, kind, amount, reason, note, author)
                 st.rerun()
