@@ -159,7 +159,8 @@ def cmd_ingest(args) -> int:
     else:
         print(ds_id)
         state = "stored" if created else "already stored (same content): nothing changed"
-        print(f"{state}: {info.name}: {info.source_rows:,} source rows -> {info.rows:,} SKU x region x week rows, "
+        grain = info.extras.get("grain", "region")
+        print(f"{state}: {info.name}: {info.source_rows:,} source rows -> {info.rows:,} SKU x {grain} x week rows, "
               f"{info.series} series, {info.first_week} .. {info.last_week} ({secs:.1f}s)", file=sys.stderr)
         for n in prepared.notes:
             print(f"note: {n}", file=sys.stderr)
