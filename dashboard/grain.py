@@ -54,9 +54,3 @@ def stored(sales: pd.DataFrame, grain: str) -> pd.DataFrame:
         return sales.assign(store=None)
     return sales.assign(store=sales["region"], region=sales["area"])
 
-
-def area_map(frame: pd.DataFrame) -> pd.Series:
-    """location -> region (identity at region grain)."""
-    if "area" not in frame:
-        return pd.Series(frame["region"].unique(), index=frame["region"].unique())
-    return frame[["region", "area"]].drop_duplicates("region").set_index("region")["area"]
