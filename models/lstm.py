@@ -26,13 +26,18 @@ class LSTMForecaster(PFForecaster):
 
         from .lstm_net import DirectRecurrentNetwork
 
+        from .lstm_fast import use_fast_lstm
+
         c = self.config
         network = DirectRecurrentNetwork if c.lstm_decoding == "direct" else RecurrentNetwork
-        return network.from_dataset(
+        net = network.from_dataset(
             dataset, cell_type="LSTM", hidden_size=c.hidden_size, rnn_layers=c.lstm_layers, dropout=c.dropout,
             learning_rate=c.learning_rate, loss=MAE(), log_interval=-1,
             logging_metrics=nn.ModuleList(),  # no per-step SMAPE/MAE/RMSE/MAPE/MASE: nobody reads them
         )
+        if fast:
+            use_fast_lstm(net)  # variable encoder lengths without PackedSequence on CPU (models/lstm_fast.py)
+        return net
 
     def _median(self, pred) -> np.ndarray:
         p = pred.output["prediction"].detach().cpu().numpy()

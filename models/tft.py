@@ -15,6 +15,7 @@ class TFTForecaster(PFForecaster):
         from pytorch_forecasting.metrics import QuantileLoss
         from torch import nn
 
+        from .lstm_fast import use_fast_lstm
         from .tft_fast import use_fast_dropout, use_fast_layers
 
         c = self.config
@@ -26,7 +27,8 @@ class TFTForecaster(PFForecaster):
         )
         if fast:
             use_fast_layers(net)  # same outputs and gradients, as matmuls (models/tft_fast.py)
-            use_fast_dropout(net)  # same distribution, masks from torch.rand instead of CPU bernoulli_
+            use_fast_dropout(net)  # same distribution, masks from 16-bit draws instead of CPU bernoulli_
+            use_fast_lstm(net)  # variable encoder lengths without PackedSequence on CPU (models/lstm_fast.py)
         return net
 
     def on_device(self) -> None:
