@@ -17,10 +17,13 @@ VARIANTS = [
     ("batch 512", dict(batch=512)),
     ("+ interpolation as a matmul", dict(batch=512, interp=True)),
     ("+ variable-selection sum as a matmul", dict(batch=512, interp=True, vsn=True, fold=False)),
-    ("+ dropout masks from torch.rand", dict(batch=512, interp=True, vsn=True, dropout=True, fold=False)),
+    ("+ dropout masks from 16-bit draws", dict(batch=512, interp=True, vsn=True, dropout=True, fold=False)),
     ("+ freed memory kept (glibc mallopt)", dict(batch=512, interp=True, vsn=True, dropout=True, malloc=True, fold=False)),
-    ("+ scalar layers folded = Promocast", dict(batch=512, interp=True, vsn=True, dropout=True, malloc=True)),
-    ("+ inputs stacked (the GPU setting)", dict(batch=512, interp=True, vsn=True, dropout=True, malloc=True, stacked=True)),
+    ("+ scalar layers folded", dict(batch=512, interp=True, vsn=True, dropout=True, malloc=True)),
+    ("+ LSTM without PackedSequence = Promocast", dict(batch=512, interp=True, vsn=True, dropout=True, malloc=True,
+                                                       lstm=True)),
+    ("+ inputs stacked (the GPU setting)", dict(batch=512, interp=True, vsn=True, dropout=True, malloc=True, lstm=True,
+                                                stacked=True)),
 ]
 
 

@@ -1,8 +1,8 @@
 """`python -m bench --scale store`: the reference case at store grain, and how time and memory grow with series.
 
 The reference generator's 220 stores x 340 SKUs x 156 weeks are written once as Parquet; each size takes the
-first K stores (stores alternate between the 4 regions, so every size covers every region) and runs in a fresh
-process, which reports its own peak memory:
+first K stores (stores alternate between the 4 regions, so every size covers every region); each size runs in three
+fresh processes (import; one training worker's stages 2-4; seasonal naive: 2 and 5), each reporting its own peak memory:
 
 1. import at store grain (validation, roll-up, DuckDB), 2. the model frame (history + 13 future weeks),
 3. the TFT's training windows on the tensor path (pytorch-forecasting's encoding, then ``WindowArrays``),
@@ -42,40 +42,60 @@ def write_data(folder: Path) -> Path:
     return path
 
 
-def one(folder: Path, stores: int, grain: str, steps: int, threads: int) -> dict:
-    """One size in this process: every stage's seconds, and the process's peak memory after each."""
+def _peak_mb() -> float:
+    """This process's peak resident memory so far (VmHWM: unlike ru_maxrss, not inherited from the parent)."""
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+STAGES = ("import", "train", "naive")  # each in its own process: its peak memory is that stage's alone
+
+
+def one(folder: Path, stores: int, grain: str, steps: int, threads: int, stage: str) -> dict:
+    """One stage of one size in this process: its seconds and this process's peak memory.
+
+    import: validation, roll-up, DuckDB. train: what one training worker holds (the model frame, the windows,
+    the network) and ``steps`` timed steps. naive: the seasonal-naive hold-out and its roll-up to regions."""
     import torch
 
-    from dashboard.ingest import prepare
     from dashboard.store import Store
     from dashboard.training import model_frame
 
-    def peak_mb() -> float:
-        """This process's peak resident memory so far (VmHWM: unlike ru_maxrss, not inherited from the parent)."""
-        for line in open("/proc/self/status"):
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024)
-        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-
-    out: dict = {"stores": stores, "grain": grain}
     work = folder / f"{grain}-{stores}"
-    work.mkdir(parents=True, exist_ok=True)
     os.environ["PROMOCAST_WORKSPACE"] = str(work)
-    part = work / "sales.parquet"  # written by the parent: this process's peak is the pipeline's alone
-    (work / "promocast.duckdb").unlink(missing_ok=True)
+    if stage == "import":
+        from dashboard.ingest import prepare
 
-    t = time.perf_counter()
-    prepared = prepare(part, folder / "promotions.parquet", folder / "weather.parquet", grain=grain)
+        part = work / "sales.parquet"  # written by the parent: this process's peak is the pipeline's alone
+        (work / "promocast.duckdb").unlink(missing_ok=True)
+        for cached in (work / "frames").glob("*.parquet"):
+            cached.unlink()
+        t = time.perf_counter()
+        prepared = prepare(part, folder / "promotions.parquet", folder / "weather.parquet", grain=grain)
+        store = Store(work / "promocast.duckdb", workspace=work)
+        ds, _ = store.save_dataset(prepared)
+        return dict(series=store.dataset(ds).series, rows=store.dataset(ds).rows,
+                    import_s=round(time.perf_counter() - t, 1), import_peak_mb=_peak_mb())
     store = Store(work / "promocast.duckdb", workspace=work)
-    ds, _ = store.save_dataset(prepared)
-    del prepared
-    out.update(series=store.dataset(ds).series, rows=store.dataset(ds).rows, import_s=round(time.perf_counter() - t, 1),
-               import_peak_mb=peak_mb())
-
+    ds = store.dataset().id
     t = time.perf_counter()
     frame = model_frame(store, ds)
-    out.update(frame_s=round(time.perf_counter() - t, 1), frame_rows=len(frame),
-               frame_mb=round(frame.memory_usage(deep=True).sum() / 2**20), frame_peak_mb=peak_mb())
+    out = dict(frame_s=round(time.perf_counter() - t, 1), frame_rows=len(frame),
+               frame_mb=round(frame.memory_usage(deep=True).sum() / 2**20), frame_peak_mb=_peak_mb())
+    if stage == "naive":
+        from dashboard.pipeline import train_and_evaluate
+        from dashboard.schema import preset_config
+
+        t = time.perf_counter()
+        _, record = train_and_evaluate(frame, preset_config("seasonal-naive", "standard"), {"dataset_id": ds})
+        j = record["evaluation"]["joined"]
+        keys = ["sku", "area" if "area" in j else "region", "week"]
+        region = j.groupby(keys)[["actual", "p50"]].sum()
+        return dict(naive_s=round(time.perf_counter() - t, 1), naive_wape=round(record["overall"]["wape"], 2),
+                    naive_peak_mb=_peak_mb(), naive_wape_region=round(float(
+                        (region["actual"] - region["p50"]).abs().sum() / region["actual"].sum() * 100), 2))
 
     from dashboard.schema import preset_config
     from models import create
@@ -90,7 +110,7 @@ def one(folder: Path, stores: int, grain: str, steps: int, threads: int) -> dict
     t = time.perf_counter()
     ds_t = training_dataset(pf_prepare(hist[hist["time_idx"] < start]), cfg)
     windows = WindowArrays(ds_t, "cpu")
-    out.update(windows=len(windows), windows_s=round(time.perf_counter() - t, 1), windows_peak_mb=peak_mb())
+    out.update(windows=len(windows), windows_s=round(time.perf_counter() - t, 1), windows_peak_mb=_peak_mb())
 
     m = create(cfg)
     net = m.build(ds_t)
@@ -103,19 +123,7 @@ def one(folder: Path, stores: int, grain: str, steps: int, threads: int) -> dict
         training_step(net, opt, *windows.sample(cfg.batch_size, gen), cfg.gradient_clip, True)
     rate = steps * cfg.batch_size / (time.perf_counter() - t)
     out.update(samples_per_s=round(rate), batch_size=cfg.batch_size, threads=threads,
-               epoch_min=round(len(windows) / rate / 60, 1), train_peak_mb=peak_mb())
-    del windows, ds_t, net, opt
-
-    from dashboard.pipeline import train_and_evaluate
-
-    t = time.perf_counter()
-    _, record = train_and_evaluate(frame, preset_config("seasonal-naive", "standard"), {"dataset_id": ds})
-    j = record["evaluation"]["joined"]
-    out.update(naive_s=round(time.perf_counter() - t, 1), naive_wape=round(record["overall"]["wape"], 2),
-               naive_peak_mb=peak_mb())
-    keys = ["sku", "area" if "area" in j else "region", "week"]
-    region = j.groupby(keys)[["actual", "p50"]].sum()
-    out["naive_wape_region"] = round(float((region["actual"] - region["p50"]).abs().sum() / region["actual"].sum() * 100), 2)
+               epoch_min=round(len(windows) / rate / 60, 1), train_peak_mb=_peak_mb())
     return out
 
 
@@ -134,11 +142,18 @@ def run(args) -> dict:
         everything[everything["store"].isin(keep)].to_parquet(folder / f"{grain}-{k}" / "sales.parquet", index=False)
     del everything
     for grain, k in sizes:
-        cmd = [sys.executable, "-m", "bench.store_scale", "--one", str(k), "--grain", grain, "--data", str(folder),
-               "--steps", str(args.steps), "--threads", str(args.threads)]
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
-        line = [ln for ln in proc.stdout.splitlines() if ln.startswith("STORE-SCALE ")]
-        row = json.loads(line[-1][12:]) if line else {"stores": k, "grain": grain, "error": proc.stderr[-1500:]}
+        row = {"stores": k, "grain": grain}
+        for stage in STAGES:
+            cmd = [sys.executable, "-m", "bench.store_scale", "--one", str(k), "--grain", grain, "--data", str(folder),
+                   "--steps", str(args.steps), "--threads", str(args.threads), "--stage", stage]
+            proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
+                                  env={**os.environ, "PYTHONWARNINGS": "ignore"})
+            line = [ln for ln in proc.stdout.splitlines() if ln.startswith("STORE-SCALE ")]
+            if not line:
+                row["error"] = f"{stage}: {proc.stderr[-1500:]}"
+                break
+            got = json.loads(line[-1][12:])
+            row.update({k2: v for k2, v in got.items() if not (stage == "naive" and k2.startswith("frame"))})
         result["sizes"].append(row)
         print(json.dumps(row), file=sys.stderr)
         if args.json:
@@ -149,7 +164,8 @@ def run(args) -> dict:
 def table(result: dict) -> str:
     cols = [("grain", "grain"), ("stores", "stores"), ("series", "series"), ("rows", "rows"), ("import_s", "import s"),
             ("frame_s", "frame s"), ("frame_mb", "frame MB"), ("windows", "windows"), ("windows_s", "windows s"),
-            ("samples_per_s", "samples/s"), ("epoch_min", "epoch min"), ("train_peak_mb", "peak MB"),
+            ("samples_per_s", "samples/s"), ("epoch_min", "epoch min"), ("import_peak_mb", "import peak MB"),
+            ("train_peak_mb", "worker peak MB"), ("naive_peak_mb", "naive peak MB"),
             ("naive_wape", "naive WAPE"), ("naive_wape_region", "naive WAPE at region")]
     lines = ["| " + " | ".join(h for _, h in cols) + " |", "|" + "---|" * len(cols)]
     for r in result["sizes"]:
@@ -181,6 +197,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.store_scale")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--grain", default="store", help=argparse.SUPPRESS)
+    ap.add_argument("--stage", default="import", choices=STAGES, help=argparse.SUPPRESS)
     ap.add_argument("--data", help="where the generated Parquet and per-size workspaces go (default bench/out/store)")
     ap.add_argument("--stores", type=lambda s: [int(x) for x in s.split(",")], help="store counts (default 4,16,55,220)")
     ap.add_argument("--steps", type=int, default=20, help="training steps timed per size")
@@ -195,7 +212,8 @@ def main(argv=None) -> int:
             Path(args.json).write_text(json.dumps(out, indent=1))
         return 0
     if args.one:
-        print("STORE-SCALE " + json.dumps(one(Path(args.data), args.one, args.grain, args.steps, args.threads)))
+        print("STORE-SCALE " + json.dumps(one(Path(args.data), args.one, args.grain, args.steps, args.threads,
+                                              args.stage)))
         return 0
     result = run(args)
     print(table(result))

@@ -288,7 +288,8 @@ def preset_rate(frame_path: str, model: str, preset: str, threads: int, steps: i
 
 def step_variant(frame_path: str, threads: int, steps: int, batch: int, interp: bool = False, vsn: bool = False,
                  dropout: bool = False, malloc: bool = False, stacked: bool = False, fused_adam: bool = False,
-                 denormal: bool = False, compile: bool = False, fold: bool = True, warm: int = 3) -> dict:
+                 denormal: bool = False, compile: bool = False, fold: bool = True, lstm: bool = False,
+                 warm: int = 3) -> dict:
     """Training samples/s of the standard TFT with a chosen set of the step changes (bench/step_variants.py)."""
     import torch
 
@@ -308,6 +309,10 @@ def step_variant(frame_path: str, threads: int, steps: int, batch: int, interp: 
             module.fold_reals = fold
     if dropout:
         tft_fast.use_fast_dropout(net)
+    if lstm:
+        from models.lstm_fast import use_fast_lstm
+
+        use_fast_lstm(net)
     t = time.perf_counter()
     if compile:
         net.forward = torch.compile(net.forward, dynamic=False)

@@ -189,8 +189,9 @@ def cmd_check(args) -> int:
     store = Store(args.db)
     info = store.dataset(args.dataset)
     check = history_check(store.series_spans(info.id), info.last_week)
+    named = check.rename(columns={"region": "store", "area": "region"}) if "area" in check else check  # store grain
     if args.json:
-        out = check.assign(first_week=check["first_week"].astype(str))
+        out = named.assign(first_week=named["first_week"].astype(str))
         print(json.dumps({"dataset": info.id, "summary": summary_line(check),
                           "series": out.to_dict(orient="records"),
                           "by_category": history_rollup(check, "category").to_dict(orient="records"),
@@ -200,7 +201,7 @@ def cmd_check(args) -> int:
     print(history_rollup(check, "category").to_string(index=False))
     print()
     print(history_rollup(check, "region").to_string(index=False))
-    short = check[check["status"] != "ok"]
+    short = named[named["status"] != "ok"]
     if len(short):
         print()
         print(short.head(50).to_string(index=False))

@@ -48,7 +48,7 @@ def load_raw(con: duckdb.DuckDBPyConnection, path: Path, view: str, fits: Callab
                 rel = _register(con, view, _decoded_csv(path, notes))
         rel.create_view(view)
         if suffix not in (".csv", ".txt", ".tsv", ""):
-            con.execute(f"SELECT count(*) FROM {view}").fetchone()
+            con.execute(f"SELECT count(*) FROM {view}").fetchall()[0]
     except duckdb.Error as exc:
         return [read_problem(name, suffix, exc)]
     except UnicodeDecodeError as exc:

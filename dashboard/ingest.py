@@ -149,6 +149,8 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "
         problems = find_problems(con, "sales_t", rules, fname, [int(roll[f"bad_{i}"].sum()) for i in range(len(rules))])
     if problems:
         raise ValidationError(problems)
+    for c in [c for c in roll.columns if c not in scan.ROLL_KEEP]:
+        del roll[c]  # the rules' aggregates are read: in place, not a copy of the whole roll-up
     roll = roll.dropna(subset=["week"])
     problems = G.store_problems(con, cols, fname) if grain == "store" else []
     roll, split = G.to_locations(roll, fname, grain)

@@ -32,7 +32,7 @@ def export(store, dataset_id: str, root: str | Path) -> dict:
     for table in ("sales", "promotions", "weather"):  # this dataset's folders only: other datasets' exports stay
         shutil.rmtree(root / table / part, ignore_errors=True)
         (root / table / part).mkdir(parents=True)
-    with store._open() as con:  # a read: the store's one connection, SQL parameters throughout
+    with store.reading() as con:  # a read: the store's one connection, SQL parameters throughout
         sales = con.sql(f"SELECT region, year(week) AS year, {SALES_COLUMNS} FROM sales WHERE dataset_id = $1",
                         params=[dataset_id])
         sales.write_parquet(str(root / "sales" / part), partition_by=["region", "year"], overwrite=True)

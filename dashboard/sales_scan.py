@@ -92,7 +92,16 @@ def rollup(con, checks: str, grain: str = "region") -> pd.DataFrame:
     lo, hi = pd.to_datetime(roll["d_min"]), pd.to_datetime(roll["d_max"])
     roll["n_dates"] = ((hi - lo).dt.days.fillna(0) + 1).astype(int)
     roll["weekdays"] = (_weekday_bit(lo) | _weekday_bit(hi)) & 0xFE
+    roll["multi_category"] = roll["category"] != roll["max_category"]
+    for c in ("d_min", "d_max", "max_category"):
+        del roll[c]  # in place: drop() would copy the whole roll-up
     return roll
+
+
+# what the import needs of the roll-up once the rules' aggregates are read (ingest._sales drops the rest: at store
+# grain the roll-up has 10.9 M rows, and each of its ~15 aggregate columns is ~90 MB through every copy after)
+ROLL_KEEP = ["week", "region", "sku", "store", "category", "multi_category", "units", "price", "promo", "discount_pct",
+             "n_rows", "n_keys", "n_dates", "weekdays"]
 
 
 def _weekday_bit(dates: pd.Series) -> np.ndarray:
@@ -133,7 +142,7 @@ def structure(con, roll: pd.DataFrame, fname: str, has_store: bool) -> tuple[lis
         problems.append(Problem(fname, "week+store+sku" if has_store else "week+region+sku",
                                 "duplicate key: the same week, store/region and SKU appear more than once",
                                 dups, tuple(r[0] for r in rows), rows[0][1] if rows else ""))
-    multi = roll.loc[roll["category"] != roll["max_category"], "sku"].unique()
+    multi = roll.loc[roll["multi_category"], "sku"].unique()
     if len(multi):
         problems.append(Problem(fname, "category", "SKU listed under more than one category", len(multi),
                                 example=", ".join(map(str, multi[:5]))))

@@ -133,6 +133,13 @@ class Store(PlanTables):
                     else:
                         self._let_go()
 
+    @contextmanager
+    def reading(self):
+        """The connection for a read done elsewhere (the Parquet export, partitioned.py), under the same lock and
+        lifetime as the store's own operations. Writes to the database go through Store's methods only."""
+        with self._open() as con:
+            yield con
+
     def _let_go(self) -> None:
         with self._lock:
             if self._users == 0 and self._con is not None:

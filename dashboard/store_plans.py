@@ -162,7 +162,8 @@ class PlanTables:
         import json
 
         with self._write() as cur:
-            row = cur.execute("SELECT coalesce(version, 1) FROM datasets WHERE id = ?", [parent_id]).fetchone()
+            rows = cur.execute("SELECT coalesce(version, 1) FROM datasets WHERE id = ?", [parent_id]).fetchall()
+            row = rows[0] if rows else None  # fetchall: DuckDB 2 keeps a fetchone() result open
             if row is None:
                 raise KeyError(f"no dataset {parent_id!r}")
             cur.execute("UPDATE datasets SET parent_id = ?, version = ?, changes = ? WHERE id = ?",

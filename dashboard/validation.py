@@ -39,7 +39,7 @@ def month_first(con: duckdb.DuckDBPyConnection, view: str, column: str | None, s
     us_only, day_only = con.execute(
         f"""SELECT count(*) FILTER (WHERE TRY_STRPTIME(v, '%d/%m/%Y') IS NULL AND TRY_STRPTIME(v, '%m/%d/%Y') IS NOT NULL),
                    count(*) FILTER (WHERE TRY_STRPTIME(v, '%m/%d/%Y') IS NULL AND TRY_STRPTIME(v, '%d/%m/%Y') IS NOT NULL)
-            FROM (SELECT {c} AS v FROM {view} LIMIT {int(sample)}) WHERE contains(v, '/')""").fetchone()
+            FROM (SELECT {c} AS v FROM {view} LIMIT {int(sample)}) WHERE contains(v, '/')""").fetchall()[0]
     return bool(us_only) and not day_only
 
 
@@ -68,7 +68,7 @@ def decimal_comma_columns(con: duckdb.DuckDBPyConnection, view: str, columns: li
         f"count(*) FILTER (WHERE regexp_full_match(trim({quote(c)}), '{COMMA_NUMBER}')) AS comma_{i}, "
         f"count(*) FILTER (WHERE regexp_full_match(trim({quote(c)}), '{point}') "
         f"AND NOT regexp_full_match(trim({quote(c)}), '{grouped}')) AS point_{i}" for i, c in enumerate(columns))
-    got = con.execute(f"SELECT {items} FROM {view}").fetchone()
+    got = con.execute(f"SELECT {items} FROM {view}").fetchall()[0]
     return {c for i, c in enumerate(columns) if got[2 * i] and not got[2 * i + 1]}
 
 
@@ -141,7 +141,7 @@ def find_problems(con: duckdb.DuckDBPyConnection, view: str, rules: list[Rule], 
     if not rules:
         return []
     if counts is None:
-        counts = con.execute(f"SELECT {counters(rules)} FROM {view} t").fetchone()
+        counts = con.execute(f"SELECT {counters(rules)} FROM {view} t").fetchall()[0]
     problems = []
     for rule, n in zip(rules, counts):
         if n:

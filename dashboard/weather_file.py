@@ -39,7 +39,7 @@ def read_weather(con, path: Path, open_file, roll: pd.DataFrame, known, unit: st
     notes = comma_note(path.name, comma)
     if unit == "auto":
         lo, hi, med = con.execute(f"SELECT min(t), max(t), median(t) FROM (SELECT {temp} AS t FROM raw_weather) "
-                                  "WHERE isfinite(t)").fetchone()
+                                  "WHERE isfinite(t)").fetchall()[0]
         unit = guess_unit(lo, hi, med)
         if unit == "F":
             notes.append(f"temperature read as Fahrenheit ({lo:g} to {hi:g}, median {med:g}) and converted to "

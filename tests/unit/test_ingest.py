@@ -36,6 +36,18 @@ def test_store_level_weekly_rolls_up_to_region(write):
     assert p.info.series == 4 and p.info.weeks == 6
 
 
+def test_clean_csv_takes_the_typed_path(write, monkeypatch):
+    """A clean CSV's numbers are parsed by the reader (the fast path). DuckDB 2 keeps a ``fetchone()`` result open
+    and then refuses the reader on that connection; the import silently fell back to text mode (2x slower)."""
+    from dashboard import sales_scan
+
+    taken = []
+    real = sales_scan.typed_source
+    monkeypatch.setattr(sales_scan, "typed_source", lambda *a: taken.append(real(*a)) or taken[-1])
+    prepare(write("s.csv", csv(weekly_rows())))
+    assert taken == [True]
+
+
 def test_optional_columns_get_defaults(write):
     text = "week,sku,units\n" + "\n".join(f"{w.date()},X,{i}" for i, w in enumerate(pd.date_range("2024-01-01", periods=5, freq="W-MON")))
     s = prepare(write("s.csv", text)).sales
