@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from .schema import MODELS, PRESETS, preset_config
 
 # samples/s on the 2-core CPU, by (model, preset) and torch threads (python bench/estimate_rates.py)
-RATES = {  # 2026-11-26, 2 cores (Intel Xeon @ 2.80GHz), `python -m bench.estimate_rates --steps 10`
-    ("tft", "fast"): {1: 804.0, 2: 1164.0},
-    ("tft", "standard"): {1: 449.0, 2: 496.0},
-    ("tft", "thorough"): {1: 261.0, 2: 411.0},
-    ("lstm", "fast"): {1: 2955.0, 2: 4012.0},
-    ("lstm", "standard"): {1: 1569.0, 2: 1922.0},
-    ("lstm", "thorough"): {1: 573.0, 2: 827.0},
+RATES = {  # 2026-11-27 13:33 UTC, 2 cores (Intel Xeon @ 2.80GHz), `python -m bench.estimate_rates --steps 20`
+    ("tft", "fast"): {1: 737.0, 2: 905.0},
+    ("tft", "standard"): {1: 520.0, 2: 973.0},
+    ("tft", "thorough"): {1: 362.0, 2: 421.0},
+    ("lstm", "fast"): {1: 2828.0, 2: 3489.0},
+    ("lstm", "standard"): {1: 2134.0, 2: 2665.0},
+    ("lstm", "thorough"): {1: 1205.0, 2: 1338.0},
 }
 TYPICAL_EPOCHS = {"fast": 10, "standard": 16, "thorough": 30}  # epochs run (reference runs: standard 16 and 14 of 20)
 FIXED_S = 25.0  # dataset build, validation passes, hold-out and future forecasts at the reference scale
