@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TOLERANCE = 0.30  # the issue's bar: within 30 % of the true uplift
 
 
-def train_sample(ws: Path, preset: str = "standard", threads: int = 2) -> str:
-    """Import the bundled sample into ``ws`` and train one TFT on it; returns the run id."""
+def train_sample(ws: Path, preset: str = "standard", threads: int = 2, seeds: int | None = None) -> str:
+    """Import the bundled sample into ``ws`` and train a TFT on it (``seeds``: networks averaged, models/seeds.py);
+    returns the run id."""
     os.environ["PROMOCAST_WORKSPACE"], os.environ["PROMOCAST_DB"] = str(ws), str(ws / "promocast.duckdb")
     from dashboard.ingest import prepare
     from dashboard.pipeline import train_and_evaluate
@@ -35,7 +36,8 @@ def train_sample(ws: Path, preset: str = "standard", threads: int = 2) -> str:
     ds, _ = store.save_dataset(prepare(sample / "sales.csv", sample / "promotions.csv", sample / "weather.csv",
                                        name="sample (synthetic grocer)"))
     info = store.dataset(ds)
-    run_dir, _ = train_and_evaluate(model_frame(store, ds), preset_config("tft", preset, threads=threads),
+    config = preset_config("tft", preset, threads=threads, **({"seeds": seeds} if seeds else {}))
+    run_dir, _ = train_and_evaluate(model_frame(store, ds), config,
                                     {"dataset_id": ds, "content_hash": info.content_hash})
     register_run(store, run_dir)
     return Path(run_dir).name

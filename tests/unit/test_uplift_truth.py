@@ -1,5 +1,5 @@
-"""The TFT's uplift against the generator's ground truth: trains the `standard` TFT on the bundled sample (~3 min on
-2 cores) and asks it what a one-week 20 % promotion does in each category (``PromotionAnalysis.response``)."""
+"""The TFT's uplift against the generator's ground truth: trains the `standard` TFT with two seeds on the bundled
+sample (~6 min on 2 cores) and asks it what a one-week 20 % promotion does in each category (``PromotionAnalysis.response``)."""
 import json
 
 import pytest
@@ -16,7 +16,9 @@ def test_tft_uplift_per_category_within_30_percent_of_the_truth(tmp_path, monkey
 
     monkeypatch.setenv("PROMOCAST_WORKSPACE", str(tmp_path))
     monkeypatch.setenv("PROMOCAST_DB", str(tmp_path / "promocast.duckdb"))
-    run_id = train_sample(tmp_path, "standard", threads=2)
+    # two seeds averaged: one network's uplift for a category moves by up to ~25 % with its random stream (snacks: 88 %
+    # with one dropout stream, 67 % with another, against the truth's 97 %); the average is what a planner should read
+    run_id = train_sample(tmp_path, "standard", threads=2, seeds=2)
     truth = json.loads((ROOT / "sample_data" / "truth.json").read_text())
     analysis = load(Store(), run_id)
     table = against_truth(analysis.response(), truth)
