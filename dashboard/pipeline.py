@@ -66,11 +66,16 @@ def new_run_id(model: str) -> str:
     return f"run-{model}-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
 
 
-def train_and_evaluate(frame: pd.DataFrame, config: TrainConfig, meta: dict, progress=None,
-                       run_root: Path | None = None) -> tuple[Path, dict]:
+def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: dict, progress=None,
+                       run_root: Path | None = None, reader=None) -> tuple[Path, dict]:
+    """``reader``: instead of ``frame``, under DDP: ``reader(True)`` gives this process's shard of the series to
+    train on (models/shards.py), ``reader(False)`` every series, read by the first process alone after training
+    for the forecasts; the shard is freed before, so no process ever holds both."""
     from models import create
 
     t0 = time.time()
+    if reader is not None:
+        frame = reader(True)
     start = holdout_start(frame, config.holdout_weeks)
     if config.horizon < config.holdout_weeks:
         raise ValueError(f"horizon ({config.horizon}) must cover the hold-out ({config.holdout_weeks} weeks)")
@@ -79,13 +84,19 @@ def train_and_evaluate(frame: pd.DataFrame, config: TrainConfig, meta: dict, pro
     if train.empty:
         raise ValueError("no training weeks left before the hold-out")
     model = create(config)
+    if reader is not None:
+        frame = hist = None
     model.fit(train, progress)
+    del train
     from models import distributed
 
     world = distributed.from_env()
     distributed.finish(world)  # several processes trained together (torchrun): the first one goes on alone
     if not world.main:
         return None, {}
+    if reader is not None:
+        frame = reader(False)
+        hist = frame[frame["units"].notna()]
     validation = validation_forecast(model, hist, start, config.horizon)  # before the hold-out forecast (interp)
     bands = calibration.offsets(validation) if validation is not None else None
     visible = hist.copy()

@@ -53,9 +53,11 @@ def main(job_dir: str) -> int:
             _fake(spec["fake"], progress)
             run_dir, run_id = None, None
         else:
-            frame = pd.read_parquet(job / "frame.parquet")
             meta = {"dataset_id": spec["dataset_id"], "content_hash": spec["content_hash"], "job_id": spec["job_id"]}
-            run_dir, record = train_and_evaluate(frame, config, meta, progress)
+            if "RANK" in os.environ:  # under torchrun: this process trains on its shard of the series
+                run_dir, record = train_and_evaluate(None, config, meta, progress, reader=_reader(job))
+            else:
+                run_dir, record = train_and_evaluate(pd.read_parquet(job / "frame.parquet"), config, meta, progress)
             run_id = record["run_id"]
         write_json(job / "state.json", {**state, "status": "finished", "finished_at": now(),
                                         "run_dir": str(run_dir) if run_dir else None, "run_id": run_id})
@@ -79,17 +81,27 @@ def _helper_rank(job: Path) -> int:
     """A process of a distributed job other than the first (models/distributed.py): it trains beside the first
     and exits; the first one reports progress, forecasts and writes the run."""
     try:
-        import pandas as pd
-
         from .pipeline import train_and_evaluate
         from .schema import TrainConfig
 
         spec = json.loads((job / "spec.json").read_text())
-        train_and_evaluate(pd.read_parquet(job / "frame.parquet"), TrainConfig.from_dict(spec["config"]),
-                           {"dataset_id": spec["dataset_id"], "job_id": spec["job_id"]})
+        train_and_evaluate(None, TrainConfig.from_dict(spec["config"]),
+                           {"dataset_id": spec["dataset_id"], "job_id": spec["job_id"]}, reader=_reader(job))
         return 0
     except Cancelled:
         return 143
+
+
+def _reader(job: Path):
+    """The job's model frame for a process of a distributed job: its shard of the series, or all of them."""
+    def read(shard: bool):
+        import pandas as pd
+
+        from models import distributed, shards
+
+        path = job / "frame.parquet"
+        return shards.read_shard(path, distributed.from_env()) if shard else pd.read_parquet(path)
+    return read
 
 
 def _fake(spec: dict, progress) -> None:

@@ -74,6 +74,41 @@ def mean(value: float, world: World, device) -> float:
     return float(t) / world.size
 
 
+def total(values: list[float], world: World, device) -> list[float]:
+    """Each number summed over every process (the numbers themselves on one process)."""
+    if not world.distributed:
+        return [float(v) for v in values]
+    import torch
+    import torch.distributed as dist
+
+    t = torch.tensor([float(v) for v in values], dtype=torch.float64, device=device)
+    dist.all_reduce(t)
+    return t.tolist()
+
+
+def gather(obj, world: World) -> list:
+    """Every process's ``obj`` (picklable), in rank order, on every process (``[obj]`` on one process)."""
+    if not world.distributed:
+        return [obj]
+    import torch.distributed as dist
+
+    out = [None] * world.size
+    dist.all_gather_object(out, obj)
+    return out
+
+
+def peak_memory_mb() -> int | None:
+    """This process's peak resident memory so far (Linux VmHWM), in MB; None elsewhere."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return None
+
+
 def barrier(world: World) -> None:
     if world.distributed:
         import torch.distributed as dist
@@ -85,6 +120,7 @@ def finish(world: World) -> None:
     import torch.distributed as dist
 
     if world.distributed and dist.is_initialized():
+        dist.barrier()  # no process leaves while another is still in a collective (gloo aborts then)
         dist.destroy_process_group()
 
 

@@ -98,7 +98,8 @@ def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress:
     forward = distributed.wrap(net, world)
     gen = torch.Generator(device=device).manual_seed(int(config.seed) + 1000 * world.rank)
     batch = max(1, math.ceil(config.batch_size / world.size))
-    per_epoch = steps_per_epoch(len(train), config.batch_size, config.limit_train_batches)
+    n_windows = int(distributed.total([len(train)], world, device)[0])  # every shard's: the same epoch everywhere
+    per_epoch = steps_per_epoch(n_windows, config.batch_size, config.limit_train_batches)
     total = per_epoch * config.max_epochs
     sched, per_step = lr_schedule(optimiser, config, total, (conf.get("lr_scheduler") or {}).get("scheduler"))
     best, best_state, best_epoch, bad = float("inf"), None, -1, 0
@@ -128,7 +129,9 @@ def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress:
         last_loss = float(loss)
         train_s = time.time() - t_epoch
         val = validation_loss(net, valid, config.batch_size * 4, normalised) if len(valid) else last_loss
-        val = distributed.mean(val, world, device)  # the same on every process, so they stop together
+        if world.distributed:  # every shard's windows, weighted by their number: the same on every process
+            summed, n_val = distributed.total([val * len(valid), len(valid)], world, device)
+            val = summed / n_val if n_val else distributed.mean(last_loss, world, device)
         if sched is not None and not per_step:
             sched.step(val)
         history.append({"epoch": epoch + 1, "train_loss": last_loss, "val_loss": val, "train_s": round(train_s, 2),
@@ -157,4 +160,4 @@ def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress:
     return {"best_epoch": best_epoch + 1, "best_val_loss": best, "epochs_run": epoch + 1, "steps": step,
             "stopped_early": bad >= config.patience, "converged": converged(history, config.patience),
             "seconds": round(time.time() - t0, 1), "samples": step * batch * world.size, "world_size": world.size,
-            "windows": len(train), "history": history}
+            "windows": n_windows, "history": history}

@@ -87,8 +87,13 @@ class RawPrediction:
         self.output, self.index, self.x = output, index, x
 
 
+MODEL_COLUMNS = list(dict.fromkeys(GROUPS + STATIC_CATS + ["time_idx", "units"] + list(KNOWN_REALS)))
+
+
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:
-    f = frame.reset_index(drop=True)
+    """The columns a network reads (the frame's others, such as week, price, area or series names, are left
+    behind: at 74,800 store series they were half the frame), with the types pytorch-forecasting expects."""
+    f = frame[MODEL_COLUMNS].reset_index(drop=True)
     for c in STATIC_CATS:
         f[c] = f[c].astype(str)
     f["units"] = f["units"].astype(float)
@@ -96,22 +101,31 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     return f
 
 
-def training_dataset(train: pd.DataFrame, config: TrainConfig):
+def training_dataset(train: pd.DataFrame, config: TrainConfig, world=None):
+    """pytorch-forecasting's dataset of ``train``; under DDP ``train`` is this process's shard and the encoders and
+    scalers are made the same in every process (models/shards.py)."""
     from pytorch_forecasting import TimeSeriesDataSet
     from pytorch_forecasting.data import GroupNormalizer
 
+    from . import shards
     from .pf_fixes import categorical_encoders, log1p_transform  # imports pytorch-forecasting: only when training
 
-    return TimeSeriesDataSet(
+    encoders = categorical_encoders(STATIC_CATS, GROUPS)
+    if world is not None and world.distributed:
+        encoders = shards.global_encoders(train, encoders, world)
+    ds = TimeSeriesDataSet(
         train, time_idx="time_idx", target="units", group_ids=GROUPS,
         max_encoder_length=config.encoder_weeks, min_encoder_length=config.min_encoder_weeks,
         max_prediction_length=config.horizon, min_prediction_length=config.horizon,
         static_categoricals=STATIC_CATS, time_varying_known_reals=list(KNOWN_REALS),
         time_varying_unknown_reals=["units"],
         target_normalizer=GroupNormalizer(groups=GROUPS, transformation=log1p_transform()),
-        categorical_encoders=categorical_encoders(STATIC_CATS, GROUPS),
+        categorical_encoders=encoders,
         add_relative_time_idx=True, add_target_scales=True, add_encoder_length=True,
     )
+    if world is not None:
+        shards.harmonise(ds, world)
+    return ds
 
 
 def decoder_dataset(params: dict, frame: pd.DataFrame, start_idx: int, horizon: int, with_target: bool = False):
@@ -122,7 +136,10 @@ def decoder_dataset(params: dict, frame: pd.DataFrame, start_idx: int, horizon: 
     """
     from pytorch_forecasting import TimeSeriesDataSet
 
-    f = prepare(frame[frame["time_idx"] < start_idx + horizon])
+    # only the weeks a window can read: the longest encoder before start_idx, then the horizon (the encoders,
+    # scalers and target normalizer are the training dataset's, so earlier weeks change nothing)
+    lo = start_idx - int(params["max_encoder_length"])
+    f = prepare(frame[(frame["time_idx"] >= lo) & (frame["time_idx"] < start_idx + horizon)])
     if not with_target:
         f.loc[f["time_idx"] >= start_idx, "units"] = 0.0
     f["units"] = f["units"].fillna(0.0)
@@ -154,7 +171,7 @@ class PFForecaster(Forecaster):
         index on the training device (models/windows.py) and fed to the network by models/loop.py."""
         from dataclasses import replace
 
-        from . import distributed
+        from . import distributed, shards
         from .loop import fit_network
         from .seeds import training_summary
         from .windows import WindowArrays
@@ -168,9 +185,11 @@ class PFForecaster(Forecaster):
                 self.config = replace(self.config, threads=max(1, int(self.config.threads) // local))
         cfg = self.config = device_config(self.config, self.device)  # what the network trains with: saved with the run
         keep_freed_memory()
-        data = prepare(train)
-        val_start = int(data["time_idx"].max()) - cfg.horizon + 1  # the last weeks before the hold-out
-        ds = training_dataset(data[data["time_idx"] < val_start], cfg)
+        data = prepare(shards.shard(train, world))  # under DDP, this process's series only (models/shards.py)
+        del train
+        last = max(distributed.gather(int(data["time_idx"].max()), world))  # the same week in every process
+        val_start = last - cfg.horizon + 1  # the last weeks before the hold-out
+        ds = training_dataset(data[data["time_idx"] < val_start], cfg, world)
         val = decoder_dataset(ds.get_parameters(), data, val_start, cfg.horizon, with_target=True)
         train_w, valid_w = WindowArrays(ds, self.device), WindowArrays(val, self.device)
         self.members = []
@@ -188,7 +207,9 @@ class PFForecaster(Forecaster):
         self.net = self.members[0]
         self.training_log = {**training_summary(logs, seeds), "device": self.device, "batch_size": cfg.batch_size,
                              "learning_rate": cfg.learning_rate, "batches_per_epoch": cfg.limit_train_batches,
-                             "world_size": world.size, "devices": _devices(world, self.device)}
+                             "world_size": world.size, "devices": _devices(world, self.device),
+                             "series_per_process": distributed.gather(int(data[GROUPS].drop_duplicates().shape[0]), world),
+                             "peak_memory_mb": distributed.gather(distributed.peak_memory_mb(), world)}  # per process
         self.best_epoch, self.best_val_loss = self.training_log["best_epoch"], self.training_log["best_val_loss"]
         self.params = ds.get_parameters()
         self.after_fit(data, val_start)
