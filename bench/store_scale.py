@@ -193,6 +193,29 @@ def pages(workspace: Path) -> dict:
     return page_times(str(workspace))
 
 
+def rollup(run_dirs: list[str]) -> list[dict]:
+    """Hold-out WAPE of each run per series and with its series summed to SKU x region (a store-grain run's stores
+    summed to their regions; a region-grain run is already there), from the run folder's hold-out table."""
+    import json as _json
+
+    import pandas as pd
+
+    out = []
+    for d in run_dirs:
+        h = pd.read_parquet(Path(d) / "holdout.parquet")
+        meta = _json.loads((Path(d) / "run.json").read_text())
+        keys = ["sku", "area" if "area" in h else "region", "week"]
+        r = h.groupby(keys)[["actual", "point"]].sum()
+        out.append({"run": Path(d).name, "model": meta["model"], "preset": meta["preset"], "series": meta["series"],
+                    "device": meta["device"], "seconds": meta["seconds"],
+                    "wape_per_series": round(float((h["actual"] - h["point"]).abs().sum() / h["actual"].sum() * 100), 2),
+                    "wape_summed_to_regions": round(float((r["actual"] - r["point"]).abs().sum() / r["actual"].sum() * 100), 2),
+                    "training": {k: (meta.get("training") or {}).get(k) for k in (
+                        "world_size", "series_per_process", "peak_memory_mb", "seconds", "best_epoch", "epochs_run")},
+                    "peak_memory_mb": meta.get("peak_memory_mb")})
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.store_scale")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
@@ -204,7 +227,15 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--json")
     ap.add_argument("--pages", help="time every page on this size's workspace (e.g. bench/out/store/store-220)")
+    ap.add_argument("--rollup", nargs="+", metavar="RUN_DIR", help="hold-out WAPE of these runs per series and summed "
+                    "to SKU x region (e.g. a store-grain TFT run)")
     args = ap.parse_args(argv)
+    if args.rollup:
+        out = rollup(args.rollup)
+        print(json.dumps(out, indent=1))
+        if args.json:
+            Path(args.json).write_text(json.dumps(out, indent=1))
+        return 0
     if args.pages:
         out = pages(Path(args.pages))
         print(json.dumps(out))

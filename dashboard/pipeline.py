@@ -127,6 +127,7 @@ def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: di
                 "seconds": round(seconds, 1), "series": int(pred[["sku", "region"]].drop_duplicates().shape[0]),
                 "capped_series": capped[:50], "capped_count": len(capped),
                 "device": _device_label(model), "training": getattr(model, "training_log", None),  # epochs, losses
-                "bands": band_note, "seeds": seeds}
+                "bands": band_note, "seeds": seeds,
+                "peak_memory_mb": distributed.peak_memory_mb()}  # this process's, forecasts and scoring included
     run_dir = write_run(run_id, model, run_meta, ev, holdout, run_root, future, interp, validation)
     return run_dir, {**run_meta, "run_id": run_id, "overall": ev["overall"], "evaluation": ev}

@@ -2,11 +2,12 @@
 
 The training worker (``dashboard/jobs.py``) starts ``python -m torch.distributed.run`` instead of itself when a
 network is asked to train on more than one device or node; torchrun sets RANK, WORLD_SIZE and LOCAL_RANK in each
-process and rendezvouses them. Every process cuts its own windows from the same tensors (a different random
-stream per rank), computes the gradient of its share of the batch, and DDP averages the gradients, so all
-processes hold the same weights after every step. The global batch is the preset's: with N processes each
+process and rendezvouses them. Every process holds only its shard of the series (models/shards.py) and cuts its
+windows from them (a different random stream per rank), computes the gradient of its share of the batch, and DDP
+averages the gradients, so all processes hold the same weights after every step. The global batch is the preset's: with N processes each
 computes batch / N windows, and an epoch takes as many steps as on one process, so a run on N processes follows
-the same schedule and only the time per step changes. Rank 0 alone reports progress and writes the run.
+the same schedule and only the time per step changes. Rank 0 alone reports progress, reads every series after
+training (the others have exited) to forecast them, and writes the run.
 
 GPUs: one process per GPU (NCCL); CPUs: one process per core (gloo), each with one torch thread.
 """

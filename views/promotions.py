@@ -9,7 +9,8 @@ from dashboard.promotions import charts, tables
 from dashboard.promotions.money import DEFAULT_MARGIN_PCT
 from dashboard.plans import with_history_flag
 from dashboard.report import build_report
-from dashboard.ui.promotions import cached_analysis, cached_past, cached_plan, cached_response, margins_json, promo_runs
+from dashboard.ui.promotions import (cached_analysis, cached_past, cached_plan, cached_plan_table, cached_response,
+                                     margins_json, promo_runs)
 
 store = ui.get_store()
 dataset_id = ui.dataset_picker()
@@ -42,37 +43,39 @@ st.caption("Every promotion is split with counterfactual forecasts of this run: 
            "net of the discount given on baseline units.")
 
 
-def plan(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(weekly decomposition, promotions) of the base plan or a saved scenario."""
-    edits = "[]" if name == "base" else ui.edits_json(store.scenario(dataset_id, name)[0])
-    return cached_plan(run_id, edits, margins_json(run_id))
+def edits_of(name: str) -> str:
+    return "[]" if name == "base" else ui.edits_json(store.scenario(dataset_id, name)[0])
 
 
-plan_weeks, events = plan(plan_name)
-max_seen = float(analysis.frame.loc[analysis.frame["units"].notna(), "discount_pct"].max())
-total = tables.totals(events)
+def plan_table(name: str) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """(totals, table, promotions in the table's order) of the base plan or a saved scenario."""
+    return cached_plan_table(run_id, edits_of(name), margins_json(run_id))
+
+
+total, table, events = plan_table(plan_name)
 m = st.columns(4)
 m[0].metric("Planned promotions", f"{total['promotions']}")
 m[1].metric("Incremental units", f"{total['incremental_units']:+,.0f}")
 m[2].metric("Incremental margin", f"{total['incremental_margin']:+,.0f}", help="P50, net of discount, cannibalization and dip")
 m[3].metric("Losing money", f"{total['losing_money']}")
-table = tables.planned(events, max_seen)
 st.subheader("Planned promotions, best incremental margin first")
 pick = st.dataframe(table, hide_index=True, key="pr_table", on_select="rerun", selection_mode="single-row")
 rows = pick.selection.rows if pick and pick.selection else []
-chosen = events.sort_values("net_margin_p50", ascending=False).iloc[rows[0] if rows else 0] if len(events) else None
+chosen = events.iloc[rows[0] if rows else 0] if len(events) else None
 if chosen is not None:
     left, right = st.columns(2)
     left.plotly_chart(charts.waterfall(chosen, "units"), key="pr_waterfall_units")
     right.plotly_chart(charts.waterfall(chosen, "margin"), key="pr_waterfall_margin")
     st.caption("Pick a row above to see its waterfall.")
 check = ui.cached_history(dataset_id, str(store.dataset(dataset_id).last_week))  # the history flag goes with every export
-ui.download_buttons({"planned_promotions": with_history_flag(table, check),
-                     "weekly_decomposition": with_history_flag(tables.weekly(plan_weeks), check)}, f"promotions_{plan_name}",
-                    key="pr_dl")
+ui.download_buttons(lambda: {  # built when a button is clicked
+    "planned_promotions": with_history_flag(table, check),
+    "weekly_decomposition": with_history_flag(tables.weekly(
+        cached_plan(run_id, edits_of(plan_name), margins_json(run_id))[0]), check)}, f"promotions_{plan_name}", key="pr_dl")
 if len(saved):
     st.subheader("Scenarios in money")
-    st.dataframe(tables.compare({n: plan(n)[1] for n in ["base", *saved["name"].tolist()]}), hide_index=True, key="pr_compare")
+    st.dataframe(tables.compare({n: plan_table(n)[2] for n in ["base", *saved["name"].tolist()]}), hide_index=True,
+                 key="pr_compare")
 
 st.subheader("Past promotions: what they really did")
 big = len(analysis.series) > 500  # at the reference scale the first judgement takes ~15 s: asked for, not automatic

@@ -3,9 +3,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, ui
-from dashboard.forecasts import rollup_forecast
-from dashboard.scenarios import EDIT_COLUMNS, deltas
+from dashboard.scenarios import EDIT_COLUMNS
 from dashboard.ui.promotions import incremental_margin, promo_runs
+from dashboard.ui.scenario_view import scenario_view
 
 store = ui.get_store()
 dataset_id = ui.dataset_picker()
@@ -42,30 +42,27 @@ edits = st.data_editor(
         "discount_pct": st.column_config.NumberColumn("discount %", min_value=0, max_value=100, step=5, default=20),
     })
 key = ui.edits_json(edits)
-res = ui.cached_scenario(run_id, key, float(temp))
+res = scenario_view(run_id, key, float(temp))  # small and cached: the full forecasts stay out of reruns
 for w in res["warnings"]:
     st.warning(w)
 
-base_total, scen_total = res["base"]["p50"].sum(), res["forecast"]["p50"].sum()
+base_total, scen_total = res["base_total"], res["scenario_total"]
 m = st.columns(3)
 m[0].metric("Base (P50, all series)", f"{base_total:,.0f}")
 m[1].metric("Scenario", f"{scen_total:,.0f}", f"{scen_total - base_total:+,.0f} ({(scen_total / base_total - 1) * 100:+.1f} %)")
-m[2].metric("Series re-forecast", f"{len(res['changed'])}", help="edited series and their category siblings in the same region")
+m[2].metric("Series re-forecast", f"{res['changed']}", help="edited series and their category siblings in the same region")
 if st.toggle("In money too", key="sc_money", help="the promotions' incremental margin, net of discount, cannibalization "
              "and dip, as on the Promotions page (margins per category are set there)"):
     base_margin, scen_margin = incremental_margin(run_id, "[]"), incremental_margin(run_id, key)
     st.metric("Promotions' incremental margin (P50)", f"{scen_margin:+,.0f}", f"{scen_margin - base_margin:+,.0f} vs base")
-st.plotly_chart(charts.scenario_chart({"base": rollup_forecast(res["base"]), "scenario": rollup_forecast(res["forecast"])},
+st.plotly_chart(charts.scenario_chart({"base": res["weekly_base"], "scenario": res["weekly_scenario"]},
                                       "All series, weekly"), key="sc_total_chart")
-if len(res["changed"]):
-    by_sku = deltas(res["base"], res["forecast"], series, ["sku", "region", "category"])
-    by_sku = by_sku.merge(res["changed"][["sku", "region"]], on=["sku", "region"])
+if res["changed"]:
     left, right = st.columns(2)
-    left.plotly_chart(charts.delta_bars(deltas(res["base"], res["forecast"], series, ["category"]), "category",
+    left.plotly_chart(charts.delta_bars(res["by_category"], "category",
                                         "Net change per category (cannibalization included)"), key="sc_cat_chart")
-    right.plotly_chart(charts.delta_bars(deltas(res["base"], res["forecast"], series, ["region"]), "region",
-                                         "Net change per region"), key="sc_region_chart")
-    st.dataframe(by_sku.round(1), hide_index=True, key="sc_sku_table")
+    right.plotly_chart(charts.delta_bars(res["by_region"], "region", "Net change per region"), key="sc_region_chart")
+    st.dataframe(res["by_sku"].round(1), hide_index=True, key="sc_sku_table")
 
 s1, s2, s3 = st.columns([2, 2, 1])
 name = s1.text_input("Scenario name", key="sc_name", max_chars=100)
@@ -91,9 +88,9 @@ names = st.multiselect("Scenarios", ["base", *saved["name"].tolist()], default=[
 totals, rows = {}, []
 for n in names:
     e, t = (pd.DataFrame(columns=EDIT_COLUMNS), 0.0) if n == "base" else store.scenario(dataset_id, n)[:2]
-    r = ui.cached_scenario(run_id, ui.edits_json(e), float(t))
-    totals[n] = rollup_forecast(r["forecast"])
-    rows.append(deltas(r["base"], r["forecast"], series, ["category"]).assign(scenario=n))
+    r = scenario_view(run_id, ui.edits_json(e), float(t))
+    totals[n] = r["weekly_scenario"]
+    rows.append(r["by_category"].assign(scenario=n))
 if totals:
     st.plotly_chart(charts.scenario_chart(totals, "Scenarios side by side (all series)"), key="sc_compare_chart")
     table = pd.concat(rows, ignore_index=True)[["scenario", "category", "p50_base", "p50_scen", "delta", "delta_pct", "p10_scen", "p90_scen"]]

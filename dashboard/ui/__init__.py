@@ -336,15 +336,16 @@ def need_runs(dataset_id: str | None) -> pd.DataFrame:
     return runs
 
 
-def download_buttons(frames: dict[str, pd.DataFrame], stem: str, key: str) -> None:
+def download_buttons(frames, stem: str, key: str) -> None:
+    """CSV (the first table) and Excel (all) of ``frames``: name -> table, or a function giving them. The files, and
+    the tables when a function is given, are built when a button is clicked, not on every rerun."""
     from ..exports import dates, excel_bytes
 
-    # The files are built when clicked (callables), not on every rerun: an Excel workbook of the
-    # reference case's tables takes longer than the whole page.
+    get = frames if callable(frames) else (lambda: frames)
     c1, c2 = st.columns(2)
-    first = next(iter(frames.values()))
-    c1.download_button("CSV", lambda: dates(first).to_csv(index=False).encode(), f"{stem}.csv", "text/csv", key=f"{key}_csv")
-    c2.download_button("Excel", lambda: excel_bytes(frames), f"{stem}.xlsx",
+    c1.download_button("CSV", lambda: dates(next(iter(get().values()))).to_csv(index=False).encode(), f"{stem}.csv",
+                       "text/csv", key=f"{key}_csv")
+    c2.download_button("Excel", lambda: excel_bytes(get()), f"{stem}.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx")
 
 

@@ -48,6 +48,20 @@ def cached_plan(run_id: str, edits_json: str, margins_json: str) -> tuple[pd.Dat
     return a.decompose(frame, money["margins"], money["prices"])
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_plan_table(run_id: str, edits_json: str, margins_json: str) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """(totals, the planner's table, the promotions in the table's order) of a plan: what the page shows on every
+    rerun, without its weekly decomposition (972,400 rows at 74,800 store series: unpickled and re-tabled on every
+    rerun, that took 4-5 s of the page)."""
+    from ..promotions import tables
+
+    a = cached_analysis(run_id)
+    events = cached_plan(run_id, edits_json, margins_json)[1]
+    max_seen = float(a.frame.loc[a.frame["units"].notna(), "discount_pct"].max())
+    ordered = events.sort_values("net_margin_p50", ascending=False).reset_index(drop=True)
+    return tables.totals(events), tables.planned(events, max_seen), ordered
+
+
 @st.cache_data(show_spinner="Judging past promotions on their actuals...", max_entries=8)
 def cached_past(run_id: str, margins_json: str) -> pd.DataFrame:
     money = json.loads(margins_json)
