@@ -56,9 +56,20 @@ MODEL_COLORS = {"tft": "#0f766e", "lstm": "#7c3aed", "holt-winters": "#d97706", 
                 "planner": "#db2777"}
 
 
+def promotion_weeks(history: pd.DataFrame, rollup: bool = False) -> pd.Series:
+    """The weeks to shade: a series' promotion weeks; for a roll-up, the busiest quarter of the weeks with any series
+    on promotion (by the share of its series on promotion): a region of 18,700 store series has some promotion every
+    week, and shading them all said nothing."""
+    share = history.get("promo", pd.Series(0.0, index=history.index)).fillna(0.0)
+    on = share > 0
+    if rollup and on.any():
+        on &= share >= share[on].quantile(0.75)
+    return history.loc[on, "week"]
+
+
 def forecast_chart(history: pd.DataFrame, forecasts: dict[str, pd.DataFrame], holidays: pd.DataFrame | None = None,
-                   holdout_start=None, title: str = "") -> go.Figure:
-    """Actuals, then per model P50 with a P10-P90 band; promo weeks shaded, major holidays dotted."""
+                   holdout_start=None, title: str = "", rollup: bool = False) -> go.Figure:
+    """Actuals, then per model P50 with a P10-P90 band; promo weeks shaded (``promotion_weeks``), major holidays dotted."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=history["week"], y=history["units"], name="actual units", mode="lines",
                              line=dict(color="#111827", width=2)))
@@ -72,8 +83,7 @@ def forecast_chart(history: pd.DataFrame, forecasts: dict[str, pd.DataFrame], ho
     # shapes and labels go in with one layout update: plotly's add_vrect/add_vline re-validate every shape
     # already there, which made this chart take 2 s with a few dozen promotion weeks
     shapes, notes = [], []
-    promo_weeks = history.loc[history.get("promo", pd.Series(0, index=history.index)) > 0, "week"]
-    for start, end in _spans(promo_weeks):
+    for start, end in _spans(promotion_weeks(history, rollup)):
         shapes.append(dict(type="rect", xref="x", yref="paper", x0=start - pd.Timedelta(days=3.5), x1=end + pd.Timedelta(days=3.5),
                            y0=0, y1=1, fillcolor="#fde68a", opacity=0.35, line_width=0, layer="below"))
     if holidays is not None:

@@ -60,9 +60,11 @@ label = {"series": f"{sku} in {region}", "category": f"category {category}", "re
 note = plans.selection_note(ui.cached_history(dataset_id, str(info.last_week)), level, key)
 if note:
     st.warning(note)
-st.plotly_chart(charts.forecast_chart(history, forecasts, hol, start, f"Weekly units: {label}"), key="forecast_chart")
+st.plotly_chart(charts.forecast_chart(history, forecasts, hol, start, f"Weekly units: {label}", rollup=level != "series"),
+                key="forecast_chart")
 overrides.section(store, dataset_id, target, label, sku, region, category, area)
-st.caption("Shaded: promotion weeks. Dotted red: major holidays. Dashed lines: the next weeks under the stored promotion plan. "
+st.caption(("Shaded: promotion weeks." if level == "series" else "Shaded: the busiest quarter of the promotion weeks "
+            "(most series on promotion).") + " Dotted red: major holidays. Dashed lines: the next weeks under the stored promotion plan. "
            "Roll-up bands add series' spreads in quadrature (independent errors).")
 if table:
     out = pd.concat(table, ignore_index=True).assign(history_warning=note)

@@ -22,3 +22,12 @@ def test_forecast_chart_marks_promos_holidays_and_holdout():
     texts = [a.text for a in fig.layout.annotations]
     assert texts == ["Independence Da"[:14], "hold-out"]
     assert [t.name for t in fig.data] == ["actual units", "tft P10-P90", "tft P50"]
+
+
+def test_a_rollup_shades_only_its_busiest_promotion_weeks():
+    weeks = pd.date_range("2025-01-06", periods=8, freq="W-MON")
+    share = [0.02, 0.03, 0.40, 0.02, 0.0, 0.35, 0.03, 0.02]  # a region: some store on promotion nearly every week
+    history = pd.DataFrame({"week": weeks, "units": range(8), "promo": share})
+    assert list(charts.promotion_weeks(history)) == [w for w, s in zip(weeks, share) if s > 0]  # one series: all of them
+    assert list(charts.promotion_weeks(history, rollup=True)) == [weeks[2], weeks[5]]
+    assert charts.promotion_weeks(history.assign(promo=0.0), rollup=True).empty
