@@ -91,9 +91,8 @@ MODEL_COLUMNS = list(dict.fromkeys(GROUPS + STATIC_CATS + ["time_idx", "units"] 
 
 
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:
-    """The columns a network reads (the frame's others, such as week, price, area or series names, are left
-    behind: at 74,800 store series they were half the frame), with the types pytorch-forecasting expects."""
-    f = frame[MODEL_COLUMNS].reset_index(drop=True)
+    """The frame with the types pytorch-forecasting expects."""
+    f = frame.reset_index(drop=True)
     for c in STATIC_CATS:
         f[c] = f[c].astype(str)
     f["units"] = f["units"].astype(float)
@@ -139,7 +138,7 @@ def decoder_dataset(params: dict, frame: pd.DataFrame, start_idx: int, horizon: 
     # only the weeks a window can read: the longest encoder before start_idx, then the horizon (the encoders,
     # scalers and target normalizer are the training dataset's, so earlier weeks change nothing)
     lo = start_idx - int(params["max_encoder_length"])
-    f = prepare(frame[(frame["time_idx"] >= lo) & (frame["time_idx"] < start_idx + horizon)])
+    f = prepare(frame.loc[(frame["time_idx"] >= lo) & (frame["time_idx"] < start_idx + horizon), MODEL_COLUMNS])
     if not with_target:
         f.loc[f["time_idx"] >= start_idx, "units"] = 0.0
     f["units"] = f["units"].fillna(0.0)
@@ -185,7 +184,9 @@ class PFForecaster(Forecaster):
                 self.config = replace(self.config, threads=max(1, int(self.config.threads) // local))
         cfg = self.config = device_config(self.config, self.device)  # what the network trains with: saved with the run
         keep_freed_memory()
-        data = prepare(shards.shard(train, world))  # under DDP, this process's series only (models/shards.py)
+        # only the columns the network reads (week, price, area, series names... were half the frame at 74,800
+        # store series) and, under DDP, only this process's series (models/shards.py)
+        data = prepare(shards.shard(train[MODEL_COLUMNS], world))
         del train
         last = max(distributed.gather(int(data["time_idx"].max()), world))  # the same week in every process
         val_start = last - cfg.horizon + 1  # the last weeks before the hold-out
