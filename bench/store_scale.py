@@ -44,10 +44,9 @@ def write_data(folder: Path) -> Path:
 
 def _peak_mb() -> float:
     """This process's peak resident memory so far (VmHWM: unlike ru_maxrss, not inherited from the parent)."""
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    from models.distributed import peak_memory_mb
+
+    return peak_memory_mb() or round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 STAGES = ("import", "train", "naive")  # each in its own process: its peak memory is that stage's alone

@@ -187,7 +187,6 @@ class PFForecaster(Forecaster):
         # only the columns the network reads (week, price, area, series names... were half the frame at 74,800
         # store series) and, under DDP, only this process's series (models/shards.py)
         data = prepare(shards.shard(train[MODEL_COLUMNS], world))
-        del train
         last = max(distributed.gather(int(data["time_idx"].max()), world))  # the same week in every process
         val_start = last - cfg.horizon + 1  # the last weeks before the hold-out
         ds = training_dataset(data[data["time_idx"] < val_start], cfg, world)
