@@ -1,13 +1,16 @@
 import logging
 import os
 import secrets
+from pathlib import Path
 
 import streamlit as st
 
 from dashboard.ui.login import gate, login_configured
 from dashboard.ui.warmup import warm_up
 
-st.set_page_config(page_title="Promocast", page_icon=":material/insights:", layout="wide")
+# The icon ships with the app: a ":material/…:" icon would make every browser ask a font host for the favicon.
+ICON = Path(__file__).resolve().parent / "assets" / "promocast-icon.png"
+st.set_page_config(page_title="Promocast", page_icon=str(ICON), layout="wide")
 
 page = st.navigation([
     st.Page("views/data.py", title="Data", icon=":material/database:", default=True),

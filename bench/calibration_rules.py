@@ -1,5 +1,5 @@
 """`python -m bench.calibration_rules WORKSPACE_OR_RUNS_DIR [...] [--json OUT]`: hold-out band coverage of every
-stored run under each calibration rule of `dashboard/calibration.py`, without training anything.
+stored run under each calibration rule of `dashboard/forecasting/calibration.py`, without training anything.
 
 A run folder keeps its validation forecast with the raw band (`validation.parquet`), its calibrated hold-out
 forecast (`holdout.parquet`) and the offsets that calibrated it (`run.json` bands.offsets); undoing those offsets
@@ -32,7 +32,7 @@ def raw_holdout(run_dir: Path, run: dict) -> pd.DataFrame:
 
 
 def coverages(run_dir: Path) -> dict | None:
-    from dashboard import calibration
+    from dashboard.forecasting import calibration
 
     run = json.loads((run_dir / "run.json").read_text())
     if run.get("model") == "recommended" or not (run_dir / "validation.parquet").exists():

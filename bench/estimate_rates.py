@@ -1,6 +1,6 @@
 """`python -m bench.estimate_rates [--frame PATH]`: training samples/s per model, preset and torch thread count.
 
-Prints the RATES table that dashboard/estimates.py quotes on the Train page. Needs the reference frame
+Prints the RATES table that dashboard/forecasting/estimates.py quotes on the Train page. Needs the reference frame
 (`python -m bench --scale reference --only import,frame` writes it). Each figure runs in its own process.
 """
 from __future__ import annotations

@@ -25,7 +25,7 @@ def main(argv=None) -> int:
 
     import pandas as pd
 
-    from dashboard.pipeline import train_and_evaluate
+    from dashboard.forecasting.pipeline import train_and_evaluate
     from dashboard.schema import preset_config
 
     frame = pd.read_parquet(FRAME)

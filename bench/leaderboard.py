@@ -1,7 +1,7 @@
 """`python -m bench.leaderboard sample|pasta [--preset standard] [--models ...] [--seeds N] [--threads N] [--json OUT]`
 
 Every model trained on one dataset the way the app trains it (the same pipeline, run folders and recommended
-forecast), and the leaderboard printed with band coverage: the README's accuracy tables for the bundled sample
+forecast), and the leaderboard printed with band coverage: the accuracy tables in docs/accuracy.md for the bundled sample
 and for the real pasta data (`../shared/data/pasta`, reshaped here from its wide daily file to one row per item
 and day; it is read where it lies and never copied into the repository). The workspace is
 `bench/out/leaderboard-NAME/` (git-ignored), made afresh each time.
@@ -55,12 +55,12 @@ def main(argv=None) -> int:
     ws.mkdir(parents=True)
     os.environ["PROMOCAST_WORKSPACE"], os.environ["PROMOCAST_DB"] = str(ws), str(ws / "promocast.duckdb")
 
-    from dashboard.ingest import prepare
-    from dashboard.pipeline import train_and_evaluate
-    from dashboard.runs import read_run
+    from dashboard.data.ingest import prepare
+    from dashboard.forecasting.pipeline import train_and_evaluate
+    from dashboard.store.runs import read_run
     from dashboard.schema import preset_config
     from dashboard.store import Store
-    from dashboard.training import leaderboard, model_frame, register_run
+    from dashboard.forecasting.training import leaderboard, model_frame, register_run
 
     if args.dataset == "sample":
         s = ROOT / "sample_data"

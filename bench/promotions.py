@@ -25,11 +25,11 @@ def train_sample(ws: Path, preset: str = "standard", threads: int = 2, seeds: in
     """Import the bundled sample into ``ws`` and train a TFT on it (``seeds``: networks averaged, models/seeds.py);
     returns the run id."""
     os.environ["PROMOCAST_WORKSPACE"], os.environ["PROMOCAST_DB"] = str(ws), str(ws / "promocast.duckdb")
-    from dashboard.ingest import prepare
-    from dashboard.pipeline import train_and_evaluate
+    from dashboard.data.ingest import prepare
+    from dashboard.forecasting.pipeline import train_and_evaluate
     from dashboard.schema import preset_config
     from dashboard.store import Store
-    from dashboard.training import model_frame, register_run
+    from dashboard.forecasting.training import model_frame, register_run
 
     sample = ROOT / "sample_data"
     store = Store()

@@ -60,12 +60,12 @@ def one(folder: Path, stores: int, grain: str, steps: int, threads: int, stage: 
     import torch
 
     from dashboard.store import Store
-    from dashboard.training import model_frame
+    from dashboard.forecasting.training import model_frame
 
     work = folder / f"{grain}-{stores}"
     os.environ["PROMOCAST_WORKSPACE"] = str(work)
     if stage == "import":
-        from dashboard.ingest import prepare
+        from dashboard.data.ingest import prepare
 
         part = work / "sales.parquet"  # written by the parent: this process's peak is the pipeline's alone
         (work / "promocast.duckdb").unlink(missing_ok=True)
@@ -84,7 +84,7 @@ def one(folder: Path, stores: int, grain: str, steps: int, threads: int, stage: 
     out = dict(frame_s=round(time.perf_counter() - t, 1), frame_rows=len(frame),
                frame_mb=round(frame.memory_usage(deep=True).sum() / 2**20), frame_peak_mb=_peak_mb())
     if stage == "naive":
-        from dashboard.pipeline import train_and_evaluate
+        from dashboard.forecasting.pipeline import train_and_evaluate
         from dashboard.schema import preset_config
 
         t = time.perf_counter()
@@ -179,7 +179,7 @@ def pages(workspace: Path) -> dict:
     os.environ["PROMOCAST_WORKSPACE"] = str(workspace)
     os.environ["PROMOCAST_DB"] = str(workspace / "promocast.duckdb")
     from dashboard.store import Store
-    from dashboard.training import register_run
+    from dashboard.forecasting.training import register_run
 
     store = Store()
     known = set(store.runs(store.dataset().id)["run_id"]) if len(store.datasets()) else set()

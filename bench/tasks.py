@@ -48,7 +48,7 @@ def import_pandas(path: str) -> dict:
 def import_promocast(data_dir: str, ws: str) -> dict:
     """Validation + roll-up + store (one transaction), as `ingest` does it."""
     _env(ws)
-    from dashboard.ingest import prepare
+    from dashboard.data.ingest import prepare
     from dashboard.store import Store
 
     d = Path(data_dir)
@@ -64,8 +64,8 @@ def import_breakdown(path: str) -> dict:
     """The import's profile: its single scan timed with its parts added one by one (seconds each)."""
     import duckdb
 
-    from dashboard import ingest as I
-    from dashboard import sales_scan as scan
+    from dashboard.data import ingest as I
+    from dashboard.data import sales_scan as scan
 
     p = Path(path)
     con = duckdb.connect()
@@ -96,7 +96,7 @@ def import_breakdown(path: str) -> dict:
 def build_frame(ws: str, out: str) -> dict:
     _env(ws)
     from dashboard.store import Store
-    from dashboard.training import model_frame
+    from dashboard.forecasting.training import model_frame
 
     store = Store()
     t = time.perf_counter()
@@ -129,11 +129,11 @@ def accuracy(ws: str, frame_path: str, preset: str, tiny: bool, models: list[str
     _env(ws)
     import pandas as pd
 
-    from dashboard.pipeline import train_and_evaluate
-    from dashboard.runs import read_run
+    from dashboard.forecasting.pipeline import train_and_evaluate
+    from dashboard.store.runs import read_run
     from dashboard.schema import MODELS, preset_config
     from dashboard.store import Store
-    from dashboard.training import register_run
+    from dashboard.forecasting.training import register_run
     from models.pf_common import device_config
 
     store = Store()
@@ -178,9 +178,9 @@ def whatif(ws: str, run_id: str) -> dict:
     _env(ws)
     import pandas as pd
 
-    from dashboard.scenarios import Scenario, edits_frame
+    from dashboard.planning.scenarios import Scenario, edits_frame
     from dashboard.store import Store
-    from dashboard.training import what_if_engine
+    from dashboard.forecasting.training import what_if_engine
 
     store = Store()
     from dashboard.ui.warmup import _imports

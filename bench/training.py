@@ -276,7 +276,7 @@ def full_pass(frame_path: str, threads: int, batch_size: int = 2048) -> dict:
 
 
 def preset_rate(frame_path: str, model: str, preset: str, threads: int, steps: int = 12) -> dict:
-    """Training samples/s of one preset's network and batch on the tensor path (for dashboard/estimates.py)."""
+    """Training samples/s of one preset's network and batch on the tensor path (for dashboard/forecasting/estimates.py)."""
     from models import create
 
     cfg, ds = _dataset(frame_path, model, threads, preset=preset)

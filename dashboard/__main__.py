@@ -1,7 +1,7 @@
 import os
 import sys
 
-from .cli import main
+from dashboard.cli import main
 
 
 def _exit_code(code) -> int:

@@ -152,7 +152,7 @@ LEGACY = {"loss_scale": "units", "lstm_decoding": "autoregressive"}
 # stopping looks at the validation window every ~30 k windows whatever the dataset's size.
 # fast = a few minutes at the reference scale on 2 cores; standard = the default, <= 20 min at the reference scale on
 # 2 cores: 20 epochs of 60 batches with the learning rate decayed to 5 % by the last (bench/results: 11-17 min,
-# README "Benchmarks"); early stopping
+# docs/benchmarks.md); early stopping
 # (patience 4) still ends a run that stops improving; thorough = bigger network, whole epochs, plateau schedule,
 # three seeds averaged (the spread between them is reported: models/seeds.py).
 PRESET_VALUES = {

@@ -1,6 +1,6 @@
 """The forecaster interface: fit on a training frame, predict quantiles for a horizon, save, load.
 
-Frames are the long model frame of ``dashboard.features.build_frame``: sku, region, category, week,
+Frames are the long model frame of ``dashboard.data.features.build_frame``: sku, region, category, week,
 time_idx, units and the known future inputs. ``predict`` returns one row per series and forecast
 week: sku, region, week, time_idx, p10, p50, p90, point (the point forecast is the P50).
 """

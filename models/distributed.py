@@ -1,6 +1,6 @@
 """Data-parallel training over several processes: PyTorch's DistributedDataParallel, launched by ``torchrun``.
 
-The training worker (``dashboard/jobs.py``) starts ``python -m torch.distributed.run`` instead of itself when a
+The training worker (``dashboard/forecasting/jobs.py``) starts ``python -m torch.distributed.run`` instead of itself when a
 network is asked to train on more than one device or node; torchrun sets RANK, WORLD_SIZE and LOCAL_RANK in each
 process and rendezvouses them. Every process holds only its shard of the series (models/shards.py) and cuts its
 windows from them (a different random stream per rank), computes the gradient of its share of the batch, and DDP
@@ -137,4 +137,4 @@ def launch_command(python: str, job_dir: str, devices: int, nodes: int = 1, node
         cmd += [f"--node-rank={node_rank}", f"--master-addr={host}", f"--master-port={port or 29500}"]
     else:
         cmd += ["--standalone"]
-    return cmd + ["-m", "dashboard.worker", job_dir]
+    return cmd + ["-m", "dashboard.forecasting.worker", job_dir]

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dashboard.features import KNOWN_REALS
+from dashboard.data.features import KNOWN_REALS
 from dashboard.schema import TrainConfig
 
 from .base import Forecaster, Progress, cap_runaway, future_rows, ordered

@@ -25,7 +25,7 @@ from functools import lru_cache
 import torch
 import torch.nn.functional as F
 
-from .tft_fast import interpolation_matrix
+from .interpolation import interpolation_matrix
 
 
 def _fusable(vsn) -> list[str]:

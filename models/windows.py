@@ -8,7 +8,7 @@ training step on 2 CPU cores. ``WindowArrays`` keeps the same tensors (on the GP
 and cuts a whole batch with one gather, giving the network the very ``x`` dictionary the DataLoader
 would (``tests/unit/test_windows.py`` checks it value by value).
 
-Assumes what ``dashboard.features.build_frame`` guarantees: complete weekly grids (no missing steps),
+Assumes what ``dashboard.data.features.build_frame`` guarantees: complete weekly grids (no missing steps),
 a fixed decoder length (min = max prediction length) and a ``GroupNormalizer`` target scale.
 """
 from __future__ import annotations

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dashboard.calendars import RegionCalendar, weekly_holiday_features
+from dashboard.data.calendars import RegionCalendar, weekly_holiday_features
 
 START_WEEK = "2023-01-02"  # a Monday
 REGIONS = ("North", "South", "East", "West")

@@ -47,11 +47,11 @@ def trained_workspace(tmp_path_factory):
     """A workspace with the bundled sample and one finished run of each model (tiny configs)."""
     import os
 
-    from dashboard.ingest import prepare
-    from dashboard.pipeline import train_and_evaluate
+    from dashboard.data.ingest import prepare
+    from dashboard.forecasting.pipeline import train_and_evaluate
     from dashboard.schema import MODELS
     from dashboard.store import Store
-    from dashboard.training import model_frame, register_run
+    from dashboard.forecasting.training import model_frame, register_run
 
     ws = tmp_path_factory.mktemp("trained")
     old = {k: os.environ.get(k) for k in ("PROMOCAST_WORKSPACE", "PROMOCAST_DB")}

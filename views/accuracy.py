@@ -4,11 +4,15 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, recommend, training, ui
-from dashboard.evaluation import mape_inflated
-from dashboard.plans import with_history_flag
-from dashboard.report import build_report
-from dashboard.runs import read_run
+from dashboard.reports import charts
+
+from dashboard.forecasting import recommend, training
+
+from dashboard import ui
+from dashboard.forecasting.evaluation import mape_inflated
+from dashboard.planning.plans import with_history_flag
+from dashboard.reports.report import build_report
+from dashboard.store.runs import read_run
 from dashboard.ui.fva import section as fva_section
 
 dataset_id = ui.dataset_picker()

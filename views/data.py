@@ -2,15 +2,19 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, ui, workspaces
-from dashboard.exports import dates
-from dashboard.history import history_rollup, summary_line
-from dashboard.refresh import changes_summary
+from dashboard.reports import charts
+
+from dashboard import ui
+
+from dashboard.store import workspaces
+from dashboard.reports.exports import dates
+from dashboard.data.history import history_rollup, summary_line
+from dashboard.planning.refresh import changes_summary
 
 
 def calendar_section(store, dataset_id: str) -> None:
     """Holiday country/subdivision per region plus custom events, and the weekly features they give."""
-    from dashboard.calendars import RegionCalendar, parse_custom_events, weekly_holiday_features
+    from dashboard.data.calendars import RegionCalendar, parse_custom_events, weekly_holiday_features
 
     current = store.calendars(dataset_id)
     st.caption("Country codes and subdivisions of the `holidays` package (US, GB, DE, IT, CA ...; subdivision e.g. CA, NY, BY).")

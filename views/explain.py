@@ -1,9 +1,11 @@
 """Explain: which past weeks the TFT looks at, per category or region, and which inputs matter."""
 import streamlit as st
 
-from dashboard import charts, ui
-from dashboard.exports import dates
-from dashboard.runs import read_run
+from dashboard.reports import charts
+
+from dashboard import ui
+from dashboard.reports.exports import dates
+from dashboard.store.runs import read_run
 
 dataset_id = ui.dataset_picker()
 st.title("Explain")

@@ -2,8 +2,12 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, plans, ui
-from dashboard.exports import dates
+from dashboard.reports import charts
+
+from dashboard.planning import plans
+
+from dashboard import ui
+from dashboard.reports.exports import dates
 from dashboard.ui import overrides
 
 store = ui.get_store()
@@ -12,7 +16,7 @@ st.title("Forecast")
 runs = ui.need_runs(dataset_id)
 series = ui.cached_series(dataset_id)
 
-stores = store.dataset(dataset_id).extras.get("grain") == "store"  # series per SKU x store (dashboard/grain.py)
+stores = store.dataset(dataset_id).extras.get("grain") == "store"  # series per SKU x store (dashboard/data/grain.py)
 where = "store" if stores else "region"
 c = st.columns([1, 1, 1, 3])
 levels = ["series", "category", "region"] + (["store"] if stores else []) + ["total"]

@@ -2,9 +2,11 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import plans, ui
-from dashboard.exports import dates
-from dashboard.report import build_report
+from dashboard.planning import plans
+
+from dashboard import ui
+from dashboard.reports.exports import dates
+from dashboard.reports.report import build_report
 from dashboard.ui.plan import assembled, future_weeks, summary
 
 store = ui.get_store()

@@ -3,9 +3,9 @@ import streamlit as st
 
 from dashboard import ui
 from dashboard.schema import MODELS, PRESETS, preset_config
-from dashboard.devices import choices as device_choices
-from dashboard.estimates import expected_time_text
-from dashboard.training import job_threads, submit
+from dashboard.forecasting.devices import choices as device_choices
+from dashboard.forecasting.estimates import expected_time_text
+from dashboard.forecasting.training import job_threads, submit
 
 store = ui.get_store()
 dataset_id = ui.dataset_picker()

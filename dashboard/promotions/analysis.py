@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..features import KEYS, add_category_promo, calendar_plan
-from . import decompose as dc
-from .money import event_effects, regular_prices, with_prices
+from dashboard.data.features import KEYS, add_category_promo, calendar_plan
+from dashboard.promotions import decompose as dc
+from dashboard.promotions.money import event_effects, regular_prices, with_prices
 
 RESPONSE_DEPTHS = (0, 10, 20, 30, 40)
 RESPONSE_WEEKS = (2, 8)  # horizon weeks (0-based) of the two one-week test promotions of the response curve
@@ -64,7 +64,7 @@ class PromotionAnalysis:
         return add_category_promo(fut)
 
     def _forecasts(self, inputs: dict[str, np.ndarray]) -> dict[str, pd.DataFrame]:
-        from ..calibration import apply
+        from dashboard.forecasting.calibration import apply
 
         out = {}
         for name, inp in dc.variants(inputs).items():
@@ -169,9 +169,9 @@ def load(store, run_id: str) -> PromotionAnalysis:
     """The analysis of a stored TFT/LSTM run on its dataset (the stored promotion plan as the plan)."""
     from pathlib import Path
 
-    from ..runs import read_run
-    from ..scenarios import PROMO_MODELS
-    from ..training import load_model, model_frame
+    from dashboard.store.runs import read_run
+    from dashboard.planning.scenarios import PROMO_MODELS
+    from dashboard.forecasting.training import load_model, model_frame
 
     model, run = load_model(store, run_id)
     if run["model"] not in PROMO_MODELS:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .decompose import Q, group_sum, sibling_shares
+from dashboard.promotions.decompose import Q, group_sum, sibling_shares
 
 DEFAULT_MARGIN_PCT = 30.0  # until a planner enters the category's margin
 PRICE_WEEKS = 26  # regular price: median price of the last 26 weeks without a promotion

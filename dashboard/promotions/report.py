@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import charts, tables
+from dashboard.promotions import charts, tables
 
 
 def section(plan_name: str, events: pd.DataFrame, past: pd.DataFrame | None) -> tuple[list, dict[str, pd.DataFrame], list[str]]:

@@ -6,11 +6,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .. import workspaces
-from ..history import history_check
-from ..schema import default_db_path
-from ..store import Store
-from .login import allowed_workspaces, may, require_access  # noqa: F401 (pages use ui.may)
+from dashboard.store import workspaces
+from dashboard.data.history import history_check
+from dashboard.schema import default_db_path
+from dashboard.store import Store
+from dashboard.ui.login import allowed_workspaces, may, require_access  # noqa: F401 (pages use ui.may)
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 
@@ -54,7 +54,7 @@ def release_stores() -> None:
 
 
 def load_sample(store: Store) -> str:
-    from ..ingest import prepare
+    from dashboard.data.ingest import prepare
 
     prepared = prepare(SAMPLE_DIR / "sales.csv", SAMPLE_DIR / "promotions.csv", SAMPLE_DIR / "weather.csv",
                        name="sample (synthetic grocer)")
@@ -125,7 +125,7 @@ def dataset_picker() -> str | None:
 
 
 def _mapping_widgets(columns: list[str], kind: str, required, optional) -> dict[str, str]:
-    from ..uploads import NONE, propose_mapping
+    from dashboard.data.uploads import NONE, propose_mapping
 
     guess = propose_mapping(columns, required, optional)
     options = [NONE, *columns]
@@ -140,10 +140,10 @@ def _mapping_widgets(columns: list[str], kind: str, required, optional) -> dict[
 
 def upload_section(store: Store) -> None:
     """Upload sales (+ promotions, weather), map columns, validate, import; problems shown as a table."""
-    from .. import schema as S
-    from ..ingest import prepare
-    from ..schema import ValidationError
-    from ..uploads import problems_frame, save_upload, sniff_columns, to_ingest_mapping
+    from dashboard import schema as S
+    from dashboard.data.ingest import prepare
+    from dashboard.schema import ValidationError
+    from dashboard.data.uploads import problems_frame, save_upload, sniff_columns, to_ingest_mapping
 
     st.caption("CSV, Parquet or Excel. Weekly or daily rows per SKU and store or region; daily data is summed "
                "to Monday-to-Sunday weeks and stores are rolled up to regions. Required: week (or date), sku, units.")
@@ -181,8 +181,8 @@ def upload_section(store: Store) -> None:
             st.error(f"Nothing was imported: {len(exc.problems)} problem(s) found. Fix them and upload again.")
             st.dataframe(problems_frame(exc.problems), hide_index=True, key="validation_report")
             return
-        if base:  # a refresh: the upload's rows replace the stored version's same weeks (dashboard/refresh.py)
-            from ..refresh import store_version, summary
+        if base:  # a refresh: the upload's rows replace the stored version's same weeks (dashboard/planning/refresh.py)
+            from dashboard.planning.refresh import store_version, summary
 
             result = store_version(store, base, prepared)
             ds_id, created = result["dataset"], result["created"]
@@ -203,7 +203,8 @@ def upload_section(store: Store) -> None:
 @st.fragment(run_every="2s")
 def jobs_fragment(dataset_id: str) -> None:
     """Live job list: progress bar, loss curve, cancel button; refreshed every 2 seconds."""
-    from .. import charts, jobs, training
+    from dashboard.reports import charts
+    from dashboard.forecasting import jobs, training
 
     store = get_store()
     table = training.refresh(store)
@@ -238,7 +239,8 @@ def jobs_fragment(dataset_id: str) -> None:
 
 
 def leaderboard_section(dataset_id: str) -> None:
-    from .. import charts, training
+    from dashboard.reports import charts
+    from dashboard.forecasting import training
 
     board = training.leaderboard(get_store(), dataset_id)
     if board.empty:
@@ -252,32 +254,32 @@ def leaderboard_section(dataset_id: str) -> None:
 # ---- runs: folders never change once written, so caching on the folder path is safe ----------
 @st.cache_data(show_spinner=False)
 def cached_holdout(run_dir: str) -> pd.DataFrame:
-    from ..runs import load_holdout
+    from dashboard.store.runs import load_holdout
     return load_holdout(Path(run_dir))
 
 
 @st.cache_data(show_spinner=False)
 def cached_future(run_dir: str) -> pd.DataFrame | None:
-    from ..runs import load_future
+    from dashboard.store.runs import load_future
     return load_future(Path(run_dir))
 
 
 @st.cache_data(show_spinner=False)
 def cached_metrics(run_dir: str, name: str) -> pd.DataFrame:
-    from ..runs import load_metrics
+    from dashboard.store.runs import load_metrics
     return load_metrics(Path(run_dir), name)
 
 
 @st.cache_data(show_spinner=False)
 def cached_interpretation(run_dir: str) -> dict | None:
-    from ..runs import load_interpretation
+    from dashboard.store.runs import load_interpretation
     return load_interpretation(Path(run_dir))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def cached_forecast_view(run_dir: str, part: str, dataset_id: str, level: str, key) -> pd.DataFrame | None:
     """One run's hold-out or future forecast for a series or roll-up (what the Forecast page draws)."""
-    from ..forecasts import rollup_forecast, select
+    from dashboard.forecasting.forecasts import rollup_forecast, select
 
     frame = cached_holdout(run_dir) if part == "hold-out" else cached_future(run_dir)
     if frame is None:
@@ -300,7 +302,7 @@ def cached_history_units(dataset_id: str, sku: str | None, region: str | None, c
 
 @st.cache_data(show_spinner=False)
 def cached_holidays(dataset_id: str, first_week: str, last_week: str) -> pd.DataFrame:
-    from ..calendars import weekly_holiday_features
+    from dashboard.data.calendars import weekly_holiday_features
 
     store = get_store()
     weeks = pd.date_range(first_week, last_week, freq="W-MON")
@@ -339,7 +341,7 @@ def need_runs(dataset_id: str | None) -> pd.DataFrame:
 def download_buttons(frames, stem: str, key: str) -> None:
     """CSV (the first table) and Excel (all) of ``frames``: name -> table, or a function giving them. The files, and
     the tables when a function is given, are built when a button is clicked, not on every rerun."""
-    from ..exports import dates, excel_bytes
+    from dashboard.reports.exports import dates, excel_bytes
 
     get = frames if callable(frames) else (lambda: frames)
     c1, c2 = st.columns(2)
@@ -351,7 +353,7 @@ def download_buttons(frames, stem: str, key: str) -> None:
 
 @st.cache_data(show_spinner=False)
 def cached_explain(run_dir: str, dataset_id: str, by: str, start_week: str) -> dict | None:
-    from ..interpretation import explain
+    from dashboard.forecasting.interpretation import explain
 
     interp = cached_interpretation(run_dir)
     if interp is None:
@@ -364,7 +366,7 @@ def cached_explain(run_dir: str, dataset_id: str, by: str, start_week: str) -> d
 # ---- what-if -------------------------------------------------------------------------------
 @st.cache_resource(show_spinner="Loading the model...", max_entries=3)
 def cached_engine(run_id: str):
-    from ..training import what_if_engine
+    from dashboard.forecasting.training import what_if_engine
 
     return what_if_engine(get_store(), run_id)
 
@@ -373,7 +375,7 @@ def cached_engine(run_id: str):
 def cached_scenario(run_id: str, edits_json: str, temperature_delta: float) -> dict:
     import io
 
-    from ..scenarios import Scenario
+    from dashboard.planning.scenarios import Scenario
 
     edits = pd.read_json(io.StringIO(edits_json), orient="records") if edits_json != "[]" else pd.DataFrame()
     if len(edits):
@@ -384,7 +386,7 @@ def cached_scenario(run_id: str, edits_json: str, temperature_delta: float) -> d
 
 def edits_json(edits: pd.DataFrame) -> str:
     """A stable text key for a table of edits (rows without SKU/category or start are dropped)."""
-    from ..scenarios import EDIT_COLUMNS
+    from dashboard.planning.scenarios import EDIT_COLUMNS
 
     if edits is None or edits.empty:
         return "[]"

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from . import get_store
+from dashboard.ui import get_store
 
 
 @st.cache_data(show_spinner="Scoring the published plan on its actuals...", max_entries=8)
 def cached_fva(plan_id: str, dataset_id: str) -> dict | None:
-    from ..fva import for_plan
+    from dashboard.planning.fva import for_plan
 
     return for_plan(get_store(), plan_id)
 

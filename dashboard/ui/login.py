@@ -2,7 +2,7 @@
 
 With no `[auth]` table in the secrets, Promocast runs as it always did: one machine, no login, every workspace.
 With one, app.py calls ``gate()`` before any page: the login page, or the user's {workspace: role} from the access
-file (dashboard/access.py). Pages call ``require_access()`` (through ``get_store``) as well, because a deep link
+file (dashboard/store/access.py). Pages call ``require_access()`` (through ``get_store``) as well, because a deep link
 opened first on a fresh server runs the page without app.py; a session without a verified login stops there.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import logging
 
 import streamlit as st
 
-from .. import access, workspaces
+from dashboard.store import access, workspaces
 
 LOG = logging.getLogger("promocast")
 

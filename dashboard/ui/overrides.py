@@ -1,14 +1,14 @@
 """The Forecast page's planner overrides: the form that adjusts the forecast in view, the list with undo, and the
-adjusted forecast for the chart and the export (the arithmetic is in ``dashboard/overrides.py``)."""
+adjusted forecast for the chart and the export (the arithmetic is in ``dashboard/planning/overrides.py``)."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from .. import overrides as ov
-from ..forecasts import rollup_forecast, select
-from . import cached_future, cached_series, may
-from .plan import future_weeks
+from dashboard.planning import overrides as ov
+from dashboard.forecasting.forecasts import rollup_forecast, select
+from dashboard.ui import cached_future, cached_series, may
+from dashboard.ui.plan import future_weeks
 
 KIND_LABELS = {"value": "new value (units a week for this selection)", "pct": "change in %"}
 

@@ -7,8 +7,8 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from .. import plans
-from . import cached_engine, cached_future, get_store
+from dashboard.planning import plans
+from dashboard.ui import cached_engine, cached_future, get_store
 
 
 @st.cache_data(show_spinner=False)

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from . import get_store, need_runs
+from dashboard.ui import get_store, need_runs
 
 
 def promo_runs(dataset_id: str | None, purpose: str) -> pd.DataFrame:
@@ -22,7 +22,7 @@ def promo_runs(dataset_id: str | None, purpose: str) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Loading the model...", max_entries=3)
 def cached_analysis(run_id: str):
-    from ..promotions.analysis import load
+    from dashboard.promotions.analysis import load
 
     return load(get_store(), run_id)
 
@@ -39,7 +39,7 @@ def _edits(edits_json: str) -> pd.DataFrame:
 @st.cache_data(show_spinner="Splitting every promotion into uplift, cannibalization and dip...", max_entries=16)
 def cached_plan(run_id: str, edits_json: str, margins_json: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(weekly rows, promotions) of the stored plan (``edits_json`` "[]") or a scenario's edits on top of it."""
-    from ..scenarios import expand_edits
+    from dashboard.planning.scenarios import expand_edits
 
     a = cached_analysis(run_id)
     edits = _edits(edits_json)
@@ -53,7 +53,7 @@ def cached_plan_table(run_id: str, edits_json: str, margins_json: str) -> tuple[
     """(totals, the planner's table, the promotions in the table's order) of a plan: what the page shows on every
     rerun, without its weekly decomposition (972,400 rows at 74,800 store series: unpickled and re-tabled on every
     rerun, that took 4-5 s of the page)."""
-    from ..promotions import tables
+    from dashboard.promotions import tables
 
     a = cached_analysis(run_id)
     events = cached_plan(run_id, edits_json, margins_json)[1]
@@ -76,7 +76,7 @@ def cached_response(run_id: str) -> pd.DataFrame:
 def margins_json(run_id: str) -> str:
     """The workspace's margin % per category of the run's series (the default where none was entered) and the prices
     entered for data without any, as a cache key."""
-    from ..promotions.money import DEFAULT_MARGIN_PCT
+    from dashboard.promotions.money import DEFAULT_MARGIN_PCT
 
     store = get_store()
     stored, prices = store.margins(), store.entered_prices()

@@ -14,9 +14,9 @@ import streamlit as st
 
 @st.cache_data(show_spinner="Forecasting the scenario...", max_entries=32)
 def scenario_view(run_id: str, edits_json: str, temperature_delta: float) -> dict:
-    from ..forecasts import rollup_forecast
-    from ..scenarios import deltas
-    from . import cached_engine, cached_scenario
+    from dashboard.forecasting.forecasts import rollup_forecast
+    from dashboard.planning.scenarios import deltas
+    from dashboard.ui import cached_engine, cached_scenario
 
     res = cached_scenario(run_id, edits_json, temperature_delta)
     base, scen, changed = res["base"], res["forecast"], res["changed"]

@@ -49,7 +49,7 @@ def test_promotions_page_plan_scenario_margins_past(use_trained):
 
 def test_whatif_money_and_report_section(use_trained):
     from dashboard.promotions.analysis import load
-    from dashboard.report import build_report
+    from dashboard.reports.report import build_report
     from dashboard.ui import get_store
 
     at = ok(open_page("scenarios"))

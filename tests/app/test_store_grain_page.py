@@ -10,11 +10,11 @@ SAMPLE = ROOT / "sample_data"
 
 @pytest.fixture
 def store_run(workspace):
-    from dashboard.ingest import prepare
+    from dashboard.data.ingest import prepare
     from dashboard.schema import preset_config
     from dashboard.store import Store
-    from dashboard.training import model_frame, register_run
-    from dashboard.pipeline import train_and_evaluate
+    from dashboard.forecasting.training import model_frame, register_run
+    from dashboard.forecasting.pipeline import train_and_evaluate
 
     store = Store()
     ds, _ = store.save_dataset(prepare(SAMPLE / "sales.csv", SAMPLE / "promotions.csv", SAMPLE / "weather.csv",

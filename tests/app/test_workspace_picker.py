@@ -3,8 +3,8 @@ workspace disappears from every session."""
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
-from dashboard import workspaces
-from dashboard.ingest import prepare
+from dashboard.store import workspaces
+from dashboard.data.ingest import prepare
 from dashboard.store import Store
 
 

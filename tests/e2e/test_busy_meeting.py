@@ -12,9 +12,9 @@ pytestmark = pytest.mark.e2e
 
 def test_eight_sessions_two_workspaces_and_a_training_job(trained_workspace, tmp_path, monkeypatch):
     from bench.meeting import meeting, meeting_files
-    from dashboard import workspaces
+    from dashboard.store import workspaces
     from dashboard.store import Store
-    from dashboard.training import submit
+    from dashboard.forecasting.training import submit
 
     root = tmp_path / "root"
     root.mkdir()

@@ -66,9 +66,9 @@ def two_clients(tmp_path, trained_workspace, monkeypatch):
     """Workspace root with client-a (the sample, no runs) and client-b (trained runs, a scenario, marked names)."""
     import pandas as pd
 
-    from dashboard import workspaces
-    from dashboard.ingest import prepare
-    from dashboard.scenarios import EDIT_COLUMNS
+    from dashboard.store import workspaces
+    from dashboard.data.ingest import prepare
+    from dashboard.planning.scenarios import EDIT_COLUMNS
     from dashboard.store import Store
     from tests.conftest import SAMPLE
 

@@ -1,7 +1,7 @@
-"""The access file: who may open which workspace once a login is configured (dashboard/access.py)."""
+"""The access file: who may open which workspace once a login is configured (dashboard/store/access.py)."""
 import pytest
 
-from dashboard import access
+from dashboard.store import access
 
 LIVE = ["default", "client-a", "client-b"]
 

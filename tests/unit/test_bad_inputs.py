@@ -11,8 +11,8 @@ from typing import Callable
 import pandas as pd
 import pytest
 
-from dashboard.ingest import prepare
-from dashboard.scenarios import edits_frame, parse_promo
+from dashboard.data.ingest import prepare
+from dashboard.planning.scenarios import edits_frame, parse_promo
 from dashboard.schema import ValidationError
 from dashboard.store import Store
 
@@ -273,7 +273,7 @@ def test_scenario_names_that_collide(store):
 @pytest.mark.parametrize("name", ["../../etc/passwd", "..", "..\\..\\win.ini", ".hidden.csv", "a;rm -rf x.csv",
                                   "x" * 300 + ".xlsx", "\x00evil.csv", "", "sales'; DROP TABLE sales; --.csv"])
 def test_uploaded_file_names_stay_inside_their_folder(name, tmp_path):
-    from dashboard.uploads import save_upload
+    from dashboard.data.uploads import save_upload
 
     path = save_upload(name, b"week,sku,units\n", root=tmp_path)
     assert path.parent.parent == tmp_path / "uploads" and path.is_file()

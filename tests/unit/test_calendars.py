@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from dashboard.calendars import RegionCalendar, parse_custom_events, seasonal_normal_weather, weekly_holiday_features
+from dashboard.data.calendars import RegionCalendar, parse_custom_events, seasonal_normal_weather, weekly_holiday_features
 
 
 def feats(country="US", subdiv=None, events=None):

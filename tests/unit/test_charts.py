@@ -1,7 +1,7 @@
 """The forecast chart's marks: promotion weeks shaded as merged spans, major holidays and the hold-out line."""
 import pandas as pd
 
-from dashboard import charts
+from dashboard.reports import charts
 
 
 def test_forecast_chart_marks_promos_holidays_and_holdout():

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SAMPLE
-from dashboard.ingest import prepare
+from dashboard.data.ingest import prepare
 from dashboard.store import Store
 
 WRITER = """
 import sys, pandas as pd, numpy as np
 sys.path.insert(0, {root!r})
-from dashboard.ingest import prepare
+from dashboard.data.ingest import prepare
 from dashboard.store import Store
 p = prepare({sales!r}, name="big")
 n = 30  # the sample's weeks repeated as many SKUs: a write long enough to be killed inside
@@ -74,7 +74,7 @@ def test_a_full_disk_during_a_run_save_leaves_no_half_written_run(use_trained, m
 
     import pandas as pd
 
-    from dashboard import runs
+    from dashboard.store import runs
     from dashboard.store import Store
 
     store = Store()
@@ -108,7 +108,7 @@ def test_sigkill_of_a_real_training_worker_mid_epoch(use_trained):
     """A real TFT job is killed (SIGKILL) once its first epoch is under way: the job shows failed with a reason,
     the database opens cleanly, its runs are unchanged, and the next job runs to the end."""
     from conftest import tiny_config
-    from dashboard import jobs, training
+    from dashboard.forecasting import jobs, training
 
     store = Store()
     ds = store.datasets()["id"].iloc[0]

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import jobs, training
-from dashboard.ingest import prepare
+from dashboard.forecasting import jobs, training
+from dashboard.data.ingest import prepare
 from dashboard.schema import preset_config
 from dashboard.store import Store
 from models.distributed import launch_command
@@ -24,7 +24,7 @@ def sample_store(workspace):
 
 def test_launch_command_one_and_several_machines():
     one = launch_command("py", "/jobs/j1", 2)
-    assert one[:3] == ["py", "-m", "torch.distributed.run"] and "--standalone" in one and one[-3:] == ["-m", "dashboard.worker", "/jobs/j1"]
+    assert one[:3] == ["py", "-m", "torch.distributed.run"] and "--standalone" in one and one[-3:] == ["-m", "dashboard.forecasting.worker", "/jobs/j1"]
     many = launch_command("py", "/jobs/j1", 4, nodes=2, node_rank=1, master="10.0.0.5:29400")
     assert "--nnodes=2" in many and "--node-rank=1" in many and "--master-addr=10.0.0.5" in many and "--master-port=29400" in many
     with pytest.raises(ValueError, match="master"):

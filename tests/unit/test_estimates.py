@@ -1,6 +1,6 @@
 """The Train page's expected times: bigger datasets and presets take longer, more threads less, all finite."""
-from dashboard.estimates import estimate, estimates, expected_time_text, fmt, training_windows
-from dashboard.training import job_threads
+from dashboard.forecasting.estimates import estimate, estimates, expected_time_text, fmt, training_windows
+from dashboard.forecasting.training import job_threads
 
 
 def test_larger_presets_and_datasets_take_longer():

@@ -5,10 +5,10 @@ from conftest import SAMPLE
 
 
 def test_frame_is_kept_read_back_identical_and_follows_the_calendar(workspace):
-    from dashboard.calendars import RegionCalendar
-    from dashboard.ingest import prepare
+    from dashboard.data.calendars import RegionCalendar
+    from dashboard.data.ingest import prepare
     from dashboard.store import Store
-    from dashboard.training import _build_frame, model_frame
+    from dashboard.forecasting.training import _build_frame, model_frame
 
     store = Store()
     ds, _ = store.save_dataset(prepare(SAMPLE / "sales.csv", SAMPLE / "promotions.csv", SAMPLE / "weather.csv", name="s"))

@@ -3,7 +3,7 @@ helped and hurt are told apart, and the plan is scored on the actuals of the ver
 import pandas as pd
 import pytest
 
-from dashboard import fva
+from dashboard.planning import fva
 
 W = pd.date_range("2026-01-05", periods=2, freq="W-MON")
 SERIES = pd.DataFrame({"sku": ["A", "B"], "region": "N", "category": ["x", "y"]})

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from dashboard.history import history_check, history_rollup, summary_line
+from dashboard.data.history import history_check, history_rollup, summary_line
 
 
 def test_statuses_gaps_and_rollup():

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from dashboard.ingest import parse_mapping, prepare
+from dashboard.data.ingest import parse_mapping, prepare
 from dashboard.schema import ValidationError
 
 HEADER = "week,store,region,sku,category,units,price,promo,discount_pct\n"
@@ -39,7 +39,7 @@ def test_store_level_weekly_rolls_up_to_region(write):
 def test_clean_csv_takes_the_typed_path(write, monkeypatch):
     """A clean CSV's numbers are parsed by the reader (the fast path). DuckDB 2 keeps a ``fetchone()`` result open
     and then refuses the reader on that connection; the import silently fell back to text mode (2x slower)."""
-    from dashboard import sales_scan
+    from dashboard.data import sales_scan
 
     taken = []
     real = sales_scan.typed_source

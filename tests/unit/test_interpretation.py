@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import interpretation as I
+from dashboard.forecasting import interpretation as I
 
 H, L = 13, 52
 START = pd.Timestamp("2025-09-29")

@@ -5,8 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import jobs, training
-from dashboard.ingest import prepare
+from dashboard.forecasting import jobs, training
+from dashboard.data.ingest import prepare
 from dashboard.schema import preset_config
 from dashboard.store import Store
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from dashboard.calendars import RegionCalendar
-from dashboard.features import build_frame
+from dashboard.data.calendars import RegionCalendar
+from dashboard.data.features import build_frame
 from dashboard.schema import LEGACY, TrainConfig, preset_config
 from models import create
 from models.pf_common import prepare, training_dataset

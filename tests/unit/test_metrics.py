@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.evaluation import evaluate, mape_inflated, metrics
+from dashboard.forecasting.evaluation import evaluate, mape_inflated, metrics
 from models.base import ordered
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import overrides as ov
+from dashboard.planning import overrides as ov
 
 WEEKS = pd.date_range("2026-01-05", periods=3, freq="W-MON")
 

@@ -5,7 +5,7 @@ import io
 import pandas as pd
 import pytest
 
-from dashboard import plans
+from dashboard.planning import plans
 
 WEEKS = pd.date_range("2026-01-05", periods=2, freq="W-MON")
 FUTURE = pd.DataFrame({"sku": ["A", "A", "B", "B"], "region": ["N", "N", "S", "S"], "week": list(WEEKS) * 2,

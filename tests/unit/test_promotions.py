@@ -79,7 +79,7 @@ def test_tables_rank_and_warn():
 
 
 def test_calendar_expansion_names_series_by_sku_category_region_or_all():
-    from dashboard.features import calendar_plan
+    from dashboard.data.features import calendar_plan
 
     series = pd.DataFrame({"sku": ["A", "A", "B", "C"], "region": ["N", "S", "N", "S"], "category": ["x", "x", "y", "x"]})
     promos = pd.DataFrame({
@@ -150,7 +150,7 @@ def test_counterfactuals_reproduce_predict(analysis):
 
 
 def test_removing_a_promotion_that_does_not_exist_changes_nothing(analysis):
-    from dashboard.scenarios import expand_edits
+    from dashboard.planning.scenarios import expand_edits
 
     a = analysis
     w0, ev0 = a.decompose()

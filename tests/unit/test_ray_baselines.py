@@ -2,10 +2,10 @@
 import pandas as pd
 import pytest
 
-from dashboard.ingest import prepare
+from dashboard.data.ingest import prepare
 from dashboard.schema import preset_config
 from dashboard.store import Store
-from dashboard.training import model_frame
+from dashboard.forecasting.training import model_frame
 from models import create
 
 pytest.importorskip("ray")

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import calibration
-from dashboard.recommend import build, choose, combine
+from dashboard.forecasting import calibration
+from dashboard.forecasting.recommend import build, choose, combine
 
 CATS = {"dairy": ["A", "B", "C"], "snacks": ["D", "E", "F"]}
 H = 6

@@ -29,8 +29,8 @@ def split_sample(tmp_path):
 
 
 def test_refresh_adds_weeks_keeps_the_old_version_and_carries_scenarios(workspace, split_sample):
-    from dashboard.ingest import prepare
-    from dashboard.refresh import refresh
+    from dashboard.data.ingest import prepare
+    from dashboard.planning.refresh import refresh
     from dashboard.store import Store
 
     a, b, weeks = split_sample

@@ -2,8 +2,8 @@ import io
 
 import pandas as pd
 
-from dashboard.exports import excel_bytes
-from dashboard.report import build_report
+from dashboard.reports.exports import excel_bytes
+from dashboard.reports.report import build_report
 from dashboard.store import Store
 
 
@@ -31,7 +31,7 @@ def test_weeks_are_exported_and_shown_as_dates():
 
     import pandas as pd
 
-    from dashboard.exports import dates, excel_bytes
+    from dashboard.reports.exports import dates, excel_bytes
 
     f = pd.DataFrame({"week": pd.to_datetime(["2015-04-27", "2015-05-04"]), "stamp": pd.to_datetime(["2015-04-27 10:30", None]),
                       "units": [1.0, 2.0]})

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, SAMPLE
-from dashboard.features import add_category_promo
-from dashboard.scenarios import Scenario, WhatIf, deltas, edits_frame, expand_edits, guards, parse_promo
+from dashboard.data.features import add_category_promo
+from dashboard.planning.scenarios import Scenario, WhatIf, deltas, edits_frame, expand_edits, guards, parse_promo
 from dashboard.schema import TrainConfig
 from dashboard.store import Store
 
@@ -50,7 +50,7 @@ def test_guards_name_how_far_outside():
 
 
 def test_saved_scenarios_crud_and_base_protected(tmp_path):
-    from dashboard.ingest import prepare
+    from dashboard.data.ingest import prepare
 
     store = Store(tmp_path / "s.duckdb")
     ds, _ = store.save_dataset(prepare(SAMPLE / "sales.csv"))
@@ -95,9 +95,9 @@ def test_cli_scenario_json_and_warning(use_trained):
 def snacks_model():
     """A small TFT trained on two categories of the sample: snacks (strong promo and cannibalization
     ground truth) and dairy (a bystander)."""
-    from dashboard.calendars import RegionCalendar
-    from dashboard.features import build_frame
-    from dashboard.ingest import prepare
+    from dashboard.data.calendars import RegionCalendar
+    from dashboard.data.features import build_frame
+    from dashboard.data.ingest import prepare
     from models import create
 
     p = prepare(SAMPLE / "sales.csv", SAMPLE / "promotions.csv", SAMPLE / "weather.csv")
@@ -144,8 +144,8 @@ def test_what_if_base_is_the_runs_stored_future_with_its_calibrated_band(use_tra
     the Forecast page never disagree about the base."""
     from pathlib import Path
 
-    from dashboard.runs import load_future
-    from dashboard.training import what_if_engine
+    from dashboard.store.runs import load_future
+    from dashboard.forecasting.training import what_if_engine
 
     store = Store()
     run = store.runs().query("model == 'tft'").iloc[0]

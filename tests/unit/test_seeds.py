@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.pipeline import train_and_evaluate
+from dashboard.forecasting.pipeline import train_and_evaluate
 from dashboard.schema import preset_config
-from dashboard.training import job_summary, seed_note
+from dashboard.forecasting.training import job_summary, seed_note
 from models import create, load
 
 from test_tft_toy import H, frame, toy_config  # noqa: F401 (fixture)

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import torch
 
-from dashboard.calendars import RegionCalendar
-from dashboard.features import build_frame
+from dashboard.data.calendars import RegionCalendar
+from dashboard.data.features import build_frame
 from dashboard.schema import TrainConfig
 from models import distributed, shards
 from models.pf_common import decoder_dataset, prepare, training_dataset

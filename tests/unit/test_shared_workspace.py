@@ -1,5 +1,5 @@
 """The app and the command line on one workspace: DuckDB lets one process open a file at a time, so a Store opens
-it per operation and waits for the other process (dashboard/store.py). Nothing fails with a lock error and no
+it per operation and waits for the other process (dashboard/store/database.py). Nothing fails with a lock error and no
 write is lost."""
 import os
 import subprocess
@@ -9,7 +9,7 @@ import time
 
 import pandas as pd
 
-from dashboard.scenarios import EDIT_COLUMNS
+from dashboard.planning.scenarios import EDIT_COLUMNS
 from dashboard.store import Store
 from tests.conftest import ROOT, SAMPLE
 
@@ -18,7 +18,7 @@ WRITER = textwrap.dedent("""
     import pandas as pd
     sys.path.insert(0, {root!r})
     from dashboard.store import Store
-    from dashboard.scenarios import EDIT_COLUMNS
+    from dashboard.planning.scenarios import EDIT_COLUMNS
     store = Store({db!r})
     for i in range({n}):
         store.save_scenario("ds", f"{tag}-{{i}}", pd.DataFrame(columns=EDIT_COLUMNS), author="{tag}")

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, SAMPLE, file_sha
-from dashboard.calendars import RegionCalendar
-from dashboard.ingest import prepare
+from dashboard.data.calendars import RegionCalendar
+from dashboard.data.ingest import prepare
 from dashboard.store import Store
 
 

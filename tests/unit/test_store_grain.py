@@ -7,12 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import partitioned
-from dashboard.forecasts import rollup_forecast, select
-from dashboard.ingest import prepare
+from dashboard.data import partitioned
+from dashboard.forecasting.forecasts import rollup_forecast, select
+from dashboard.data.ingest import prepare
 from dashboard.schema import ValidationError
 from dashboard.store import Store
-from dashboard.training import model_frame
+from dashboard.forecasting.training import model_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data"

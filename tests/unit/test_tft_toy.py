@@ -3,8 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.calendars import RegionCalendar
-from dashboard.features import add_category_promo, build_frame
+from dashboard.data.calendars import RegionCalendar
+from dashboard.data.features import add_category_promo, build_frame
 from dashboard.schema import TrainConfig
 from models import create, load
 from sample_data.generator import Scale, generate

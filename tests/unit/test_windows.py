@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from dashboard.calendars import RegionCalendar
-from dashboard.features import build_frame
+from dashboard.data.calendars import RegionCalendar
+from dashboard.data.features import build_frame
 from dashboard.schema import TrainConfig
 from models import create
-from models.tft_fast import fuse_inputs, interpolation_matrix, use_fast_layers
+from models.interpolation import interpolation_matrix
+from models.tft_fast import fuse_inputs, use_fast_layers
 from models.loop import raw_output, steps_per_epoch
 from models.pf_common import decoder_dataset, prepare, training_dataset
 from models.windows import WindowArrays

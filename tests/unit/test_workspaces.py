@@ -5,7 +5,7 @@ import json
 import pytest
 
 from conftest import SAMPLE
-from dashboard import workspaces
+from dashboard.store import workspaces
 from dashboard.cli import main
 
 

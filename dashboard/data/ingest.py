@@ -1,0 +1,265 @@
+"""Read sales, promotion and weather files, map columns, validate everything in one pass, roll up.
+
+A scratch in-memory DuckDB is the compute engine here; nothing touches the stored database until
+``store.save_dataset`` receives a fully validated ``Prepared`` dataset.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from dashboard import schema as S
+from dashboard.schema import DatasetInfo, Problem, ValidationError
+from dashboard.data import sales_scan as scan
+from dashboard.data.file_reader import load_raw, read_problem  # noqa: F401 (load_raw: bench/tasks.py reads files through it)
+from dashboard.data.validation import (Rule, comma_note, counters, date_rules, date_sql, decimal_comma_columns, find_problems,
+                         month_first, number_sql, numeric_rules, raw_col)
+from dashboard.data import grain as G
+from dashboard.data.weather_file import read_weather
+
+@dataclass
+class Prepared:
+    """A validated dataset, rolled up to SKU x region x week, ready to store."""
+    info: DatasetInfo
+    sales: pd.DataFrame
+    promotions: pd.DataFrame
+    weather: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
+
+
+def parse_mapping(text: str | None) -> dict[str, str]:
+    """'Date=week,Dept=sku' -> {'date': 'week', 'dept': 'sku'} (source names are matched case-insensitively)."""
+    out: dict[str, str] = {}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise ValueError(f"--map: '{part}' is not SOURCE=TARGET")
+        src, dst = (p.strip() for p in part.split("=", 1))
+        known = set(S.SALES_COLUMNS) | set(S.PROMO_REQUIRED) | set(S.PROMO_OPTIONAL) | set(S.WEATHER_REQUIRED) | set(S.WEATHER_OPTIONAL)
+        if dst not in known:
+            raise ValueError(f"--map: unknown target column '{dst}' (known: {', '.join(sorted(known))})")
+        out[src.lower()] = dst
+    return out
+
+
+def file_hash(paths: list[Path | None], mapping: dict) -> str:
+    h = hashlib.sha256(json.dumps(mapping, sort_keys=True).encode())
+    for p in paths:
+        h.update(b"|")
+        if p is None:
+            continue
+        for f in sorted(Path(p).rglob("*.parquet")) if Path(p).is_dir() else [p]:  # a folder: every Parquet file
+            h.update(str(Path(f).relative_to(p)).encode() if f != p else b"")
+            with open(f, "rb") as fh:
+                while chunk := fh.read(1 << 22):
+                    h.update(chunk)
+    return h.hexdigest()
+
+
+def map_columns(columns: list[str], mapping: dict[str, str], required, optional) -> tuple[dict[str, str], list[str]]:
+    """canonical -> source column, and the missing required canonical names."""
+    found: dict[str, str] = {}
+    for src in columns:
+        key = src.strip().lstrip("\ufeff").strip().lower()  # a UTF-8 byte-order mark stuck to the first name
+        dst = mapping.get(key) or (key if key in (*required, *optional) else S.ALIASES.get(key))
+        if dst and dst not in found and dst in (*required, *optional):
+            found[dst] = src
+    missing = [c for c in required if c not in found]
+    return found, missing
+
+
+def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = None,
+            mapping: dict[str, str] | None = None, name: str | None = None, temperature_unit: str = "auto",
+            grain: str = "region") -> Prepared:
+    """Read, validate and roll up. Raises ValidationError listing every problem found. ``temperature_unit``:
+    the weather file's unit, "C", "F" or "auto" (dashboard/data/weather_file.py); ``grain``: "region" sums stores,
+    "store" keeps each store's series (dashboard/data/grain.py)."""
+    grain = G.check(grain)
+    sales, mapping = Path(sales), dict(mapping or {})
+    promotions = Path(promotions) if promotions else None
+    weather = Path(weather) if weather else None
+    digest: dict[str, str] = {}
+    hashed = mapping if temperature_unit == "auto" else {**mapping, "(temperature unit)": temperature_unit}
+    hashed = hashed if grain == "region" else {**hashed, "(grain)": grain}  # the same file kept at store grain differs
+    hasher = threading.Thread(target=lambda: digest.setdefault("h", file_hash([sales, promotions, weather], hashed)))
+    hasher.start()
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # a bar on stdout would corrupt --json output
+    try:
+        file_notes: list[str] = []  # what reading the files assumed: sheet, encoding, decimal commas
+        roll, notes, has_promo = _sales(con, sales, mapping, file_notes, grain)
+        promo_frame = _promotions(con, promotions, mapping, roll, file_notes) if promotions else _empty_promotions()
+        weather_frame = pd.DataFrame(columns=["week", "region", "temperature", "precipitation"])
+        if weather:
+            weather_frame, weather_notes = read_weather(
+                con, weather, lambda c, p, v, req, opt: _open(c, p, v, mapping, req, opt, file_notes), roll, _known,
+                temperature_unit)
+            notes += weather_notes
+        notes += file_notes
+        roll, overlap_note = _apply_calendar(con, roll, promo_frame, has_promo)
+        notes += [overlap_note] if overlap_note else []
+    finally:
+        con.close()
+        hasher.join()
+    h = digest["h"]
+    series = roll.groupby(["sku", "region"]).ngroups
+    info = DatasetInfo(
+        id="ds-" + h[:10], name=name or sales.stem, rows=len(roll), series=series,
+        first_week=str(roll["week"].min().date()), last_week=str(roll["week"].max().date()),
+        content_hash=h, source_rows=int(notes.pop(0)), weeks=roll["week"].nunique(),
+    )
+    info.extras["grain"] = grain
+    return Prepared(info, roll, promo_frame, weather_frame, notes, mapping)
+
+
+def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "region") -> tuple[pd.DataFrame, list, bool]:
+    fname = path.name
+    cols = _open(con, path, "raw_sales", mapping, S.SALES_REQUIRED, S.SALES_OPTIONAL, file_notes)
+    if grain == "store" and "store" not in cols:
+        raise ValidationError(G.store_problems(con, cols, fname))
+    roll = None
+    us = month_first(con, "raw_sales", cols.get("week"))
+    if us:
+        file_notes.append(f"{fname}: dates read month first (US: 09/16/2024)")
+    if scan.typed_source(con, path, cols):
+        scan.sales_view(con, cols, "raw_sales_typed", typed=True, us=us)
+        rules = scan.sales_rules(typed=True)
+        try:
+            roll = scan.rollup(con, scan.indicators(), grain)
+            problems = find_problems(con, "sales_t", rules, fname) if scan.dirty(roll) else []
+        except duckdb.Error:
+            roll = None  # a cell the reader could not parse past its sample: text mode finds and names it
+    if roll is None:
+        comma = decimal_comma_columns(con, "raw_sales", [cols.get(c) for c in ("units", "price", "discount_pct")])
+        file_notes += comma_note(fname, comma)
+        scan.sales_view(con, cols, "raw_sales", typed=False, comma=comma, us=us)
+        rules = scan.sales_rules(typed=False)
+        try:
+            roll = scan.rollup(con, counters(rules), grain)
+        except duckdb.Error as exc:
+            raise ValidationError([read_problem(fname, ".csv", exc)]) from None
+        problems = find_problems(con, "sales_t", rules, fname, [int(roll[f"bad_{i}"].sum()) for i in range(len(rules))])
+    if problems:
+        raise ValidationError(problems)
+    for c in [c for c in roll.columns if c not in scan.ROLL_KEEP]:
+        del roll[c]  # the rules' aggregates are read: in place, not a copy of the whole roll-up
+    roll = roll.dropna(subset=["week"])
+    problems = G.store_problems(con, cols, fname) if grain == "store" else []
+    roll, split = G.to_locations(roll, fname, grain)
+    if problems or split:
+        raise ValidationError(problems + split)
+    problems, notes = scan.structure(con, roll, fname, "store" in cols)
+    problems += scan.outliers(con, roll, fname, "store" if grain == "store" else "region")
+    if problems:
+        raise ValidationError(problems)
+    source_rows = int(roll["n_rows"].sum())
+    roll, dropped = scan.drop_partial_edges(roll)
+    if dropped:
+        notes.append(dropped)
+    roll["week"] = pd.to_datetime(roll["week"])
+    roll = roll.rename(columns={"n_rows": "source_rows"})
+    keep = ["week", "region", "area", "sku", "category", "units", "price", "promo", "discount_pct", "source_rows"]
+    return roll[keep].reset_index(drop=True), [source_rows, *notes], "promo" in cols or "discount_pct" in cols
+
+
+def _open(con, path: Path, view: str, mapping: dict, required, optional, notes: list[str] | None = None) -> dict[str, str]:
+    """Load a file as ``view`` and map its columns; raises ValidationError for unreadable files or missing columns."""
+    problems = load_raw(con, path, view, lambda columns: not map_columns(columns, mapping, required, optional)[1], notes)
+    if problems:
+        raise ValidationError(problems)
+    columns = [r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()]
+    cols, missing = map_columns(columns, mapping, required, optional)
+    if missing:
+        raise ValidationError([Problem(path.name, c, f"required column missing (columns found: {', '.join(columns)})", 1)
+                               for c in missing])
+    return cols
+
+
+def _empty_promotions() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in [("sku", "object"), ("category", "object"), ("region", "object"),
+                         ("start_week", "datetime64[ns]"), ("end_week", "datetime64[ns]"), ("promo_type", "object"), ("discount_pct", "float64")]})
+
+
+def _promotions(con, path: Path, mapping: dict, roll: pd.DataFrame, file_notes: list[str]) -> pd.DataFrame:
+    cols = _open(con, path, "raw_promo", mapping, S.PROMO_REQUIRED, S.PROMO_OPTIONAL, file_notes)
+    none = "NULL"
+    comma = decimal_comma_columns(con, "raw_promo", [cols.get("discount_pct")])
+    file_notes += comma_note(path.name, comma)
+    us = month_first(con, "raw_promo", cols.get("start_week"))
+    con.execute(f"""CREATE TEMP VIEW promo_t AS SELECT
+        {raw_col(cols, 'start_week')} AS c_start_week, {date_sql(raw_col(cols, 'start_week'), us)} AS start_week,
+        {raw_col(cols, 'end_week')} AS c_end_week, {date_sql(raw_col(cols, 'end_week'), us)} AS end_week,
+        CASE WHEN lower(trim({raw_col(cols, 'sku', none)})) IN ('all', '*', '') THEN NULL ELSE trim({raw_col(cols, 'sku', none)}) END AS sku,
+        CASE WHEN lower(trim({raw_col(cols, 'category', none)})) IN ('all', '*', '') THEN NULL ELSE trim({raw_col(cols, 'category', none)}) END AS category,
+        CASE WHEN lower(trim({raw_col(cols, 'region', none)})) IN ('all', '*', '') THEN NULL ELSE trim({raw_col(cols, 'region', none)}) END AS region,
+        COALESCE(NULLIF(trim({raw_col(cols, 'promo_type', none)}), ''), 'promo') AS promo_type,
+        {raw_col(cols, 'discount_pct')} AS c_discount_pct, {number_sql(raw_col(cols, 'discount_pct', "'0'"), bool(comma))} AS discount_pct
+        FROM raw_promo""")
+    rules = []
+    for c in ("start_week", "end_week"):
+        rules += date_rules(c)
+    rules.append(Rule("end_week", "promotion ends before it starts", "end_week < start_week", "c_start_week || ' > ' || c_end_week"))
+    rules += numeric_rules("discount_pct", required=False, lo=0, hi=100, what="discount outside 0-100")
+    rules.append(Rule("sku", "unknown SKU (not in the sales file)", "sku IS NOT NULL AND sku NOT IN (SELECT sku FROM known_skus)", "sku"))
+    rules.append(Rule("region", "unknown region (not in the sales file)", "region IS NOT NULL AND region NOT IN (SELECT region FROM known_regions)", "region"))
+    rules.append(Rule("category", "unknown category (not in the sales file)", "category IS NOT NULL AND category NOT IN (SELECT category FROM known_categories)", "category"))
+    _known(con, roll)
+    problems = find_problems(con, "promo_t", rules, path.name)
+    if problems:
+        raise ValidationError(problems)
+    out = con.execute("""SELECT sku, category, region, CAST(date_trunc('week', start_week) AS DATE) AS start_week,
+        CAST(date_trunc('week', end_week) AS DATE) AS end_week, promo_type, discount_pct FROM promo_t""").df()
+    out["start_week"] = pd.to_datetime(out["start_week"])
+    out["end_week"] = pd.to_datetime(out["end_week"])
+    return out
+
+
+def _known(con, roll: pd.DataFrame) -> None:
+    """Small tables of the SKUs, regions and categories in the (already rolled-up) sales."""
+    for col, table, source in (("sku", "known_skus", "sku"), ("region", "known_regions", "area"),
+                               ("category", "known_categories", "category")):
+        con.register(table, pd.DataFrame({col: roll[source].unique()}))  # regions: the stores' regions at store grain
+
+
+def _apply_calendar(con, roll: pd.DataFrame, promos: pd.DataFrame, has_promo_cols: bool) -> tuple[pd.DataFrame, str]:
+    """Weeks covered by the promotion calendar are promo weeks with its discount; and a note on overlaps."""
+    if promos.empty:
+        return roll, ""
+    con.register("roll_df", roll)
+    con.register("promo_df", promos)
+    # Promotions expanded to their weeks, then equality joins: on (sku, week) for SKU promotions, on week
+    # for the few category/region-wide ones. A range join with OR conditions cost 1.5 s at the reference scale.
+    cal = con.execute("""WITH pw AS (
+            SELECT sku, category, region, discount_pct,
+                   CAST(unnest(generate_series(start_week, end_week, INTERVAL 7 DAY)) AS DATE) AS week FROM promo_df),
+        r AS (SELECT CAST(week AS DATE) AS week, region, area, sku, category FROM roll_df),
+        hits AS (
+            SELECT r.week, r.region, r.sku, p.discount_pct FROM r JOIN pw p ON p.sku = r.sku AND p.week = r.week
+             WHERE (p.category IS NULL OR p.category = r.category) AND (p.region IS NULL OR p.region = r.area)
+            UNION ALL
+            SELECT r.week, r.region, r.sku, p.discount_pct FROM r JOIN (SELECT * FROM pw WHERE sku IS NULL) p ON p.week = r.week
+             WHERE (p.category IS NULL OR p.category = r.category) AND (p.region IS NULL OR p.region = r.area))
+        SELECT week, region, sku, max(discount_pct) AS cal_discount, count(*) AS n_promos FROM hits GROUP BY ALL""").df()
+    cal["week"] = pd.to_datetime(cal["week"])
+    con.unregister("roll_df")
+    con.unregister("promo_df")
+    overlaps = int((cal["n_promos"] > 1).sum())
+    note = (f"{overlaps:,} SKU-weeks are covered by more than one promotion of the calendar: the deepest discount "
+            "counts there") if overlaps else ""
+    out = roll.merge(cal.drop(columns="n_promos"), on=["week", "region", "sku"], how="left")
+    on_cal = out["cal_discount"].notna()
+    if has_promo_cols:
+        out["promo"] = out["promo"].where(~on_cal, out["promo"].clip(lower=1.0))
+        out["discount_pct"] = out[["discount_pct", "cal_discount"]].max(axis=1)
+    else:
+        out["promo"] = on_cal.astype(float)
+        out["discount_pct"] = out["cal_discount"].fillna(0.0)
+    return out.drop(columns="cal_discount"), note

@@ -1,0 +1,214 @@
+"""The sales file's one scan: a canonical view over the raw file, then the roll-up to SKU x region x week
+with the validation counted inside the same GROUP BY, and the structural checks made on the roll-up.
+
+Clean CSV files take a typed path (the reader parses the numbers; a per-group min/max/non-null check stands
+in for the rules); anything else, or a typed scan that hits a bad cell, takes the text path, where every
+rule is counted exactly and the first offending lines are named.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from dashboard import schema as S
+from dashboard.schema import Problem
+from dashboard.data.validation import (FLAG_SQL, Rule, date_rules, date_sql, first_rows, number_sql, numeric_rules, raw_col,
+                         text_col, text_rules)
+
+NUMERIC = ("units", "price", "promo", "discount_pct")
+NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "BOOLEAN")
+
+
+def sales_view(con, cols: dict, source: str, typed: bool, comma: set[str] = frozenset(), us: bool = False) -> None:
+    """``sales_t``: canonical columns over the raw file. Text mode casts every value itself (TRY_CAST, so a
+    bad cell becomes a rule hit with its line number); typed mode takes the numbers the CSV reader parsed.
+    ``comma``: source columns written with decimal commas (validation.decimal_comma_columns); ``us``: dates
+    written month first (validation.month_first)."""
+    if typed:
+        num = {c: f"CAST({raw_col(cols, c, d)} AS DOUBLE)" for c, d in zip(NUMERIC, ("NULL", "NULL", "0", "0"))}
+        raw = {c: f"CAST({raw_col(cols, c)} AS VARCHAR)" for c in NUMERIC}  # only read for examples of bad rows
+    else:
+        zero = "'0'"
+        num = {"units": number_sql(raw_col(cols, "units"), cols.get("units") in comma),
+               "price": number_sql(raw_col(cols, "price"), cols.get("price") in comma),
+               "promo": FLAG_SQL.format(c=raw_col(cols, "promo", zero)),
+               "discount_pct": number_sql(raw_col(cols, "discount_pct", zero), cols.get("discount_pct") in comma)}
+        raw = {c: raw_col(cols, c) for c in NUMERIC}
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW sales_t AS SELECT
+        {raw_col(cols, 'week')} AS c_week, {date_sql(raw_col(cols, 'week'), us)} AS d,
+        {text_col(cols, 'store', None)} AS store, {text_col(cols, 'region', S.DEFAULT_REGION)} AS region,
+        {text_col(cols, 'sku', None)} AS sku, {text_col(cols, 'category', S.DEFAULT_CATEGORY)} AS category,
+        {", ".join(f"{raw[c]} AS c_{c}, {num[c]} AS {c}" for c in NUMERIC)}
+        FROM {source}""")
+
+
+def typed_source(con, path: Path, cols: dict) -> bool:
+    """Fast path for clean CSV files: let the reader parse the numbers (text columns and the date stay text,
+    so SKU codes keep leading zeros and dates are parsed by our rules). True when every mapped numeric column
+    came out as a number; a cell that is not a number makes the reader (or this check) fall back to text mode."""
+    if path.suffix.lower() not in (".csv", ".txt", ".tsv", ""):
+        return False
+    text = {src: "VARCHAR" for canon, src in cols.items() if canon not in NUMERIC}
+    try:
+        con.read_csv(str(path), header=True, dtype=text).create_view("raw_sales_typed")
+        types = dict((r[0], r[1]) for r in con.execute("DESCRIBE raw_sales_typed").fetchall())
+    except duckdb.Error:
+        return False
+    return all(types.get(cols[c], "").split("(")[0] in NUMBER_TYPES for c in NUMERIC if c in cols)
+
+
+MAX_NAME = 200  # characters in a SKU, store, region or category name
+
+
+def sales_rules(typed: bool) -> list[Rule]:
+    rules = date_rules("week", parsed="d") + text_rules("sku")
+    rules += [Rule(c, f"longer than {MAX_NAME} characters", f"length({c}) > {MAX_NAME}", f"left({c}, 40) || '...'")
+              for c in ("sku", "store", "region", "category")]
+    rules += numeric_rules("units", required=True, lo=0, what="negative units", typed=typed)
+    rules += numeric_rules("price", required=False, lo=0, what="negative price", typed=typed)
+    rules += numeric_rules("promo", required=False, lo=0, hi=1, what="promo flag not 0/1", typed=typed)
+    rules += numeric_rules("discount_pct", required=False, lo=0, hi=100, what="discount outside 0-100", typed=typed)
+    return rules
+
+
+LIMITS = {"units": (0, None), "price": (0, None), "promo": (0, 1), "discount_pct": (0, 100)}
+
+
+def rollup(con, checks: str, grain: str = "region") -> pd.DataFrame:
+    """One scan: the roll-up to SKU x region x week (x store at store grain) plus the validation aggregates ``checks``.
+    Duplicate keys are counted as len(list_distinct(list(...))): count(DISTINCT) cost 3.5 s more at the reference scale."""
+    store = ", store" if grain == "store" else ""
+    roll = con.execute(f"""
+        SELECT CAST(date_trunc('week', d) AS DATE) AS week, region, sku{store}, min(category) AS category,
+               sum(units) AS units, avg(price) AS price, avg(promo) AS promo, avg(discount_pct) AS discount_pct,
+               count(*) AS n_rows, len(list_distinct(list(hash(store, d)))) AS n_keys,
+               min(d) AS d_min, max(d) AS d_max, max(category) AS max_category, {checks}
+        FROM sales_t t GROUP BY ALL ORDER BY sku, region{store}, week""").df()
+    # calendar facts from each group's first and last date (a week group with several dates has 2+ weekdays)
+    lo, hi = pd.to_datetime(roll["d_min"]), pd.to_datetime(roll["d_max"])
+    roll["n_dates"] = ((hi - lo).dt.days.fillna(0) + 1).astype(int)
+    roll["weekdays"] = (_weekday_bit(lo) | _weekday_bit(hi)) & 0xFE
+    roll["multi_category"] = roll["category"] != roll["max_category"]
+    for c in ("d_min", "d_max", "max_category"):
+        del roll[c]  # in place: drop() would copy the whole roll-up
+    return roll
+
+
+# what the import needs of the roll-up once the rules' aggregates are read (ingest._sales drops the rest: at store
+# grain the roll-up has 10.9 M rows, and each of its ~15 aggregate columns is ~90 MB through every copy after)
+ROLL_KEEP = ["week", "region", "sku", "store", "category", "multi_category", "units", "price", "promo", "discount_pct",
+             "n_rows", "n_keys", "n_dates", "weekdays"]
+
+
+def _weekday_bit(dates: pd.Series) -> np.ndarray:
+    """1 << isodow (Monday = 1), 1 for a missing date (masked off by the caller)."""
+    return np.left_shift(1, dates.dt.dayofweek.fillna(-1).to_numpy(dtype=np.int64) + 1)
+
+
+def indicators() -> str:
+    """Typed mode: per group, aggregates that are clean exactly when no rule fires (min/max against the limits,
+    NaN sorts last, non-null counts); the exact per-rule counts are made only for a file that is not clean."""
+    parts = ["count(*) - count(d) AS bad_date", "count(*) - count(sku) AS bad_sku", "count(*) - count(units) AS bad_units_n"]
+    parts += [f"min({c}) AS {c}_min, max({c}) AS {c}_max" for c in NUMERIC]
+    parts.append("greatest(max(length(sku)), max(length(store)), max(length(region)), max(length(category))) AS name_len")
+    parts.append("count(*) FILTER (WHERE " + " OR ".join(f"NOT isfinite({c})" for c in NUMERIC) + ") AS bad_nonfinite")
+    return ", ".join(parts)
+
+
+def dirty(roll: pd.DataFrame) -> bool:
+    if (roll[["bad_date", "bad_sku", "bad_units_n", "bad_nonfinite"]].to_numpy() > 0).any() or (roll["name_len"].fillna(0) > MAX_NAME).any():
+        return True
+    for c, (lo, hi) in LIMITS.items():
+        mn, mx = roll[f"{c}_min"].astype(float), roll[f"{c}_max"].astype(float)
+        if (mn < lo).any() or not np.isfinite(mx.dropna()).all() or (hi is not None and (mx > hi).any()):
+            return True
+    return False
+
+
+def structure(con, roll: pd.DataFrame, fname: str, has_store: bool) -> tuple[list[Problem], list[str]]:
+    """Duplicate keys, conflicting categories, mixed frequencies or weekdays (from the roll-up)."""
+    problems, notes = [], []
+    if len(roll) == 0:
+        return [Problem(fname, "(file)", "header only: the file has no data rows", 1)], notes
+    dups = int((roll["n_rows"] - roll["n_keys"]).sum())
+    if dups:
+        pred = "count(*) OVER (PARTITION BY d, store, region, sku) > 1"
+        rows = con.execute(f"""SELECT _line, CAST(d AS VARCHAR) || ' ' || coalesce(store, region) || ' ' || sku FROM
+            (SELECT row_number() OVER () + 1 AS _line, *, {pred} AS dup FROM sales_t) WHERE dup ORDER BY _line LIMIT 5""").fetchall()
+        problems.append(Problem(fname, "week+store+sku" if has_store else "week+region+sku",
+                                "duplicate key: the same week, store/region and SKU appear more than once",
+                                dups, tuple(r[0] for r in rows), rows[0][1] if rows else ""))
+    multi = roll.loc[roll["multi_category"], "sku"].unique()
+    if len(multi):
+        problems.append(Problem(fname, "category", "SKU listed under more than one category", len(multi),
+                                example=", ".join(map(str, multi[:5]))))
+    daily_groups = (roll["n_dates"] > 1).mean()
+    weekdays = int(np.bitwise_or.reduce(roll["weekdays"].to_numpy(dtype=np.int64)))
+    n_weekdays = bin(weekdays).count("1")
+    if daily_groups >= 0.25:
+        per_series = roll.groupby(["sku", "region"]).agg(mx=("n_dates", "max"), wd=("weekdays", lambda s: bin(int(np.bitwise_or.reduce(s.to_numpy(dtype=np.int64)))).count("1")), n=("week", "size"))
+        weekly_like = per_series[(per_series["mx"] == 1) & (per_series["wd"] == 1) & (per_series["n"] >= 8)]
+        if len(weekly_like):
+            ex = ", ".join(f"{s}/{r}" for s, r in weekly_like.index[:5])
+            problems.append(Problem(fname, "week", "mixed frequencies: most series are daily but these have one date per week", len(weekly_like), example=ex))
+        else:
+            notes.append("daily data aggregated to weeks (Monday to Sunday)")
+    elif n_weekdays > 1:
+        names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        present = [names[i - 1] for i in range(1, 8) if weekdays >> i & 1]
+        first = con.execute("SELECT isodow(d) AS wd, count(*) AS n FROM sales_t WHERE d IS NOT NULL GROUP BY 1 ORDER BY n DESC").fetchall()
+        main = first[0][0]
+        rows, ex = first_rows(con, "sales_t", f"isodow(d) <> {main}", "c_week")
+        problems.append(Problem(fname, "week", f"mixed weekdays in weekly data ({', '.join(present)}); "
+                                f"most rows fall on {names[main - 1]}", sum(n for wd, n in first[1:]), rows, ex))
+    return problems, notes
+
+
+ABSURD_UNITS = 1e9      # no SKU sells a billion units a week in one region
+OUTLIER_RATIO = 100.0   # a week this many times the series' next-largest week ...
+OUTLIER_FLOOR = 10_000  # ... and at least this many units (a slow seller's 1 -> 150 promotion week is real)
+
+
+def outliers(con, roll: pd.DataFrame, fname: str, location: str = "region") -> list[Problem]:
+    """Weeks far outside their series' range (a stray 1e30, a value typed in cents or with extra zeros): they would
+    wreck training, so the import refuses them, naming the lines. A promotion lifts a week a few times (the
+    synthetic truth's deepest: ~7x), far below 100x the next-largest week."""
+    u = roll[["sku", "region", "week", "units"]]
+    desc = u.sort_values(["sku", "region", "units"], ascending=[True, True, False])
+    second = desc[desc.groupby(["sku", "region"]).cumcount() == 1].set_index(["sku", "region"])["units"]
+    u = u.join(second.rename("next_largest"), on=["sku", "region"])
+    bad = u[(u["units"] > ABSURD_UNITS) | ((u["units"] > OUTLIER_FLOOR)
+                                           & (u["units"] > OUTLIER_RATIO * u["next_largest"].clip(lower=1)))]
+    if bad.empty:
+        return []
+    con.register("outlier_weeks", bad[["sku", "region", "week"]].assign(week=pd.to_datetime(bad["week"]).dt.date))
+    try:  # the line with the largest units of each flagged region-week (its other stores' rows are fine)
+        got = con.execute(f"""SELECT _line, CAST(c_units AS VARCHAR) || ' (' || sku || ', ' || {location} || ', ' || c_week || ')'
+            FROM (SELECT row_number() OVER () + 1 AS _line, * FROM sales_t) t
+            WHERE EXISTS (SELECT 1 FROM outlier_weeks o WHERE o.sku = t.sku AND o.region = t.{location}
+                          AND o.week = CAST(date_trunc('week', t.d) AS DATE))
+            QUALIFY row_number() OVER (PARTITION BY sku, {location}, date_trunc('week', d) ORDER BY units DESC) = 1
+            ORDER BY _line LIMIT 5""").fetchall()
+        rows, example = tuple(int(r[0]) for r in got), (got[0][1] if got else "")
+    finally:
+        con.unregister("outlier_weeks")
+    first = bad.iloc[0]
+    return [Problem(fname, "units", f"far outside the series' range (over {OUTLIER_RATIO:g}x its next-largest week, "
+                    f"or over {ABSURD_UNITS:g}): check the value", len(bad), rows,
+                    example or f"{first['units']:g} ({first['sku']}, {first['region']}, {first['week']})")]
+
+
+def drop_partial_edges(roll: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Daily data: drop a first or last week covering fewer days than a typical week (it would look like a collapse)."""
+    per_week = roll.groupby("week")["n_dates"].max().sort_index()
+    if per_week.max() <= 1 or len(per_week) < 3:
+        return roll, ""
+    typical = per_week.iloc[1:-1].median()
+    drop = [w for w in (per_week.index[0], per_week.index[-1]) if per_week[w] < typical]
+    if not drop:
+        return roll, ""
+    return roll[~roll["week"].isin(drop)], f"dropped partial week(s) {', '.join(str(pd.Timestamp(w).date()) for w in drop)} (fewer days than a full week)"

@@ -1,0 +1,105 @@
+"""How long a training job will take, before it starts: preset x dataset size x this machine's threads.
+
+The rates are training samples per second per torch thread count on the project's 2-core CPU (Intel Xeon),
+measured with `python -m bench --scale reference --only training` and `bench/estimate_rates.py`;
+the typical epoch counts come from the reference-scale runs in `bench/results/`. Early stopping ends most
+runs before their last epoch, so a job is quoted as "about X, at most Y".
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from dashboard.schema import MODELS, PRESETS, preset_config
+
+# samples/s on the 2-core CPU, by (model, preset) and torch threads (python bench/estimate_rates.py)
+RATES = {  # 2026-11-27 13:33 UTC, 2 cores (Intel Xeon @ 2.80GHz), `python -m bench.estimate_rates --steps 20`
+    ("tft", "fast"): {1: 737.0, 2: 905.0},
+    ("tft", "standard"): {1: 520.0, 2: 973.0},
+    ("tft", "thorough"): {1: 362.0, 2: 421.0},
+    ("lstm", "fast"): {1: 2828.0, 2: 3489.0},
+    ("lstm", "standard"): {1: 2134.0, 2: 2665.0},
+    ("lstm", "thorough"): {1: 1205.0, 2: 1338.0},
+}
+TYPICAL_EPOCHS = {"fast": 10, "standard": 16, "thorough": 30}  # epochs run (reference runs: standard 16 and 14 of 20)
+FIXED_S = 25.0  # dataset build, validation passes, hold-out and future forecasts at the reference scale
+# CPU seconds per series of one fit + forecast; a run fits twice (validation weeks, then the hold-out)
+STAT_S_PER_SERIES_CORE = {
+    "holt-winters": 0.06,  # Holt-Winters(52): bench, 1,360 series in ~42 s on 2 cores
+    "mstl": 0.03,          # MSTL(52) + AutoETS trend: `python -m bench --only holt-winters`, 1,360 series in 21 s on 2 cores
+}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    model: str
+    preset: str
+    typical_s: float
+    most_s: float
+    note: str = ""
+
+    def text(self) -> str:
+        if self.most_s <= self.typical_s * 1.2:
+            return f"{self.model}: about {fmt(self.typical_s)}"
+        return f"{self.model}: about {fmt(self.typical_s)} (at most {fmt(self.most_s)})"
+
+
+def training_windows(rows: int, series: int, holdout: int = 13, horizon: int = 13, min_encoder: int = 8) -> int:
+    """Training windows left after the hold-out and validation weeks (a lower bound: pytorch-forecasting also
+    counts shorter windows at the ends of series)."""
+    return max(0, rows - series * (holdout + 2 * horizon + min_encoder - 1))
+
+
+def estimate(model: str, preset: str, rows: int, series: int, threads: int = 1, holdout: int = 13) -> Estimate:
+    cfg = preset_config(model, preset)
+    if model == "seasonal-naive":
+        return Estimate(model, preset, 2.0 + series * 0.002, 2.0 + series * 0.002)
+    if model in STAT_S_PER_SERIES_CORE:
+        s = 5.0 + 2 * series * STAT_S_PER_SERIES_CORE[model] / max(1, threads)
+        return Estimate(model, preset, s, s)
+    rates = RATES[(model, preset)]
+    rate = rates.get(threads) or rates[max(rates)] * (threads / max(rates)) ** 0.5
+    windows = training_windows(rows, series, holdout, cfg.horizon, cfg.min_encoder_weeks)
+    steps = max(1, math.ceil(windows / cfg.batch_size))
+    if cfg.limit_train_batches:
+        steps = min(steps, cfg.limit_train_batches)
+    epoch_s = steps * cfg.batch_size / rate
+    fixed = FIXED_S * max(0.05, series / 1360)
+    n = max(1, cfg.seeds)  # networks trained one after another (models/seeds.py)
+    typical = n * min(cfg.max_epochs, TYPICAL_EPOCHS[preset]) * epoch_s + fixed
+    seeds = f", {n} seeds averaged" if n > 1 else ""
+    return Estimate(model, preset, typical, n * cfg.max_epochs * epoch_s + fixed,
+                    note=f"{cfg.max_epochs} epochs of {steps} batches of {cfg.batch_size} at most{seeds}")
+
+
+def estimates(rows: int, series: int, threads: int = 1, holdout: int = 13) -> dict[str, list[Estimate]]:
+    """Every model's estimate for every preset: {preset: [Estimate per model]}."""
+    return {p: [estimate(m, p, rows, series, threads, holdout) for m in MODELS] for p in PRESETS}
+
+
+# bench/results/gpu-h100: the standard TFT, 1,360 series, start to forecasts on one H100 (bash bench/gpu.sh)
+GPU_NOTE = (" (a GPU was found: networks train on it, far faster than quoted; on one H100 the standard TFT took 51 s "
+            "for the 1,360-series reference case)")
+
+
+def expected_time_text(rows: int, series: int, threads: int = 1, gpu: bool | None = None) -> str:
+    """One line per preset for the Train page: what each model will take on this machine, before starting."""
+    if gpu is None:  # the NVIDIA driver's file, not torch: importing torch would cost the page ~2 s on first render
+        import os
+
+        gpu = os.path.exists("/proc/driver/nvidia/version")
+    lines = [f"**Expected time** for {series:,} series on {threads} training thread{'s' if threads > 1 else ''}"
+             f"{GPU_NOTE if gpu else ''}; "
+             "jobs run one after another:"]
+    for preset, ests in estimates(rows, series, threads).items():
+        total = sum(e.typical_s for e in ests)
+        lines.append(f"- {preset}: about {fmt(total)} for all four — " + "; ".join(e.text() for e in ests))
+    return "\n".join(lines)
+
+
+def fmt(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"

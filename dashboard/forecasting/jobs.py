@@ -1,0 +1,201 @@
+"""Background training jobs: submit, start, poll, cancel. Files are the truth, DuckDB mirrors them.
+
+A job is a folder under workspace/jobs/<id>/: spec.json and frame.parquet (written by the app, the
+only DuckDB owner), state.json (status, pid, error, run_dir; replaced atomically), progress.jsonl
+(one line per update: epoch, step, loss, val_loss, ETA) and worker.log. One job trains at a time;
+the next queued one is started by whoever notices first (the app, the CLI or the finishing worker),
+under a file lock.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from dashboard.schema import TrainConfig, workspace_dir
+
+Status = Literal["queued", "running", "finished", "failed", "cancelled"]
+TERMINAL = ("finished", "failed", "cancelled")
+ROOT_DIR = Path(__file__).resolve().parents[2]  # the repository: the worker runs as python -m from there
+_children: dict[int, subprocess.Popen] = {}
+
+
+def jobs_root() -> Path:
+    p = workspace_dir() / "jobs"
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def write_json(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, default=str))
+    os.replace(tmp, path)
+
+
+def read_state(job_dir: Path) -> dict:
+    try:
+        return json.loads((job_dir / "state.json").read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {"status": "queued"}
+
+
+def read_progress(job_dir: Path) -> list[dict]:
+    path = job_dir / "progress.jsonl"
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text().splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            pass  # a line being written right now
+    return out
+
+
+def create_job(frame: pd.DataFrame, config: TrainConfig, dataset_id: str, content_hash: str,
+               root: Path | None = None) -> Path:
+    """A queued job under ``root`` (a workspace's jobs folder; default: this process's workspace)."""
+    job_id = f"job-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+    job_dir = (root or jobs_root()) / job_id
+    job_dir.mkdir(parents=True)
+    frame.to_parquet(job_dir / "frame.parquet", index=False)
+    write_json(job_dir / "spec.json", {"job_id": job_id, "dataset_id": dataset_id, "content_hash": content_hash,
+                                       "config": config.to_dict(), "created_at": now()})
+    write_json(job_dir / "state.json", {"status": "queued", "created_at": now()})
+    return job_dir
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    child = _children.get(pid)
+    if child is not None:
+        return child.poll() is None
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            if fh.read().split(") ", 1)[1].split()[0] == "Z":
+                return False
+    except (FileNotFoundError, IndexError):
+        return False
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+class _Lock:
+    def __init__(self, root: Path):
+        self.path = root / ".lock"
+
+    def __enter__(self):
+        self.fh = open(self.path, "w")
+        fcntl.flock(self.fh, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.fh, fcntl.LOCK_UN)
+        self.fh.close()
+
+
+def worker_command(job_dir: Path) -> list[str]:
+    """The training process: this worker, or torchrun starting one per device when a network trains on several
+    devices or machines (models/distributed.py)."""
+    config = json.loads((job_dir / "spec.json").read_text()).get("config", {})
+    devices, nodes = int(config.get("devices") or 1), int(config.get("num_nodes") or 1)
+    if config.get("model") in ("tft", "lstm") and (devices > 1 or nodes > 1):
+        from models.distributed import launch_command
+
+        return launch_command(sys.executable, str(job_dir), devices, nodes, 0, config.get("master"))
+    return [sys.executable, "-m", "dashboard.forecasting.worker", str(job_dir)]
+
+
+def start_next(root: Path | None = None) -> str | None:
+    """Start the oldest queued job if none is running. Returns the started job id."""
+    root = root or jobs_root()
+    with _Lock(root):
+        queued = []
+        for job_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+            state = read_state(job_dir)
+            if state["status"] == "running" and pid_alive(state.get("pid")):
+                return None
+            if state["status"] == "queued":
+                queued.append(job_dir)
+        if not queued:
+            return None
+        job_dir = queued[0]
+        log = open(job_dir / "worker.log", "ab")
+        proc = subprocess.Popen(worker_command(job_dir), cwd=ROOT_DIR,
+                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        log.close()
+        _children[proc.pid] = proc
+        write_json(job_dir / "state.json", {"status": "running", "pid": proc.pid, "started_at": now()})
+        return job_dir.name
+
+
+def poll(job_dir: Path) -> dict:
+    """The job's state; a running job whose process is gone without a word becomes failed."""
+    state = read_state(job_dir)
+    if state["status"] == "running" and not pid_alive(state.get("pid")):
+        time.sleep(0.2)  # the worker may be writing its final state right now
+        state = read_state(job_dir)
+        if state["status"] == "running":
+            state = {**state, "status": "failed", "finished_at": now(),
+                     "error": "the training process died unexpectedly: " + log_tail(job_dir)}
+            write_json(job_dir / "state.json", state)
+    return state
+
+
+def log_tail(job_dir: Path, lines: int = 8) -> str:
+    try:
+        text = (job_dir / "worker.log").read_text(errors="replace").strip().splitlines()
+    except FileNotFoundError:
+        return "(no log)"
+    useful = [t for t in text if "warn" not in t.lower() and "tip:" not in t.lower()]
+    return " | ".join(useful[-lines:]) or "(empty log)"
+
+
+def cancel(job_dir: Path, grace_s: float = 10.0) -> dict:
+    """Cancel a queued job, or SIGTERM a running one's process group (SIGKILL after ``grace_s``)."""
+    with _Lock(job_dir.parent):
+        state = read_state(job_dir)
+        if state["status"] in TERMINAL:
+            return state
+        pid = state.get("pid")
+        if state["status"] == "running" and pid_alive(pid):
+            try:
+                os.killpg(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            deadline = time.time() + grace_s
+            while pid_alive(pid) and time.time() < deadline:
+                time.sleep(0.1)
+            if pid_alive(pid):
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                deadline = time.time() + 5
+                while pid_alive(pid) and time.time() < deadline:
+                    time.sleep(0.1)
+        state = {**read_state(job_dir), "status": "cancelled", "finished_at": now()}
+        write_json(job_dir / "state.json", state)
+    start_next(job_dir.parent)
+    return state

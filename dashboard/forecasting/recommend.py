@@ -1,0 +1,171 @@
+"""The recommended forecast: per category, the best single model or a blend of a network and a statistical model,
+chosen on the validation window only, then scored honestly on the hold-out.
+
+Every run forecasts the validation window (the ``horizon`` weeks before the hold-out; ``pipeline.validation_
+forecast``). For each category we score, on those weeks only: every model alone, and the best network (TFT or
+LSTM) blended with the best statistical model (Holt-Winters, MSTL or seasonal naive) at non-negative weights
+that sum to 1 (a 0.05 grid). The lowest validation WAPE wins; a blend must beat the better of its two parts by
+0.1 WAPE point, or the single model is kept (simpler to explain). The chosen weights are then applied to the
+hold-out and future forecasts, its band calibrated on the validation window like any run's, and the result is
+written as a run of model ``recommended``: a folder like any other (no weights: it is made of other runs).
+The hold-out is never read before the choice is made.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dashboard.forecasting import calibration
+from dashboard.forecasting.evaluation import breakdowns
+from dashboard.store.runs import load_future, load_holdout, load_validation, read_run, write_run
+
+NETWORKS = ("tft", "lstm")
+STATISTICAL = ("mstl", "holt-winters", "seasonal-naive")
+KEYS = ["sku", "region", "time_idx"]
+GRID = np.round(np.linspace(0.0, 1.0, 21), 2)
+MARGIN = 0.1  # WAPE points a blend must gain over its better part
+
+
+def wape(actual: np.ndarray, forecast: np.ndarray) -> float:
+    total = np.abs(actual).sum()
+    return float(np.abs(forecast - actual).sum() / total * 100) if total else float("nan")
+
+
+def _aligned(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per series-week every model forecast: category, actual and each model's P50."""
+    base = None
+    for model, f in frames.items():
+        part = f[KEYS + ["category", "actual", "p50"]].rename(columns={"p50": model})
+        base = part if base is None else base.merge(part.drop(columns=["category", "actual"]), on=KEYS, how="inner")
+    return base[np.isfinite(base["actual"])]
+
+
+def choose(validation: dict[str, pd.DataFrame]) -> dict[str, dict]:
+    """{category: {"weights": {model: w}, "validation_wape": x, "scores": {candidate: wape}}} from validation only."""
+    v = _aligned(validation)
+    models = list(validation)
+    out = {}
+    for category, g in v.groupby("category", sort=True):
+        y = g["actual"].to_numpy(float)
+        scores = {m: wape(y, g[m].to_numpy(float)) for m in models}
+        best = min(scores, key=lambda m: (scores[m], m))
+        choice = {"weights": {best: 1.0}, "validation_wape": scores[best]}
+        nets = [m for m in models if m in NETWORKS]
+        stats = [m for m in models if m in STATISTICAL]
+        if nets and stats:
+            net = min(nets, key=lambda m: scores[m])
+            stat = min(stats, key=lambda m: scores[m])
+            a, b = g[net].to_numpy(float), g[stat].to_numpy(float)
+            blended = [wape(y, w * a + (1 - w) * b) for w in GRID]
+            i = int(np.nanargmin(blended))
+            w = float(GRID[i])
+            scores[f"{net} x {w:.2f} + {stat} x {1 - w:.2f}"] = blended[i]
+            if 0 < w < 1 and blended[i] < min(scores[net], scores[stat]) - MARGIN and blended[i] < choice["validation_wape"]:
+                choice = {"weights": {net: w, stat: round(1 - w, 2)}, "validation_wape": blended[i]}
+        out[str(category)] = {**choice, "scores": {k: round(s, 3) for k, s in scores.items()}}
+    return out
+
+
+def combine(frames: dict[str, pd.DataFrame], choice: dict[str, dict]) -> pd.DataFrame:
+    """The weighted forecast per category. A series a component did not forecast (too short for a network) takes
+    the other components' forecast, reweighted; a category without a choice keeps the first model's."""
+    first = next(iter(frames.values()))
+    meta_cols = [c for c in first.columns if c not in ("p10", "p50", "p90", "point")]
+    parts = []
+    for model, f in frames.items():
+        w = f["category"].astype(str).map(lambda c: choice.get(c, {}).get("weights", {}).get(model, 0.0))
+        if model == next(iter(frames)):
+            w = np.where(f["category"].astype(str).isin(choice), w, 1.0)
+        parts.append(f.assign(_w=np.asarray(w, float)))
+    long = pd.concat(parts, ignore_index=True)
+    long = long[long["_w"] > 0]
+    for q in ("p10", "p50", "p90"):
+        long[q] = long[q] * long["_w"]
+    agg = long.groupby(KEYS, sort=True).agg({"p10": "sum", "p50": "sum", "p90": "sum", "_w": "sum"}).reset_index()
+    for q in ("p10", "p50", "p90"):
+        agg[q] = agg[q] / agg["_w"]
+    rest = pd.concat([f[meta_cols] for f in frames.values()]).drop_duplicates(KEYS)
+    out = agg.drop(columns="_w").merge(rest, on=KEYS, how="left")
+    out["point"] = out["p50"]
+    return out
+
+
+def made_of(choice: dict[str, dict]) -> str:
+    """'beverages: tft 0.6 + mstl 0.4; dairy: mstl' — the leaderboard's line."""
+    return "; ".join(f"{c}: " + " + ".join(m if w == 1 else f"{m} {w:g}" for m, w in ch["weights"].items())
+                     for c, ch in choice.items())
+
+
+def why(recommendation: dict) -> pd.DataFrame:
+    """Per category: what was chosen, and every candidate's WAPE on the validation weeks (the best blend of the
+    best network and the best statistical model in its own column): the Accuracy page's "why"."""
+    rows = []
+    for category, c in (recommendation or {}).get("categories", {}).items():
+        chosen = " + ".join(m if w >= 1 else f"{m} {w:.2f}" for m, w in c["weights"].items())
+        row = {"category": category, "chosen": chosen, "its validation WAPE": round(float(c["validation_wape"]), 2)}
+        blends = {k: v for k, v in c["scores"].items() if " x " in k}
+        row.update({k: v for k, v in c["scores"].items() if " x " not in k})
+        if blends:
+            k = min(blends, key=blends.get)
+            row["best blend"] = f"{k.replace(' x ', ' ')}: {blends[k]:.2f}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def eligible(runs: pd.DataFrame) -> pd.DataFrame:
+    """The newest run of each model with a validation forecast, on the newest runs' data and hold-out."""
+    r = runs[(runs["model"] != "recommended")].sort_values("created_at", ascending=False)
+    r = r[[Path(d, "validation.parquet").exists() for d in r["run_dir"]]]
+    if r.empty:
+        return r
+    key = [(m.get("content_hash"), m.get("holdout_start_week")) for m in map(read_run, map(Path, r["run_dir"]))]
+    return r[[k == key[0] for k in key]].drop_duplicates("model")
+
+
+def build(runs: pd.DataFrame, root: Path | None = None) -> Path | None:
+    """Choose and write the recommended run from ``runs`` (run_id, model, run_dir); None with fewer than 2 models."""
+    r = eligible(runs)
+    if len(r) < 2:
+        return None
+    dirs = dict(zip(r["model"], r["run_dir"]))
+    heads = {m: read_run(Path(d)) for m, d in dirs.items()}
+    validation = {m: _calibrated(load_validation(Path(d)), heads[m]) for m, d in dirs.items()}
+    choice = choose(validation)
+    used = sorted({m for ch in choice.values() for m in ch["weights"]}, key=list(dirs).index)
+    val = combine({m: validation[m] for m in used}, choice)
+    bands = calibration.offsets(val)
+    holdout = combine({m: load_holdout(Path(dirs[m])) for m in used}, choice)
+    raw_coverage = calibration.coverage(holdout)
+    holdout = calibration.apply(holdout, bands, holdout["step"])
+    ev = breakdowns(holdout)
+    futures = {m: load_future(Path(dirs[m])) for m in used}
+    future = None
+    if all(f is not None and len(f) for f in futures.values()):
+        futures = {m: f.merge(holdout[["sku", "region", "category"]].drop_duplicates(), on=["sku", "region"], how="left")
+                   for m, f in futures.items()}
+        future = combine(futures, choice).drop(columns="category")
+        future = calibration.apply(future, bands, future["time_idx"] - future["time_idx"].min() + 1)
+    head = next(iter(heads.values()))
+    run_id = f"run-recommended-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{np.random.randint(16**4):04x}"
+    record = {"model": "recommended", "preset": "validation", "dataset_id": head["dataset_id"],
+              "content_hash": head.get("content_hash"), "holdout_weeks": head.get("holdout_weeks"),
+              "holdout_start_week": head.get("holdout_start_week"), "device": "-",
+              "seconds": round(sum(float(heads[m].get("seconds") or 0) for m in used), 1),
+              "series": int(holdout[["sku", "region"]].drop_duplicates().shape[0]),
+              "recommendation": {"made_of": made_of(choice), "categories": choice,
+                                 "runs": {m: heads[m]["run_id"] for m in used},
+                                 "considered": {m: heads[m]["run_id"] for m in dirs}},
+              "bands": {"method": calibration.METHOD,
+                        "holdout_coverage_raw": raw_coverage, "holdout_coverage": ev["overall"].get("coverage_p10_p90"),
+                        "offsets": bands.to_dict("records")}}
+    return write_run(run_id, None, record, ev, holdout, root, future, None, val)
+
+
+def _calibrated(validation: pd.DataFrame, run: dict) -> pd.DataFrame:
+    """A run's validation forecast with the band calibration its hold-out and future forecasts got (stored raw), so
+    the recommended forecast's own calibration starts from the same bands it blends."""
+    offsets = (run.get("bands") or {}).get("offsets")
+    return calibration.apply(validation, pd.DataFrame(offsets), validation["step"]) if offsets else validation

@@ -1,0 +1,202 @@
+"""What-if promotion scenarios: edits -> future inputs -> forecasts without retraining -> deltas.
+
+A scenario is a list of edits over the forecast horizon (SKU or category; region or all; start week;
+number of weeks; promo type; discount %) applied on top of the base plan (the stored promotion
+calendar), plus an optional temperature offset. Only the series whose inputs change are forecast
+again: the edited ones and their category siblings in the same region, whose "share of the category
+on promotion" inputs move with the edit (cannibalization). Everything else keeps the base forecast.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from dashboard.data.features import KEYS, add_category_promo
+
+EDIT_COLUMNS = ["sku", "category", "region", "start_week", "weeks", "promo_type", "discount_pct"]
+PROMO_MODELS = ("tft", "lstm")  # the models that read promotions as inputs
+
+
+@dataclass
+class Scenario:
+    name: str
+    edits: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EDIT_COLUMNS))
+    temperature_delta: float = 0.0
+    author: str = ""
+
+
+def parse_promo(text: str) -> dict:
+    """'sku=S001,region=North,start=2026-01-05,weeks=2,discount=25[,type=tpr][,category=...]' -> edit row."""
+    keys = {"sku": "sku", "category": "category", "region": "region", "start": "start_week", "weeks": "weeks",
+            "type": "promo_type", "discount": "discount_pct"}
+    row = {c: None for c in EDIT_COLUMNS}
+    for part in text.split(","):
+        if "=" not in part:
+            raise ValueError(f"--promo: '{part}' is not key=value (keys: {', '.join(keys)})")
+        k, v = (p.strip() for p in part.split("=", 1))
+        if k not in keys:
+            raise ValueError(f"--promo: unknown key '{k}' (keys: {', '.join(keys)})")
+        row[keys[k]] = v
+    if not row["sku"] and not row["category"]:
+        raise ValueError("--promo needs sku= or category=")
+    if not row["start_week"]:
+        raise ValueError("--promo needs start=YYYY-MM-DD")
+    try:
+        row["start_week"] = pd.Timestamp(row["start_week"])
+        row["weeks"] = int(row["weeks"] or 1)
+        row["discount_pct"] = float(row["discount_pct"] or 0)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"--promo '{text}': {exc}") from exc
+    row["promo_type"] = row["promo_type"] or "tpr"
+    return row
+
+
+def edits_frame(rows: list[dict]) -> pd.DataFrame:
+    f = pd.DataFrame(rows, columns=EDIT_COLUMNS)
+    return f
+
+
+def expand_edits(edits: pd.DataFrame, series: pd.DataFrame, future_weeks: pd.DatetimeIndex) -> pd.DataFrame:
+    """Edit rows -> sku, region, week, promo, discount_pct, promo_type for every covered series-week.
+
+    A discount of 0 with promo type 'none' removes a planned promotion. Raises ValueError naming an
+    unknown SKU, category or region.
+    """
+    out = []
+    known = {c: set(series[c]) for c in ("sku", "category", "region")}
+    area = series["area"] if "area" in series else series["region"]  # store grain: a region names its stores
+    known["region"] |= set(area)
+    for i, e in enumerate(edits.itertuples(index=False), start=1):
+        m = pd.Series(True, index=series.index)
+        for col in ("sku", "category", "region"):
+            v = getattr(e, col)
+            if isinstance(v, str) and v.strip() and v.strip().lower() != "all":
+                if v.strip() not in known[col]:
+                    raise ValueError(f"edit {i}: unknown {col} '{v}'")
+                m &= (series[col] == v.strip()) | (area == v.strip()) if col == "region" else series[col] == v.strip()
+        start = pd.Timestamp(e.start_week)
+        start = start - pd.Timedelta(days=start.weekday())
+        weeks = pd.date_range(start, periods=max(int(e.weeks or 1), 1), freq="W-MON")
+        hit = series.loc[m, KEYS].merge(pd.DataFrame({"week": weeks}), how="cross")
+        off = str(e.promo_type or "").lower() == "none"
+        hit["discount_pct"] = 0.0 if off else float(e.discount_pct or 0)
+        hit["promo"] = 0.0 if off else 1.0
+        hit["promo_type"] = "none" if off else (e.promo_type or "tpr")
+        hit["edit"] = i
+        out.append(hit)
+    cols = ["sku", "region", "week", "promo", "discount_pct", "promo_type", "edit"]
+    if not out:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(out, ignore_index=True).drop_duplicates(["sku", "region", "week"], keep="last")[cols]
+
+
+def guards(plan: pd.DataFrame, history: pd.DataFrame, known_types: set[str], future_weeks: pd.DatetimeIndex) -> list[str]:
+    """Warnings for what the model never saw: deeper discounts, unseen promo types, weeks past the horizon."""
+    warns = []
+    if plan.empty:
+        return warns
+    max_seen = float(history["discount_pct"].max()) if len(history) else 0.0
+    deep = plan[plan["discount_pct"] > max_seen]
+    for d, g in deep.groupby("discount_pct"):
+        warns.append(f"{d:.0f} % discount on {g[['sku', 'region']].drop_duplicates().shape[0]} series: deeper than any "
+                     f"discount in the training history (max {max_seen:.0f} %), {d - max_seen:.0f} points outside; "
+                     "the forecast extrapolates.")
+    types = set(plan.loc[plan["promo"] > 0, "promo_type"].astype(str)) - set(known_types) - {"none"}
+    for t in sorted(types):
+        warns.append(f"promo type '{t}' never appears in the promotion history (seen: {', '.join(sorted(known_types)) or 'none'}); "
+                     "the model reads promotions by their discount only.")
+    if len(future_weeks):
+        beyond = plan[(plan["week"] > future_weeks.max()) | (plan["week"] < future_weeks.min())]
+        if len(beyond):
+            weeks = sorted(beyond["week"].unique())
+            warns.append(f"{len(weeks)} week(s) outside the forecast horizon {future_weeks.min().date()} .. "
+                         f"{future_weeks.max().date()} (e.g. {pd.Timestamp(weeks[0]).date()}): ignored.")
+    return warns
+
+
+class WhatIf:
+    """Forecasts a scenario with a trained model, re-forecasting only the series whose inputs change."""
+
+    def __init__(self, model, frame: pd.DataFrame, model_name: str, known_types: set[str] | None = None,
+                 bands: pd.DataFrame | None = None, stored_base: pd.DataFrame | None = None):
+        if model_name not in PROMO_MODELS:
+            raise ValueError(f"{model_name} does not use promotions as inputs; pick a TFT or LSTM run for what-if")
+        self.model, self.frame, self.model_name = model, frame, model_name
+        self.run_id = ""  # set by training.what_if_engine
+        self.last = int(frame.loc[frame["units"].notna(), "time_idx"].max())
+        self.start = self.last + 1
+        self.horizon = model.config.horizon
+        fut = frame[(frame["time_idx"] >= self.start) & (frame["time_idx"] < self.start + self.horizon)]
+        self.future_weeks = pd.DatetimeIndex(sorted(fut["week"].unique()))
+        self.series = frame[["sku", "region", "category"] + (["area"] if "area" in frame else [])].drop_duplicates().reset_index(drop=True)
+        self.known_types = known_types or set()
+        self.bands = bands  # the run's band calibration (dashboard/forecasting/calibration.py), as its stored forecasts got
+        self._base = self._usable(stored_base)
+
+    def _usable(self, stored: pd.DataFrame | None) -> pd.DataFrame | None:
+        """The run's stored forecast of these weeks under the stored plan (what ``_predict`` would give: the same
+        model, frame and calibration), when it covers every series and week; None otherwise."""
+        if stored is None or stored.empty:
+            return None
+        weeks = set(range(self.start, self.start + self.horizon))
+        if set(stored["time_idx"].astype(int)) != weeks or len(stored) != len(stored[["sku", "region"]].drop_duplicates()) * len(weeks):
+            return None
+        return stored.sort_values(["sku", "region", "time_idx"]).reset_index(drop=True)
+
+    def base(self) -> pd.DataFrame:
+        if self._base is None:
+            self._base = self._predict(self.frame)
+        return self._base
+
+    def _predict(self, frame: pd.DataFrame) -> pd.DataFrame:
+        from dashboard.forecasting.calibration import apply
+
+        out = self.model.predict(frame[frame["time_idx"] < self.start + self.horizon], self.start)
+        return apply(out, self.bands, out["time_idx"] - self.start + 1)
+
+    def run(self, scenario: Scenario) -> dict:
+        """{'forecast': all series under the scenario, 'base': base forecast, 'changed': series re-forecast,
+        'warnings': [...]}"""
+        plan = expand_edits(scenario.edits, self.series, self.future_weeks) if len(scenario.edits) else pd.DataFrame(
+            columns=["sku", "region", "week", "promo", "discount_pct", "promo_type", "edit"])
+        hist = self.frame[self.frame["time_idx"] <= self.last]
+        warns = guards(plan, hist, self.known_types, self.future_weeks)
+        plan = plan[plan["week"].isin(self.future_weeks)]
+        base = self.base()
+        if plan.empty and not scenario.temperature_delta:
+            return {"forecast": base, "base": base, "changed": self.series.iloc[0:0], "warnings": warns}
+        if scenario.temperature_delta:
+            groups = self.series[["category", "region"]].drop_duplicates()
+        else:
+            groups = plan.merge(self.series, on=KEYS)[["category", "region"]].drop_duplicates()
+        affected = self.series.merge(groups, on=["category", "region"])
+        sub = self.frame.merge(affected[KEYS], on=KEYS)
+        fut = sub["time_idx"] >= self.start
+        if len(plan):
+            p = plan[KEYS + ["week", "promo", "discount_pct"]]
+            sub = sub.merge(p, on=KEYS + ["week"], how="left", suffixes=("", "_new"))
+            for c in ("promo", "discount_pct"):
+                sub[c] = np.where(fut & sub[f"{c}_new"].notna(), sub[f"{c}_new"], sub[c])
+            sub = sub.drop(columns=["promo_new", "discount_pct_new"])
+            sub.loc[fut, ["cat_promo_share", "cat_mean_discount"]] = add_category_promo(sub.loc[fut].copy())[
+                ["cat_promo_share", "cat_mean_discount"]].to_numpy()
+        if scenario.temperature_delta:
+            sub.loc[fut, "temperature"] = sub.loc[fut, "temperature"] + float(scenario.temperature_delta)
+        new = self._predict(sub)
+        rest = base.merge(affected[KEYS], on=KEYS, how="left", indicator=True)
+        rest = rest[rest["_merge"] == "left_only"].drop(columns="_merge")
+        forecast = pd.concat([rest, new], ignore_index=True).sort_values(["sku", "region", "time_idx"]).reset_index(drop=True)
+        return {"forecast": forecast, "base": base, "changed": affected, "warnings": warns, "plan": plan}
+
+
+def deltas(base: pd.DataFrame, scenario: pd.DataFrame, series: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Scenario minus base per group (sku, category, region, week ...), in units and %, with P10/P90."""
+    cols = ["sku", "region", "week", "p10", "p50", "p90"]
+    j = base[cols].merge(scenario[cols], on=["sku", "region", "week"], suffixes=("_base", "_scen"))
+    j = j.merge(series, on=KEYS, how="left")
+    g = j.groupby(by, as_index=False)[["p10_base", "p50_base", "p90_base", "p10_scen", "p50_scen", "p90_scen"]].sum()
+    g["delta"] = g["p50_scen"] - g["p50_base"]
+    g["delta_pct"] = np.where(g["p50_base"] > 0, g["delta"] / g["p50_base"].where(g["p50_base"] > 0, 1) * 100, np.nan)
+    return g
