@@ -33,14 +33,14 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     import models.pf_common as pf
-    from dashboard.forecasting import interpretation as I
-    from dashboard.forecasting.evaluation import evaluate
     from dashboard.data.features import KNOWN_REALS
     from dashboard.data.ingest import prepare
+    from dashboard.forecasting import interpretation as I
+    from dashboard.forecasting.evaluation import evaluate
     from dashboard.forecasting.pipeline import holdout_start
+    from dashboard.forecasting.training import model_frame
     from dashboard.schema import preset_config
     from dashboard.store import Store
-    from dashboard.forecasting.training import model_frame
     from models import create
 
     pf.KNOWN_REALS = [c for c in KNOWN_REALS if c not in WITHHELD[args.inputs]]  # the dataset reads this list

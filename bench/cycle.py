@@ -43,8 +43,8 @@ def _env(ws: Path) -> None:
 
 def _train(store, ds: str, model: str, preset: str) -> str:
     from dashboard.forecasting.pipeline import train_and_evaluate
-    from dashboard.schema import preset_config
     from dashboard.forecasting.training import model_frame, register_run
+    from dashboard.schema import preset_config
 
     info = store.dataset(ds)
     run_dir, _ = train_and_evaluate(model_frame(store, ds), preset_config(model, preset, threads=os.cpu_count() or 1),
@@ -60,8 +60,8 @@ def _recommended(store, ds: str) -> str:
 
 
 def fva_on_sample(preset: str) -> dict:
-    from dashboard.planning import fva, overrides, plans
     from dashboard.data.ingest import prepare
+    from dashboard.planning import fva, overrides, plans
     from dashboard.planning.refresh import refresh
     from dashboard.schema import MODELS
     from dashboard.store import Store
@@ -92,8 +92,8 @@ def fva_on_sample(preset: str) -> dict:
 
 
 def reference_cycle() -> dict:
-    from dashboard.planning import plans
     from dashboard.data.ingest import prepare
+    from dashboard.planning import plans
     from dashboard.planning.refresh import refresh
     from dashboard.store import Store
     from sample_data.generator import write

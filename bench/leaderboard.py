@@ -57,10 +57,10 @@ def main(argv=None) -> int:
 
     from dashboard.data.ingest import prepare
     from dashboard.forecasting.pipeline import train_and_evaluate
-    from dashboard.store.runs import read_run
+    from dashboard.forecasting.training import leaderboard, model_frame, register_run
     from dashboard.schema import preset_config
     from dashboard.store import Store
-    from dashboard.forecasting.training import leaderboard, model_frame, register_run
+    from dashboard.store.runs import read_run
 
     if args.dataset == "sample":
         s = ROOT / "sample_data"

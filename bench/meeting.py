@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 from server import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402 (the browser tests' server and browser)
+
 PAGES = {"Data": "Data", "Forecast": "Forecast", "Accuracy": "Accuracy", "Explain": "Explain", "What-if": "What-if scenarios"}
 BAD_WORDS = ("Traceback", "Something went wrong", "database is locked", "Could not set lock", "cannot open the database")
 

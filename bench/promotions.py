@@ -27,9 +27,9 @@ def train_sample(ws: Path, preset: str = "standard", threads: int = 2, seeds: in
     os.environ["PROMOCAST_WORKSPACE"], os.environ["PROMOCAST_DB"] = str(ws), str(ws / "promocast.duckdb")
     from dashboard.data.ingest import prepare
     from dashboard.forecasting.pipeline import train_and_evaluate
+    from dashboard.forecasting.training import model_frame, register_run
     from dashboard.schema import preset_config
     from dashboard.store import Store
-    from dashboard.forecasting.training import model_frame, register_run
 
     sample = ROOT / "sample_data"
     store = Store()

@@ -59,8 +59,8 @@ def one(folder: Path, stores: int, grain: str, steps: int, threads: int, stage: 
     the network) and ``steps`` timed steps. naive: the seasonal-naive hold-out and its roll-up to regions."""
     import torch
 
-    from dashboard.store import Store
     from dashboard.forecasting.training import model_frame
+    from dashboard.store import Store
 
     work = folder / f"{grain}-{stores}"
     os.environ["PROMOCAST_WORKSPACE"] = str(work)
@@ -99,7 +99,8 @@ def one(folder: Path, stores: int, grain: str, steps: int, threads: int, stage: 
     from dashboard.schema import preset_config
     from models import create
     from models.loop import training_step
-    from models.pf_common import prepare as pf_prepare, training_dataset
+    from models.pf_common import prepare as pf_prepare
+    from models.pf_common import training_dataset
     from models.windows import WindowArrays
 
     torch.set_num_threads(threads)
@@ -178,8 +179,8 @@ def pages(workspace: Path) -> dict:
     from cache, as the reference bench times them (bench/tasks.py)."""
     os.environ["PROMOCAST_WORKSPACE"] = str(workspace)
     os.environ["PROMOCAST_DB"] = str(workspace / "promocast.duckdb")
-    from dashboard.store import Store
     from dashboard.forecasting.training import register_run
+    from dashboard.store import Store
 
     store = Store()
     known = set(store.runs(store.dataset().id)["run_id"]) if len(store.datasets()) else set()

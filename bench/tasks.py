@@ -7,8 +7,7 @@ import time
 from pathlib import Path
 
 from .gpu import gpu_variants  # noqa: F401 (run by name)
-from .training import (full_pass, preset_rate, profile_step, step_variant, train_bare,  # noqa: F401 (run by name)
-                       train_promocast)
+from .training import full_pass, preset_rate, profile_step, step_variant, train_bare, train_promocast  # noqa: F401 (run by name)
 
 
 def _env(ws: str) -> None:
@@ -95,8 +94,8 @@ def import_breakdown(path: str) -> dict:
 
 def build_frame(ws: str, out: str) -> dict:
     _env(ws)
-    from dashboard.store import Store
     from dashboard.forecasting.training import model_frame
+    from dashboard.store import Store
 
     store = Store()
     t = time.perf_counter()
@@ -130,10 +129,10 @@ def accuracy(ws: str, frame_path: str, preset: str, tiny: bool, models: list[str
     import pandas as pd
 
     from dashboard.forecasting.pipeline import train_and_evaluate
-    from dashboard.store.runs import read_run
+    from dashboard.forecasting.training import register_run
     from dashboard.schema import MODELS, preset_config
     from dashboard.store import Store
-    from dashboard.forecasting.training import register_run
+    from dashboard.store.runs import read_run
     from models.pf_common import device_config
 
     store = Store()
@@ -176,11 +175,8 @@ def accuracy(ws: str, frame_path: str, preset: str, tiny: bool, models: list[str
 def whatif(ws: str, run_id: str) -> dict:
     """One series edited (re-forecasts its category siblings) and every series (a weather change)."""
     _env(ws)
-    import pandas as pd
-
-    from dashboard.planning.scenarios import Scenario, edits_frame
+    from dashboard.planning.scenarios import Scenario, edits_frame, what_if_engine
     from dashboard.store import Store
-    from dashboard.forecasting.training import what_if_engine
 
     store = Store()
     from dashboard.ui.warmup import _imports

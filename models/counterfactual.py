@@ -3,7 +3,7 @@
 A promotion's effect is a difference of forecasts (with and without it). ``predict`` rebuilds pytorch-forecasting's
 dataset from the frame every call (2.5 s of a 3.3 s forecast of the 1,360 reference series); here the windows are
 cut once and each variant only overwrites the decoder weeks' known inputs (scaled as the dataset scales them)
-before the network runs, so a variant costs one forward pass. ``tests/unit/test_promotions.py`` checks that the
+before the network runs, so a variant costs one forward pass. ``tests/unit/promotions/test_promotions.py`` checks that the
 unchanged inputs give ``predict``'s forecast.
 """
 from __future__ import annotations

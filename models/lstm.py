@@ -24,9 +24,8 @@ class LSTMForecaster(PFForecaster):
         from pytorch_forecasting.metrics import MAE
         from torch import nn
 
-        from .lstm_net import DirectRecurrentNetwork
-
         from .lstm_fast import use_fast_lstm
+        from .lstm_net import DirectRecurrentNetwork
 
         c = self.config
         network = DirectRecurrentNetwork if c.lstm_decoding == "direct" else RecurrentNetwork

@@ -15,7 +15,7 @@ Here, with the same parameters (state dicts and saved runs unchanged):
   outputs are zero after it, as ``pad_packed_sequence`` gives; the projection is split with ``unbind`` (one
   gradient stack in the backward, not one zero-filled tensor per step). Inter-layer dropout as ``nn.LSTM``'s
   (the same distribution, not the same random stream: ``tft_fast.dropout_mask``).
-Outputs, final states and gradients match PF's packed LSTM to float rounding (``tests/unit/test_lstm_fast.py``).
+Outputs, final states and gradients match PF's packed LSTM to float rounding (``tests/unit/models/test_lstm_fast.py``).
 On a GPU cuDNN runs packed sequences natively, so there PF's own forward is kept.
 """
 from __future__ import annotations

@@ -223,9 +223,8 @@ class PFForecaster(Forecaster):
     def raw_predict(self, frame: pd.DataFrame, start_idx: int) -> "RawPrediction":
         """One window per series ending at start_idx + horizon - 1, through the same tensor path as training."""
         from .loop import raw_output
-        from .windows import WindowArrays
-
         from .seeds import average_outputs
+        from .windows import WindowArrays
 
         ds = decoder_dataset(self.params, frame, start_idx, self.config.horizon)
         windows = WindowArrays(ds, self.device)

@@ -6,7 +6,7 @@ Its DataLoader then builds each sample in Python (``__getitem__``: slice, clone,
 and encoder length, look up the target scale) and pads them together (``_collate_fn``): 19-22 % of a
 training step on 2 CPU cores. ``WindowArrays`` keeps the same tensors (on the GPU when training there)
 and cuts a whole batch with one gather, giving the network the very ``x`` dictionary the DataLoader
-would (``tests/unit/test_windows.py`` checks it value by value).
+would (``tests/unit/models/test_windows.py`` checks it value by value).
 
 Assumes what ``dashboard.data.features.build_frame`` guarantees: complete weekly grids (no missing steps),
 a fixed decoder length (min = max prediction length) and a ``GroupNormalizer`` target scale.

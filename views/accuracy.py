@@ -4,13 +4,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard.reports import charts
-
-from dashboard.forecasting import recommend, training
-
 from dashboard import ui
+from dashboard.forecasting import recommend, training
 from dashboard.forecasting.evaluation import mape_inflated
 from dashboard.planning.plans import with_history_flag
+from dashboard.reports import charts
 from dashboard.reports.report import build_report
 from dashboard.store.runs import read_run
 from dashboard.ui.fva import section as fva_section

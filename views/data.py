@@ -2,14 +2,12 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard.reports import charts
-
 from dashboard import ui
-
-from dashboard.store import workspaces
-from dashboard.reports.exports import dates
 from dashboard.data.history import history_rollup, summary_line
 from dashboard.planning.refresh import changes_summary
+from dashboard.reports import charts
+from dashboard.reports.exports import dates
+from dashboard.store import workspaces
 
 
 def calendar_section(store, dataset_id: str) -> None:

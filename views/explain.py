@@ -1,9 +1,8 @@
 """Explain: which past weeks the TFT looks at, per category or region, and which inputs matter."""
 import streamlit as st
 
-from dashboard.reports import charts
-
 from dashboard import ui
+from dashboard.reports import charts
 from dashboard.reports.exports import dates
 from dashboard.store.runs import read_run
 

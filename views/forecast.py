@@ -2,11 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard.reports import charts
-
-from dashboard.planning import plans
-
 from dashboard import ui
+from dashboard.planning import plans
+from dashboard.reports import charts
 from dashboard.reports.exports import dates
 from dashboard.ui import overrides
 

@@ -2,9 +2,8 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard.planning import plans
-
 from dashboard import ui
+from dashboard.planning import plans
 from dashboard.reports.exports import dates
 from dashboard.reports.report import build_report
 from dashboard.ui.plan import assembled, future_weeks, summary

@@ -2,10 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard.reports import charts
-
 from dashboard import ui
 from dashboard.planning.scenarios import EDIT_COLUMNS
+from dashboard.reports import charts
 from dashboard.ui.promotions import incremental_margin, promo_runs
 from dashboard.ui.scenario_view import scenario_view
 

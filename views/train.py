@@ -2,10 +2,10 @@
 import streamlit as st
 
 from dashboard import ui
-from dashboard.schema import MODELS, PRESETS, preset_config
 from dashboard.forecasting.devices import choices as device_choices
 from dashboard.forecasting.estimates import expected_time_text
 from dashboard.forecasting.training import job_threads, submit
+from dashboard.schema import MODELS, PRESETS, preset_config
 
 store = ui.get_store()
 dataset_id = ui.dataset_picker()

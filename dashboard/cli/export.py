@@ -2,21 +2,20 @@
 (dataset / region / year) that workers on other machines, Ray or Spark read (dashboard/data/partitioned.py)."""
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 
+from dashboard.cli import options
 
-def add_parser(sub) -> argparse.ArgumentParser:
+
+def add_parsers(sub) -> None:
     p = sub.add_parser("export-parquet", help="write a dataset as hive-partitioned Parquet (dataset/region/year) "
                                               "for workers on other machines")
     p.add_argument("root", help="the folder to write under (a shared or object-store mount for a cluster)")
     p.add_argument("--dataset", help="dataset id or name (default: the newest)")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--db")
-    p.add_argument("--workspace")
-    return p
+    options.database(p)
+    p.set_defaults(handler=run)
 
 
 def run(args) -> int:

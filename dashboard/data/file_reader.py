@@ -10,8 +10,8 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from dashboard.schema import Problem
 from dashboard.data.validation import quote
+from dashboard.schema import Problem
 
 MAX_FILE_MB = 1024  # the upload limit (.streamlit/config.toml server.maxUploadSize), the command line's too
 EXCEL = (".xlsx", ".xlsm", ".xls")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.schema import Problem
 from dashboard.data.validation import first_rows
+from dashboard.schema import Problem
 
 GRAINS = ("region", "store")
 LOCATION_SQL = "coalesce(store, region)"  # the series' location in the sales table (store at store grain)

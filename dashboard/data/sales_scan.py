@@ -14,9 +14,19 @@ import numpy as np
 import pandas as pd
 
 from dashboard import schema as S
+from dashboard.data.validation import (
+    FLAG_SQL,
+    Rule,
+    date_rules,
+    date_sql,
+    first_rows,
+    number_sql,
+    numeric_rules,
+    raw_col,
+    text_col,
+    text_rules,
+)
 from dashboard.schema import Problem
-from dashboard.data.validation import (FLAG_SQL, Rule, date_rules, date_sql, first_rows, number_sql, numeric_rules, raw_col,
-                         text_col, text_rules)
 
 NUMERIC = ("units", "price", "promo", "discount_pct")
 NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",

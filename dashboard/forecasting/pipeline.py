@@ -11,8 +11,8 @@ import pandas as pd
 
 from dashboard.forecasting import calibration
 from dashboard.forecasting.evaluation import evaluate, join_actuals, seed_spread
-from dashboard.store.runs import write_run
 from dashboard.schema import TrainConfig
+from dashboard.store.runs import write_run
 
 
 def holdout_start(frame: pd.DataFrame, holdout_weeks: int) -> int:
@@ -44,7 +44,7 @@ def validation_forecast(model, hist: pd.DataFrame, start: int, horizon: int) -> 
     try:
         pred = model.predict(visible, val_start)
     except Exception as exc:  # noqa: BLE001 - a model that cannot forecast from that history has no validation:
-        import sys                # its band stays uncalibrated and the recommended forecast leaves it out
+        import sys  # its band stays uncalibrated and the recommended forecast leaves it out
 
         print(f"validation forecast failed ({type(exc).__name__}: {exc}); band left uncalibrated", file=sys.stderr)
         return None
@@ -99,8 +99,10 @@ def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: di
         hist = frame[frame["units"].notna()]
     validation = validation_forecast(model, hist, start, config.horizon)  # before the hold-out forecast (interp)
     bands = calibration.offsets(validation) if validation is not None else None
-    visible = hist.copy()
-    visible.loc[visible["time_idx"] >= start, "units"] = float("nan")  # the model never sees hold-out units
+    # the model never sees hold-out units; the weeks after the history stay for their known inputs, which a network's
+    # decoder reads when its horizon runs past a shorter hold-out (--holdout-weeks 8 with a 13-week horizon)
+    visible = frame.copy()
+    visible.loc[visible["time_idx"] >= start, "units"] = float("nan")
     pred = model.predict(visible, start)
     members = [m[m["time_idx"] < start + config.holdout_weeks] for m in getattr(model, "member_frames", [])]
     capped = list(getattr(model, "capped_series", []))  # runaway forecasts clipped in the hold-out

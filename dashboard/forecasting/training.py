@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.forecasting import jobs
 from dashboard.data.features import build_frame, calendar_plan
-from dashboard.store.runs import load_future, read_run
+from dashboard.forecasting import jobs
 from dashboard.schema import TrainConfig
 from dashboard.store import Store
+from dashboard.store.runs import read_run
 
 
 def model_frame(store: Store, dataset_id: str, horizon: int = 13, plan: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -179,17 +179,3 @@ def load_model(store: Store, run_id: str):
 
     run = store.run(run_id)
     return load(Path(run["run_dir"]) / "model", expected_sha256=run.get("weights_sha256")), run
-
-
-def what_if_engine(store: Store, run_id: str):
-    """A WhatIf for a TFT/LSTM run on its dataset, with the stored plan as base."""
-    from dashboard.planning.scenarios import WhatIf
-
-    model, run = load_model(store, run_id)
-    frame = model_frame(store, run["dataset_id"], horizon=model.config.horizon)
-    types = set(store.promotions(run["dataset_id"])["promo_type"].dropna().astype(str))
-    offsets = (read_run(Path(run["run_dir"])).get("bands") or {}).get("offsets")
-    engine = WhatIf(model, frame, run["model"], types, pd.DataFrame(offsets) if offsets else None,
-                    stored_base=load_future(Path(run["run_dir"])))  # the base is the forecast the run already made
-    engine.run_id = run_id
-    return engine

@@ -97,8 +97,8 @@ def assemble(store, dataset_id: str, run_id: str, scenario: str | None = None, e
     from pathlib import Path
 
     from dashboard.data.history import history_check
-    from dashboard.store.runs import load_future
     from dashboard.planning.scenarios import Scenario
+    from dashboard.store.runs import load_future
 
     run, info = store.run(run_id), store.dataset(dataset_id)
     future = load_future(Path(run["run_dir"]))

@@ -124,7 +124,7 @@ class WhatIf:
         if model_name not in PROMO_MODELS:
             raise ValueError(f"{model_name} does not use promotions as inputs; pick a TFT or LSTM run for what-if")
         self.model, self.frame, self.model_name = model, frame, model_name
-        self.run_id = ""  # set by training.what_if_engine
+        self.run_id = ""  # set by what_if_engine
         self.last = int(frame.loc[frame["units"].notna(), "time_idx"].max())
         self.start = self.last + 1
         self.horizon = model.config.horizon
@@ -200,3 +200,20 @@ def deltas(base: pd.DataFrame, scenario: pd.DataFrame, series: pd.DataFrame, by:
     g["delta"] = g["p50_scen"] - g["p50_base"]
     g["delta_pct"] = np.where(g["p50_base"] > 0, g["delta"] / g["p50_base"].where(g["p50_base"] > 0, 1) * 100, np.nan)
     return g
+
+
+def what_if_engine(store, run_id: str):
+    """A WhatIf for a TFT/LSTM run on its dataset, with the stored plan as base."""
+    from pathlib import Path
+
+    from dashboard.forecasting.training import load_model, model_frame
+    from dashboard.store.runs import load_future, read_run
+
+    model, run = load_model(store, run_id)
+    frame = model_frame(store, run["dataset_id"], horizon=model.config.horizon)
+    types = set(store.promotions(run["dataset_id"])["promo_type"].dropna().astype(str))
+    offsets = (read_run(Path(run["run_dir"])).get("bands") or {}).get("offsets")
+    engine = WhatIf(model, frame, run["model"], types, pd.DataFrame(offsets) if offsets else None,
+                    stored_base=load_future(Path(run["run_dir"])))  # the base is the forecast the run already made
+    engine.run_id = run_id
+    return engine

@@ -169,9 +169,9 @@ def load(store, run_id: str) -> PromotionAnalysis:
     """The analysis of a stored TFT/LSTM run on its dataset (the stored promotion plan as the plan)."""
     from pathlib import Path
 
-    from dashboard.store.runs import read_run
-    from dashboard.planning.scenarios import PROMO_MODELS
     from dashboard.forecasting.training import load_model, model_frame
+    from dashboard.planning.scenarios import PROMO_MODELS
+    from dashboard.store.runs import read_run
 
     model, run = load_model(store, run_id)
     if run["model"] not in PROMO_MODELS:

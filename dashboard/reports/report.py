@@ -5,17 +5,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.reports import charts
-
-from dashboard.planning import plans
 from dashboard.data.calendars import weekly_holiday_features
-from dashboard.reports.exports import report_html
-from dashboard.forecasting.forecasts import rollup_forecast
 from dashboard.data.history import history_check
+from dashboard.forecasting.forecasts import rollup_forecast
 from dashboard.forecasting.interpretation import explain
-from dashboard.store.runs import load_future, load_holdout, load_interpretation, load_metrics, read_run
+from dashboard.planning import plans
+from dashboard.reports import charts
+from dashboard.reports.exports import report_html
 from dashboard.schema import HISTORY_WARN_WEEKS
 from dashboard.store import Store
+from dashboard.store.runs import load_future, load_holdout, load_interpretation, load_metrics, read_run
 
 
 def build_report(store: Store, dataset_id: str, run_id: str, scenario: dict | None = None,

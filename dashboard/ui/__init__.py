@@ -6,10 +6,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard.store import workspaces
 from dashboard.data.history import history_check
 from dashboard.schema import default_db_path
-from dashboard.store import Store
+from dashboard.store import Store, workspaces
 from dashboard.ui.login import allowed_workspaces, may, require_access  # noqa: F401 (pages use ui.may)
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
@@ -142,8 +141,8 @@ def upload_section(store: Store) -> None:
     """Upload sales (+ promotions, weather), map columns, validate, import; problems shown as a table."""
     from dashboard import schema as S
     from dashboard.data.ingest import prepare
-    from dashboard.schema import ValidationError
     from dashboard.data.uploads import problems_frame, save_upload, sniff_columns, to_ingest_mapping
+    from dashboard.schema import ValidationError
 
     st.caption("CSV, Parquet or Excel. Weekly or daily rows per SKU and store or region; daily data is summed "
                "to Monday-to-Sunday weeks and stores are rolled up to regions. Required: week (or date), sku, units.")
@@ -203,8 +202,8 @@ def upload_section(store: Store) -> None:
 @st.fragment(run_every="2s")
 def jobs_fragment(dataset_id: str) -> None:
     """Live job list: progress bar, loss curve, cancel button; refreshed every 2 seconds."""
-    from dashboard.reports import charts
     from dashboard.forecasting import jobs, training
+    from dashboard.reports import charts
 
     store = get_store()
     table = training.refresh(store)
@@ -239,8 +238,8 @@ def jobs_fragment(dataset_id: str) -> None:
 
 
 def leaderboard_section(dataset_id: str) -> None:
-    from dashboard.reports import charts
     from dashboard.forecasting import training
+    from dashboard.reports import charts
 
     board = training.leaderboard(get_store(), dataset_id)
     if board.empty:
@@ -366,7 +365,7 @@ def cached_explain(run_dir: str, dataset_id: str, by: str, start_week: str) -> d
 # ---- what-if -------------------------------------------------------------------------------
 @st.cache_resource(show_spinner="Loading the model...", max_entries=3)
 def cached_engine(run_id: str):
-    from dashboard.forecasting.training import what_if_engine
+    from dashboard.planning.scenarios import what_if_engine
 
     return what_if_engine(get_store(), run_id)
 

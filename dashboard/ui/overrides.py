@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.planning import overrides as ov
 from dashboard.forecasting.forecasts import rollup_forecast, select
+from dashboard.planning import overrides as ov
 from dashboard.ui import cached_future, cached_series, may
 from dashboard.ui.plan import future_weeks
 

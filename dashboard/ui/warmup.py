@@ -9,9 +9,10 @@ import streamlit as st
 
 def _imports() -> None:
     try:
+        import pytorch_forecasting  # noqa: F401
+
         import models.lstm  # noqa: F401
         import models.tft  # noqa: F401
-        import pytorch_forecasting  # noqa: F401
     except Exception:  # noqa: BLE001 - only a head start: the page imports them itself when it needs them
         pass
 

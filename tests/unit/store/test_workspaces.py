@@ -6,7 +6,7 @@ import pytest
 
 from conftest import SAMPLE
 from dashboard.store import workspaces
-from dashboard.cli import main
+from dashboard.cli.main import main
 
 
 @pytest.fixture

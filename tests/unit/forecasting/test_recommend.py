@@ -103,7 +103,7 @@ def test_conformal_bands_hold_their_nominal_coverage_on_a_noisy_series():
 def test_the_command_line_lists_and_rebuilds_the_recommended_forecast(use_trained, capsys):
     """`evaluate --json` has a "recommended" row with its components and weights; `recommend` rebuilds it from
     the newest runs (the stored, calibrated bands) and replaces the previous one."""
-    from dashboard.cli import main
+    from dashboard.cli.main import main
 
     assert main(["evaluate", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)

@@ -145,7 +145,7 @@ def test_what_if_base_is_the_runs_stored_future_with_its_calibrated_band(use_tra
     from pathlib import Path
 
     from dashboard.store.runs import load_future
-    from dashboard.forecasting.training import what_if_engine
+    from dashboard.planning.scenarios import what_if_engine
 
     store = Store()
     run = store.runs().query("model == 'tft'").iloc[0]

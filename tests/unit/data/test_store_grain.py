@@ -14,7 +14,7 @@ from dashboard.schema import ValidationError
 from dashboard.store import Store
 from dashboard.forecasting.training import model_frame
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT / "sample_data"
 
 

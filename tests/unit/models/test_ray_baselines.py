@@ -10,7 +10,7 @@ from models import create
 
 pytest.importorskip("ray")
 pytestmark = pytest.mark.slow
-SAMPLE = __import__("pathlib").Path(__file__).resolve().parents[2] / "sample_data"
+from conftest import SAMPLE  # noqa: E402
 
 
 def test_holt_winters_on_ray_matches_the_local_pool(workspace):

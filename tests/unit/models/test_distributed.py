@@ -12,7 +12,7 @@ from dashboard.store import Store
 from models.distributed import launch_command
 
 pytestmark = pytest.mark.slow
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
+SAMPLE = Path(__file__).resolve().parents[3] / "sample_data"
 
 
 @pytest.fixture

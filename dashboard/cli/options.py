@@ -1,0 +1,49 @@
+"""The option sets commands share, each defined once: a command that runs another (``refresh`` trains) takes the
+other's options from the same definition, so every option added here works from every command that reaches it."""
+from __future__ import annotations
+
+import argparse
+
+from dashboard.schema import PRESETS
+
+
+def database(p: argparse.ArgumentParser, dataset: bool = False) -> None:
+    """[--dataset ID] --json --db PATH --workspace NAME: every command that reads or writes a workspace."""
+    if dataset:
+        p.add_argument("--dataset", help="dataset id (default: the newest)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--db", help="DuckDB file (default: $PROMOCAST_DB or the workspace's promocast.duckdb)")
+    p.add_argument("--workspace", help="client workspace (python -m dashboard workspace list); default: default")
+
+
+def source_files(p: argparse.ArgumentParser) -> None:
+    """The files that come with a sales file, and how its columns map (ingest and refresh)."""
+    p.add_argument("--promotions", help="promotion calendar file")
+    p.add_argument("--weather", help="weather file")
+    p.add_argument("--temperature-unit", default="auto", choices=["auto", "C", "F"],
+                   help="the weather file's unit (auto: Fahrenheit when the values only make sense so)")
+    p.add_argument("--map", default="", help="source=target column mapping, e.g. Date=week,Dept=sku")
+
+
+def _training() -> argparse.ArgumentParser:
+    t = argparse.ArgumentParser(add_help=False)
+    g = t.add_argument_group("training (train, and refresh --models)")
+    g.add_argument("--preset", default="standard", choices=list(PRESETS))
+    g.add_argument("--holdout-weeks", type=int, default=13)
+    g.add_argument("--max-epochs", type=int, help="override the preset's epoch limit")
+    g.add_argument("--threads", type=int, help="torch threads (default: all cores; the app uses 1)")
+    g.add_argument("--seeds", type=int, help="networks trained from different seeds and averaged (thorough: 3)")
+    g.add_argument("--devices", type=int, help="TFT/LSTM: training processes on this machine, data-parallel through "
+                   "torchrun (one per GPU; on CPUs one per core)")
+    g.add_argument("--num-nodes", type=int, help="machines training together (each runs torchrun; see docs/scale.md)")
+    g.add_argument("--master", help="HOST:PORT of the first machine, with --num-nodes > 1")
+    g.add_argument("--ray", help="Holt-Winters, MSTL, seasonal naive: fit on Ray (local, auto or ray://HOST:10001)")
+    return t
+
+
+TRAINING = _training()  # the parent parser of ``train`` and ``refresh``: how a model is trained, whatever the command
+
+
+def training_dests() -> list[str]:
+    """The names under which the training options land on a parsed namespace."""
+    return [a.dest for a in TRAINING._actions if a.dest != "help"]
