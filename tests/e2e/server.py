@@ -9,6 +9,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -72,3 +73,9 @@ def browser_page():
             yield page
         finally:
             browser.close()
+
+
+def outside(requests: list[str], *own: str) -> list[str]:
+    """The requests to any host but the ``own`` ones (host:port: the app's, the login provider's); data: and blob:
+    URLs are the page's own. A client install may sit on a network with no internet: nothing else may be asked."""
+    return [u for u in requests if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc not in own]

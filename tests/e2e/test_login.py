@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from server import ROOT, browser_page, free_port, streamlit_server
+from server import ROOT, browser_page, free_port, outside, streamlit_server
 
 OIDC_DIR = ROOT / "tests" / "e2e" / "oidc"
 PAGES = ["", "train", "forecast", "accuracy", "explain", "scenarios"]
@@ -150,6 +150,8 @@ def test_login_keeps_clients_apart(two_clients, tmp_path):
         env = {"PROMOCAST_ROOT": str(root), "PROMOCAST_ACCESS": str(root / "access.toml")}
         with streamlit_server(root, port=port, env=env, args=("--secrets.files", str(secrets)), host="localhost"), \
                 browser_page() as page:
+            asked: list[str] = []  # what the app's pages asked for (the test provider's own login page is its business)
+            page.on("request", lambda r: None if r.frame.url.startswith(issuer) else asked.append(r.url))
             # nothing before logging in, whichever page is asked for
             for p in PAGES:
                 page.goto(f"{url}/{p}")
@@ -196,3 +198,6 @@ def test_login_keeps_clients_apart(two_clients, tmp_path):
             log_in(page, url, "eve")
             text = body(page, "has no workspace")
             assert "has no workspace here" in text and "alpha grocer" not in text and not marks_of_b(text, run_ids)
+            # nothing left the server but the login itself (docs/architecture.md: nothing leaves the server)
+            assert len(asked) > 20 and not outside(asked, f"localhost:{port}", issuer.split("//")[1]), \
+                sorted(set(outside(asked, f"localhost:{port}", issuer.split("//")[1])))

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from server import browser_page, streamlit_server
+from server import browser_page, outside, streamlit_server
 
 pytestmark = pytest.mark.e2e
 
@@ -13,16 +13,12 @@ PAGES = {"data": "Data", "train": "Train", "forecast": "Forecast", "accuracy": "
          "scenarios": "What-if scenarios", "promotions": "Promotions", "plan": "Plan"}
 
 
-def outside(requests: list[str], own: str) -> list[str]:
-    """The requests to any host but ``own`` (host:port); data: and blob: URLs are the page's own."""
-    return [u for u in requests if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc != own]
-
-
 def test_outside_is_every_host_but_the_apps():
     own = "127.0.0.1:8501"
-    assert outside([f"http://{own}/media/icon.png", "data:image/png;base64,xx", f"ws://{own}/_stcore/stream",
-                    "https://fonts.gstatic.com/s/i/x.svg", "http://127.0.0.1:9999/x"], own) == [
-        "https://fonts.gstatic.com/s/i/x.svg", "http://127.0.0.1:9999/x"]
+    asked = [f"http://{own}/media/icon.png", "data:image/png;base64,xx", f"ws://{own}/_stcore/stream",
+             "https://fonts.gstatic.com/s/i/x.svg", "http://127.0.0.1:9999/x", "http://localhost:7000/auth"]
+    assert outside(asked, own) == ["https://fonts.gstatic.com/s/i/x.svg", "http://127.0.0.1:9999/x", "http://localhost:7000/auth"]
+    assert outside(asked, own, "localhost:7000") == ["https://fonts.gstatic.com/s/i/x.svg", "http://127.0.0.1:9999/x"]
 
 
 def test_every_page_asks_only_the_app(trained_workspace):
