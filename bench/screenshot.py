@@ -56,8 +56,8 @@ def photograph(ws: Path, env: dict, out: Path, level: str) -> None:
             page.goto(f"{url}/forecast")
             page.get_by_role("heading", name="Forecast").wait_for()
             if level != "series":
-                page.get_by_test_id("stSelectbox").first.click()
-                page.get_by_role("option", name=level, exact=True).click()
+                page.get_by_test_id("stMain").get_by_test_id("stSelectbox").filter(has_text="Show").click()
+                page.get_by_role("option").filter(has_text=level).first.click()
             page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(state="visible")
             page.wait_for_timeout(2500)
             out.parent.mkdir(parents=True, exist_ok=True)
