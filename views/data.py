@@ -8,6 +8,7 @@ from dashboard.planning.refresh import changes_summary
 from dashboard.reports import charts
 from dashboard.reports.exports import dates
 from dashboard.store import workspaces
+from dashboard.ui.upload import upload_section
 
 
 def calendar_section(store, dataset_id: str) -> None:
@@ -51,7 +52,7 @@ upload_tab, overview_tab, calendar_tab, workspace_tab = st.tabs(["Upload", "Over
                                                                  "Workspaces"])
 
 with upload_tab:
-    ui.upload_section(store)
+    upload_section(store)
 
 with overview_tab:
     if dataset_id:

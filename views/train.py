@@ -6,6 +6,7 @@ from dashboard.forecasting.devices import choices as device_choices
 from dashboard.forecasting.estimates import expected_time_text
 from dashboard.forecasting.training import job_threads, submit
 from dashboard.schema import MODELS, PRESETS, preset_config
+from dashboard.ui.jobs import jobs_fragment, leaderboard_section
 
 store = ui.get_store()
 dataset_id = ui.dataset_picker()
@@ -37,7 +38,7 @@ if start:
     st.toast(f"Queued {len(models)} job(s)")
 
 st.subheader("Jobs")
-ui.jobs_fragment(dataset_id)
+jobs_fragment(dataset_id)
 
 st.subheader("Leaderboard")
-ui.leaderboard_section(dataset_id)
+leaderboard_section(dataset_id)

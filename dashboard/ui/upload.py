@@ -1,0 +1,84 @@
+"""The Data page's upload form: files, column mapping, a new dataset or the next version of one, and every problem
+of a refused file as a table."""
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.store import Store
+from dashboard.ui import cached_datasets, clear_data_caches
+
+
+def _mapping_widgets(columns: list[str], kind: str, required, optional) -> dict[str, str]:
+    from dashboard.data.uploads import NONE, propose_mapping
+
+    guess = propose_mapping(columns, required, optional)
+    options = [NONE, *columns]
+    chosen = {}
+    cols = st.columns(4)
+    for i, canon in enumerate((*required, *optional)):
+        default = guess.get(canon, NONE)
+        label = f"{canon}{' *' if canon in required else ''}"
+        chosen[canon] = cols[i % 4].selectbox(label, options, index=options.index(default), key=f"map_{kind}_{canon}")
+    return chosen
+
+
+def upload_section(store: Store) -> None:
+    """Upload sales (+ promotions, weather), map columns, validate, import; problems shown as a table."""
+    from dashboard import schema as S
+    from dashboard.data.ingest import prepare
+    from dashboard.data.uploads import problems_frame, save_upload, sniff_columns, to_ingest_mapping
+    from dashboard.schema import ValidationError
+
+    st.caption("CSV, Parquet or Excel. Weekly or daily rows per SKU and store or region; daily data is summed "
+               "to Monday-to-Sunday weeks and stores are rolled up to regions. Required: week (or date), sku, units.")
+    sales = st.file_uploader("Sales history", type=["csv", "parquet", "xlsx"], key="upload_sales")
+    c1, c2 = st.columns(2)
+    promos = c1.file_uploader("Promotion calendar (optional)", type=["csv", "parquet", "xlsx"], key="upload_promotions")
+    weather = c2.file_uploader("Weather per region x week (optional)", type=["csv", "parquet", "xlsx"], key="upload_weather")
+    unit = c2.selectbox("Weather temperature unit", ["auto", "C", "F"], key="upload_temp_unit",
+                        help="auto: read as Fahrenheit when the values only make sense in Fahrenheit (e.g. 5-100)")
+    if sales is None:
+        return
+    paths = {k: save_upload(f.name, f.getvalue(), store.workspace) for k, f in (("sales", sales), ("promotions", promos), ("weather", weather)) if f}
+    mapping: dict[str, str] = {}
+    with st.expander("Column mapping", expanded=True):
+        st.caption("Which column of your file holds each field (* required). Missing optional fields get defaults: "
+                   "one region 'all', category 'uncategorised', no promotion.")
+        mapping.update(to_ingest_mapping(_mapping_widgets(sniff_columns(paths["sales"]), "sales", S.SALES_REQUIRED, S.SALES_OPTIONAL)))
+        if "promotions" in paths:
+            st.markdown("**Promotion calendar**")
+            mapping.update(to_ingest_mapping(_mapping_widgets(sniff_columns(paths["promotions"]), "promotions", S.PROMO_REQUIRED, S.PROMO_OPTIONAL)))
+    # keyed by the upload, so a new file brings its own name (not the previous file's, kept in the widget's state)
+    name = st.text_input("Dataset name", value=paths["sales"].stem, key=f"import_name_{sales.file_id}")
+    stored = cached_datasets()
+    base = st.selectbox("Store as", [None, *stored["id"]], key="import_as_version", format_func=lambda i: "a new dataset"
+                        if i is None else f"the next version of {stored.set_index('id').loc[i, 'name']} ({i}): new weeks")
+    grain = "region" if base else st.radio("Series", ["region", "store"], horizontal=True, key="import_grain", format_func={
+        "region": "SKU x region (stores summed)", "store": "SKU x store (rolled up to regions in the app)"}.get)
+    if not st.button("Validate and import", type="primary", key="import_button"):
+        return
+    with st.spinner("Validating and importing..."):
+        try:
+            prepared = prepare(paths["sales"], paths.get("promotions"), paths.get("weather"), mapping, name, unit,
+                               store.dataset(base).extras.get("grain", "region") if base else grain)
+        except ValidationError as exc:
+            st.error(f"Nothing was imported: {len(exc.problems)} problem(s) found. Fix them and upload again.")
+            st.dataframe(problems_frame(exc.problems), hide_index=True, key="validation_report")
+            return
+        if base:  # a refresh: the upload's rows replace the stored version's same weeks (dashboard/planning/refresh.py)
+            from dashboard.planning.refresh import store_version, summary
+
+            result = store_version(store, base, prepared)
+            ds_id, created = result["dataset"], result["created"]
+            prepared.notes[:0] = summary(result)
+        else:
+            ds_id, created = store.save_dataset(prepared)
+    clear_data_caches()
+    st.session_state["dataset_id"] = ds_id
+    if created:
+        st.success(f"Imported {prepared.info.source_rows:,} rows as dataset {ds_id}: {prepared.info.series} series, "
+                   f"{prepared.info.first_week} to {prepared.info.last_week}.")
+    else:
+        st.info(f"This exact data is already stored as {ds_id}; nothing changed.")
+    for note in prepared.notes:
+        st.caption(note)
