@@ -2,20 +2,18 @@
 
 Imports the bundled sample into DIR (default bench/out/screenshot), trains the TFT, the LSTM and seasonal naive
 with the `fast` preset through the command line (the recommended forecast follows), starts the app on a free port
-and has headless Chromium (Debian's, as the browser tests) photograph the Forecast page."""
+and has headless Chromium photograph the Forecast page (the browser tests' server and browser)."""
 from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+from server import browser_page, streamlit_server  # noqa: E402 (the browser tests' server and browser, as bench.meeting)
 
 
 def _cli(env: dict, *args: str) -> None:
@@ -32,40 +30,18 @@ def prepare(ws: Path, env: dict) -> None:
         _cli(env, "train", "--model", model, "--preset", "fast")
 
 
-def photograph(ws: Path, env: dict, out: Path, level: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(180):
-            try:
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1050})
-            page.set_default_timeout(120_000)
-            page.goto(f"{url}/forecast")
-            page.get_by_role("heading", name="Forecast").wait_for()
-            if level != "series":
-                page.get_by_test_id("stMain").get_by_test_id("stSelectbox").filter(has_text="Show").click()
-                page.get_by_role("option").filter(has_text=level).first.click()
-            page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(state="visible")
-            page.wait_for_timeout(2500)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(out))
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)
+def photograph(ws: Path, out: Path, level: str) -> None:
+    with streamlit_server(ws) as url, browser_page() as page:
+        page.set_viewport_size({"width": 1400, "height": 1050})
+        page.goto(f"{url}/forecast")
+        page.get_by_role("heading", name="Forecast").wait_for(timeout=120_000)
+        if level != "series":
+            page.get_by_test_id("stMain").get_by_test_id("stSelectbox").filter(has_text="Show").click()
+            page.get_by_role("option").filter(has_text=level).first.click()
+        page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(state="visible", timeout=120_000)
+        page.wait_for_timeout(2500)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out))
 
 
 def main() -> None:
@@ -78,7 +54,7 @@ def main() -> None:
     ws.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PROMOCAST_WORKSPACE=str(ws), PROMOCAST_DB=str(ws / "promocast.duckdb"))
     prepare(ws, env)
-    photograph(ws, env, Path(args.out), args.level)
+    photograph(ws, Path(args.out).resolve(), args.level)
     print(f"wrote {args.out}")
 
 

@@ -20,6 +20,21 @@ def workspace(tmp_path, monkeypatch):
     return ws
 
 
+OLD_WORKSPACE = ROOT / "tests" / "fixtures" / "workspace_v1"  # written before dashboard/ moved into packages
+
+
+@pytest.fixture
+def old_workspace(tmp_path, monkeypatch):
+    """tests/fixtures/workspace_v1 copied to another folder, as a restored backup would be, and made current."""
+    import shutil
+
+    ws = tmp_path / "restored"
+    shutil.copytree(OLD_WORKSPACE, ws)
+    monkeypatch.setenv("PROMOCAST_WORKSPACE", str(ws))
+    monkeypatch.setenv("PROMOCAST_DB", str(ws / "promocast.duckdb"))
+    return ws
+
+
 @pytest.fixture
 def write(tmp_path):
     """write('name.csv', text) -> path of a file holding text."""
@@ -49,9 +64,9 @@ def trained_workspace(tmp_path_factory):
 
     from dashboard.data.ingest import prepare
     from dashboard.forecasting.pipeline import train_and_evaluate
+    from dashboard.forecasting.training import model_frame, register_run
     from dashboard.schema import MODELS
     from dashboard.store import Store
-    from dashboard.forecasting.training import model_frame, register_run
 
     ws = tmp_path_factory.mktemp("trained")
     old = {k: os.environ.get(k) for k in ("PROMOCAST_WORKSPACE", "PROMOCAST_DB")}

@@ -9,15 +9,8 @@ from dashboard.planning.plans import with_history_flag
 from dashboard.promotions import charts, tables
 from dashboard.promotions.money import DEFAULT_MARGIN_PCT
 from dashboard.reports.report import build_report
-from dashboard.ui.promotions import (
-    cached_analysis,
-    cached_past,
-    cached_plan,
-    cached_plan_table,
-    cached_response,
-    margins_json,
-    promo_runs,
-)
+from dashboard.ui.promotions import (cached_analysis, cached_past, cached_plan, cached_plan_table, cached_response,
+                                     margins_json, promo_runs)
 
 store = ui.get_store()
 dataset_id = ui.dataset_picker()

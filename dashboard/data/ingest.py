@@ -18,19 +18,8 @@ from dashboard import schema as S
 from dashboard.data import grain as G
 from dashboard.data import sales_scan as scan
 from dashboard.data.file_reader import load_raw, read_problem  # noqa: F401 (load_raw: bench/tasks.py reads files through it)
-from dashboard.data.validation import (
-    Rule,
-    comma_note,
-    counters,
-    date_rules,
-    date_sql,
-    decimal_comma_columns,
-    find_problems,
-    month_first,
-    number_sql,
-    numeric_rules,
-    raw_col,
-)
+from dashboard.data.validation import (Rule, comma_note, counters, date_rules, date_sql, decimal_comma_columns,
+                                       find_problems, month_first, number_sql, numeric_rules, raw_col)
 from dashboard.data.weather_file import read_weather
 from dashboard.schema import DatasetInfo, Problem, ValidationError
 

@@ -14,18 +14,8 @@ import numpy as np
 import pandas as pd
 
 from dashboard import schema as S
-from dashboard.data.validation import (
-    FLAG_SQL,
-    Rule,
-    date_rules,
-    date_sql,
-    first_rows,
-    number_sql,
-    numeric_rules,
-    raw_col,
-    text_col,
-    text_rules,
-)
+from dashboard.data.validation import (FLAG_SQL, Rule, date_rules, date_sql, first_rows, number_sql, numeric_rules,
+                                       raw_col, text_col, text_rules)
 from dashboard.schema import Problem
 
 NUMERIC = ("units", "price", "promo", "discount_pct")

@@ -12,19 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard import schema as S
-from dashboard.data.validation import (
-    Rule,
-    comma_note,
-    date_rules,
-    date_sql,
-    decimal_comma_columns,
-    find_problems,
-    month_first,
-    number_sql,
-    numeric_rules,
-    raw_col,
-    text_col,
-)
+from dashboard.data.validation import (Rule, comma_note, date_rules, date_sql, decimal_comma_columns, find_problems,
+                                       month_first, number_sql, numeric_rules, raw_col, text_col)
 from dashboard.schema import Problem, ValidationError
 
 UNITS = ("auto", "C", "F")

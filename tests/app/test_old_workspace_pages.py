@@ -1,23 +1,7 @@
 """A workspace written before the move into packages (tests/fixtures/workspace_v1), restored into another folder,
 opens in the app: the Forecast page lists its runs, the What-if page its scenarios, the Plan page its published
 plan, whose workbook is offered for download."""
-import shutil
-
-import pytest
-
-from conftest import ROOT
 from test_pages import ok, open_page
-
-FIXTURE = ROOT / "tests" / "fixtures" / "workspace_v1"
-
-
-@pytest.fixture
-def old_workspace(tmp_path, monkeypatch):
-    ws = tmp_path / "restored"
-    shutil.copytree(FIXTURE, ws)
-    monkeypatch.setenv("PROMOCAST_WORKSPACE", str(ws))
-    monkeypatch.setenv("PROMOCAST_DB", str(ws / "promocast.duckdb"))
-    return ws
 
 
 def test_forecast_whatif_and_plan_pages_open_an_old_workspace(old_workspace):

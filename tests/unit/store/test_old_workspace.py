@@ -3,24 +3,12 @@
 would be: its datasets and versions, runs of every model (loaded after their checksum, forecasting), scenarios,
 overrides, margins and the published plan, whose workbook downloads."""
 import io
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import ROOT
-
-FIXTURE = ROOT / "tests" / "fixtures" / "workspace_v1"
-
-
-@pytest.fixture
-def old_workspace(tmp_path, monkeypatch):
-    ws = tmp_path / "restored"
-    shutil.copytree(FIXTURE, ws)
-    monkeypatch.setenv("PROMOCAST_WORKSPACE", str(ws))
-    monkeypatch.setenv("PROMOCAST_DB", str(ws / "promocast.duckdb"))
-    return ws
+from conftest import OLD_WORKSPACE as FIXTURE
 
 
 def test_nothing_stored_names_a_module_path():
