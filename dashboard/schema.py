@@ -91,7 +91,7 @@ class DatasetInfo:
     extras: dict = field(default_factory=dict)
 
 
-MODELS = ("tft", "lstm", "holt-winters", "mstl", "seasonal-naive")
+MODELS = ("tft", "lstm", "lightgbm", "holt-winters", "mstl", "seasonal-naive")
 PRESETS = ("fast", "standard", "thorough")
 
 
@@ -130,6 +130,9 @@ class TrainConfig:
     master: str | None = None    # HOST:PORT of the first machine when num_nodes > 1
     ray: str | None = None       # statistical models: fit on Ray ("local", "auto" or "ray://HOST:PORT"), else a local pool
     quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
+    gbm_trees: int = 600           # lightgbm: boosting rounds of each fit (models/gbm.py)
+    gbm_leaves: int = 63
+    gbm_learning_rate: float = 0.03
 
     def to_dict(self) -> dict:
         from dataclasses import asdict
@@ -157,11 +160,14 @@ LEGACY = {"loss_scale": "units", "lstm_decoding": "autoregressive"}
 # three seeds averaged (the spread between them is reported: models/seeds.py).
 PRESET_VALUES = {
     "fast": dict(hidden_size=16, attention_heads=2, hidden_continuous_size=8, max_epochs=10, patience=3,
-                 limit_train_batches=40, learning_rate=0.02, batch_size=512, lr_schedule="cosine"),
+                 limit_train_batches=40, learning_rate=0.02, batch_size=512, lr_schedule="cosine",
+                 gbm_trees=200, gbm_learning_rate=0.08),
     "standard": dict(hidden_size=32, attention_heads=4, hidden_continuous_size=16, max_epochs=20, patience=4,
-                     limit_train_batches=60, learning_rate=0.01, batch_size=512, lr_schedule="cosine"),
+                     limit_train_batches=60, learning_rate=0.01, batch_size=512, lr_schedule="cosine",
+                     gbm_trees=600, gbm_learning_rate=0.03),
     "thorough": dict(hidden_size=64, attention_heads=4, hidden_continuous_size=32, max_epochs=80, patience=8,
-                     limit_train_batches=None, learning_rate=0.005, batch_size=512, seeds=3),
+                     limit_train_batches=None, learning_rate=0.005, batch_size=512, seeds=3,
+                     gbm_trees=1500, gbm_learning_rate=0.015),
 }
 
 

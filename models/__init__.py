@@ -7,13 +7,14 @@ from .base import Forecaster
 
 
 def _classes() -> dict[str, type[Forecaster]]:
+    from .gbm import LightGBMForecaster
     from .holt_winters import HoltWintersForecaster
     from .lstm import LSTMForecaster
     from .mstl import MSTLForecaster
     from .seasonal_naive import SeasonalNaiveForecaster
     from .tft import TFTForecaster
 
-    return {c.name: c for c in (TFTForecaster, LSTMForecaster, HoltWintersForecaster, MSTLForecaster,
+    return {c.name: c for c in (TFTForecaster, LSTMForecaster, LightGBMForecaster, HoltWintersForecaster, MSTLForecaster,
                                        SeasonalNaiveForecaster)}
 
 

@@ -53,7 +53,10 @@ def write_run(run_id: str, model, meta: dict, evaluation: dict, holdout: pd.Data
             if isinstance(frame, pd.DataFrame) and name != "joined":
                 frame.to_parquet(tmp / f"metrics_{name}.parquet", index=False)
         interp = interp if interp is not None or model is None else model.interpretation()
-        if interp:
+        if interp and interp.get("kind") == "gbm":  # models/gbm.py: gain importance, per-forecast contributions
+            interp["importance"].to_parquet(tmp / "gbm_importance.parquet", index=False)
+            interp["contributions"].to_parquet(tmp / "gbm_contributions.parquet", index=False)
+        elif interp:
             interp["index"].to_parquet(tmp / "interp_index.parquet", index=False)
             np.save(tmp / "attention.npy", interp["attention"].astype(np.float16))
             np.save(tmp / "decoder_attention.npy", interp["decoder_attention"].astype(np.float16))

@@ -1,0 +1,97 @@
+"""What the gradient-boosted model reads, named once: mlforecast's lags and rolling statistics of units (computed
+from weeks before the forecast origin only, and recursively from the model's own forecasts past it), the model
+frame's known future inputs (``dashboard.data.features``: the same columns the networks and the what-if use),
+and the series' ids as categorical features.
+
+``long_format`` turns the model frame into mlforecast's long format (unique_id, ds, y, inputs); ``groups`` sorts a
+feature into static / past / known-future for the Explain page, as the TFT's variable selection is grouped.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard.data.features import KNOWN_REALS
+
+LAGS = (1, 2, 3, 4, 13, 26, 52)
+# rolling means of the last 4 and 13 weeks (from lag 1), and of the 3 weeks around the same week last year
+# (weeks t-51, t-52, t-53: a rolling mean of 3 over lag 51)
+ROLLING = {1: (4, 13), 51: (3,)}
+# known future inputs read from the model frame. lag52_log is left out: mlforecast's own lag 52 is the same week
+# last year on the model's target scale; woy (the week number) replaces its sine and cosine, trees split it directly
+KNOWN = [c for c in KNOWN_REALS if c not in ("lag52_log", "lag52_known", "woy_sin", "woy_cos")] + ["woy", "rel_price"]
+STATIC = ["sku", "region", "category"]
+
+
+def lag_transforms() -> dict:
+    from mlforecast.lag_transforms import RollingMean
+
+    return {lag: [RollingMean(window_size=w) for w in windows] for lag, windows in ROLLING.items()}
+
+
+def statics(frame: pd.DataFrame) -> list[str]:
+    """The categorical ids: SKU, location, category, and the region of a store-grain dataset."""
+    return STATIC + (["area"] if "area" in frame and (frame["area"] != frame["region"]).any() else [])
+
+
+def known(frame: pd.DataFrame) -> list[str]:
+    """The known inputs this dataset holds: price only where the data has it."""
+    return [c for c in KNOWN if c != "rel_price" or ("price" in frame and frame["price"].notna().any())]
+
+
+def long_format(frame: pd.DataFrame, categories: dict[str, list] | None = None,
+                inputs: list[str] | None = None) -> pd.DataFrame:
+    """unique_id, ds, y (units), the static ids as categoricals (on ``categories``' levels when given, so a later
+    frame codes a SKU as training did) and the known ``inputs`` (default: ``known(frame)``)."""
+    ids = statics(frame) if categories is None else list(categories)
+    out = pd.DataFrame({"unique_id": frame["sku"].astype(str) + "|" + frame["region"].astype(str),
+                        "ds": pd.to_datetime(frame["week"]).to_numpy(), "y": frame["units"].to_numpy(float)})
+    for c in ids:
+        values = frame[c].astype(str).to_numpy()
+        out[c] = pd.Categorical(values, categories=None if categories is None else categories[c])
+    for c in known(frame) if inputs is None else inputs:
+        out[c] = _known(frame, c)
+    return out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+
+
+def _known(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column == "rel_price":  # price against the series' own median: a price cut without a promotion reads as one
+        if "price" not in frame or frame["price"].isna().all():
+            return np.full(len(frame), np.nan)
+        med = frame.groupby(["sku", "region"], sort=False)["price"].transform("median")
+        return (frame["price"] / med.where(med > 0)).fillna(1.0).to_numpy(float)
+    if column not in frame:
+        return np.zeros(len(frame))
+    return frame[column].to_numpy(float)
+
+
+def groups(feature: str) -> str:
+    """static, past (lags and rolling statistics of units) or known future."""
+    if feature in STATIC or feature == "area":
+        return "static"
+    if feature.startswith(("lag", "rolling")):
+        return "past"
+    return "known future"
+
+
+LABELS = {"promo": "promotion", "discount_pct": "discount depth", "cat_promo_share": "promotions on other SKUs of the "
+          "category", "cat_mean_discount": "their mean discount", "holiday": "holidays", "major_holiday": "a major "
+          "holiday", "weeks_to_holiday": "weeks to the next major holiday", "woy": "week of the year",
+          "temperature": "temperature", "rel_price": "price against its usual", "sku": "the SKU itself",
+          "region": "the location", "category": "the category", "area": "the region"}
+
+
+def label(feature: str) -> str:
+    """A feature in a planner's words: lag13 -> 'sales 13 weeks before'."""
+    if feature in LABELS:
+        return LABELS[feature]
+    if feature.startswith("lag") and feature[3:].isdigit():
+        n = int(feature[3:])
+        return "sales the week before" if n == 1 else ("sales the same week last year" if n == 52 else
+                                                        f"sales {n} weeks before")
+    if feature.startswith("rolling_mean_lag"):
+        lag, window = feature[len("rolling_mean_lag"):].split("_window_size")
+        if lag == "51":
+            return "sales around the same week last year"
+        return f"mean sales of the last {window} weeks"
+    return feature
