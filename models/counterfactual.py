@@ -1,4 +1,6 @@
-"""Counterfactual forecasts: the same windows, many versions of their known future inputs, one network pass each.
+"""Counterfactual forecasts: the same windows, many versions of their known future inputs, one network pass each
+(``Counterfactuals``), or for a model without windows one ``predict`` of the frame with the inputs overwritten
+(``FrameCounterfactuals``: the gradient-boosted model). ``for_model`` picks.
 
 A promotion's effect is a difference of forecasts (with and without it). ``predict`` rebuilds pytorch-forecasting's
 dataset from the frame every call (2.5 s of a 3.3 s forecast of the 1,360 reference series); here the windows are
@@ -17,7 +19,62 @@ from .base import cap_runaway, future_rows, ordered
 from .pf_common import GROUPS, RawPrediction, decoder_dataset
 
 
-class Counterfactuals:
+def for_model(model, frame: pd.DataFrame, start_idx: int):
+    """The counterfactual engine that suits ``model``: the networks' windows, or one predict per variant."""
+    if hasattr(model, "net"):
+        return Counterfactuals(model, frame, start_idx)
+    return FrameCounterfactuals(model, frame, start_idx)
+
+
+class _Inputs:
+    start: int
+    horizon: int
+    keys: pd.DataFrame
+
+    def inputs(self, frame: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
+        """``columns`` of ``frame``'s decoder weeks as (series, horizon) arrays in window order."""
+        fut = frame[(frame["time_idx"] >= self.start) & (frame["time_idx"] < self.start + self.horizon)]
+        fut = fut.assign(sku=fut["sku"].astype(str), region=fut["region"].astype(str))
+        grid = self.keys.assign(_row=np.arange(len(self.keys))).merge(fut[GROUPS + ["time_idx"] + columns], on=GROUPS)
+        out = {}
+        for c in columns:
+            a = np.full((len(self.keys), self.horizon), np.nan)
+            a[grid["_row"].to_numpy(), grid["time_idx"].to_numpy() - self.start] = grid[c].to_numpy(float)
+            out[c] = a
+        return out
+
+
+class FrameCounterfactuals(_Inputs):
+    """A variant is the frame's forecast weeks with their known inputs overwritten, then one ``predict``: what a
+    model that reads the frame directly (models/gbm.py) needs. Its forecast reads the units before ``start_idx``
+    only, so the same history serves every variant."""
+
+    def __init__(self, model, frame: pd.DataFrame, start_idx: int):
+        self.model, self.start, self.horizon = model, int(start_idx), int(model.config.horizon)
+        self.frame = frame[frame["time_idx"] < self.start + self.horizon].copy()
+        self.frame["sku"], self.frame["region"] = self.frame["sku"].astype(str), self.frame["region"].astype(str)
+        self.keys = future_rows(self.frame, self.start, self.horizon)[GROUPS].drop_duplicates().reset_index(drop=True)
+        self._rows = self.frame["time_idx"].to_numpy() >= self.start
+
+    def forecast(self, inputs: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+        f = self.frame
+        if inputs:
+            f = f.copy()
+            fut = f.loc[self._rows, GROUPS + ["time_idx"]]
+            pos = fut.merge(self.keys.assign(_row=np.arange(len(self.keys))), on=GROUPS, how="left")
+            row = pos["_row"].to_numpy()
+            ok = ~np.isnan(row)
+            r, step = row[ok].astype(int), (pos["time_idx"].to_numpy() - self.start)[ok]
+            for name, values in inputs.items():
+                v = np.asarray(values, dtype=float)[r, step]
+                col = f.loc[self._rows, name].to_numpy(float).copy()
+                sub = col[ok]
+                col[ok] = np.where(np.isnan(v), sub, v)
+                f.loc[self._rows, name] = col
+        return self.model.predict(f, self.start)
+
+
+class Counterfactuals(_Inputs):
     """Windows for every series forecast from ``start_idx`` (``horizon`` weeks), ready for input variants."""
 
     def __init__(self, model, frame: pd.DataFrame, start_idx: int):
@@ -40,18 +97,6 @@ class Counterfactuals:
         self.rows = first[:, None] + torch.arange(self.horizon)[None, :]  # (series, horizon) rows of the decoder weeks
         self.base_reals = w.reals.clone()
         self._history = frame[frame["time_idx"] < self.start]  # for the runaway cap, as predict applies it
-
-    def inputs(self, frame: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
-        """``columns`` of ``frame``'s decoder weeks as (series, horizon) arrays in window order."""
-        fut = frame[(frame["time_idx"] >= self.start) & (frame["time_idx"] < self.start + self.horizon)]
-        fut = fut.assign(sku=fut["sku"].astype(str), region=fut["region"].astype(str))
-        grid = self.keys.assign(_row=np.arange(len(self.keys))).merge(fut[GROUPS + ["time_idx"] + columns], on=GROUPS)
-        out = {}
-        for c in columns:
-            a = np.full((len(self.keys), self.horizon), np.nan)
-            a[grid["_row"].to_numpy(), grid["time_idx"].to_numpy() - self.start] = grid[c].to_numpy(float)
-            out[c] = a
-        return out
 
     def forecast(self, inputs: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
         """P10/P50/P90 per series and week with the decoder weeks' known inputs replaced by ``inputs``

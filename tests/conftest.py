@@ -54,7 +54,7 @@ def tiny_config(model: str):
     from dashboard.schema import preset_config
 
     return preset_config(model, "fast", hidden_size=8, attention_heads=2, hidden_continuous_size=4, max_epochs=1,
-                         limit_train_batches=4, batch_size=64, patience=1, threads=1)
+                         limit_train_batches=4, batch_size=64, patience=1, threads=1, gbm_trees=50)
 
 
 @pytest.fixture(scope="session")

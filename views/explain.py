@@ -1,4 +1,5 @@
-"""Explain: which past weeks the TFT looks at, per category or region, and which inputs matter."""
+"""Explain: which past weeks the TFT looks at, per category or region, and which inputs matter; for a LightGBM run,
+its grouped gain importance and per-forecast contributions (dashboard/ui/explain_gbm.py)."""
 import streamlit as st
 
 from dashboard import ui
@@ -9,14 +10,20 @@ from dashboard.store.runs import read_run
 dataset_id = ui.dataset_picker()
 st.title("Explain")
 runs = ui.need_runs(dataset_id)
-tft = runs[runs["model"] == "tft"]
+tft = runs[runs["model"].isin(["tft", "lightgbm"])].sort_values("model", key=lambda m: m != "tft", kind="stable")
 if tft.empty:
-    st.info("Attention and variable importance come from the Temporal Fusion Transformer: train a TFT first.")
+    st.info("Attention and variable importance come from the Temporal Fusion Transformer, contributions from the "
+            "LightGBM: train one of them first.")
     st.stop()
 c1, c2 = st.columns([3, 2])
-run_id = c1.selectbox("TFT run", tft["run_id"].tolist(), format_func=ui.run_label(tft), key="ex_run")
+run_id = c1.selectbox("TFT or LightGBM run", tft["run_id"].tolist(), format_func=ui.run_label(tft), key="ex_run")
 by = c2.radio("Rows", ["category", "region", "category x region"], horizontal=True, key="ex_rows")
 run = tft.set_index("run_id").loc[run_id]
+if run.model == "lightgbm":
+    from dashboard.ui import explain_gbm
+
+    explain_gbm.render(run.run_dir, run_id, ui.cached_series(dataset_id), by)
+    st.stop()
 start = read_run(run.run_dir)["holdout_start_week"]
 ex = ui.cached_explain(run.run_dir, dataset_id, by.replace(" x ", "_"), start)
 

@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import ui
 from dashboard.planning import plans
+from dashboard.planning.scenarios import promotion_runs
 from dashboard.reports.exports import dates
 from dashboard.reports.report import build_report
 from dashboard.ui.plan import assembled, future_weeks, summary
@@ -19,7 +20,7 @@ run_id = c[0].selectbox("Forecast", runs["run_id"].tolist(), index=runs["run_id"
                         format_func=ui.run_label(runs), key="pl_run")
 saved = store.scenarios(dataset_id)
 scenario = c[1].selectbox("What-if scenario", ["none", *saved["name"].tolist()], key="pl_scenario")
-promo_runs = runs[runs["model"].isin(["tft", "lstm"])].sort_values("model", key=lambda m: m != "tft", kind="stable")
+promo_runs = promotion_runs(runs)
 engine_run = promo_runs["run_id"].iloc[0] if scenario != "none" and len(promo_runs) else None
 weeks = future_weeks(runs.set_index("run_id").loc[run_id, "run_dir"])
 cycle = c[2].text_input("Cycle", plans.default_cycle(weeks[0]) if weeks else "", key="pl_cycle")

@@ -9,7 +9,7 @@ from dashboard.cli import options
 
 
 def add_parsers(sub) -> None:
-    w = sub.add_parser("scenario", help="what-if: forecast a promotion plan change with a trained TFT/LSTM run")
+    w = sub.add_parser("scenario", help="what-if: forecast a promotion plan change with a trained TFT, LightGBM or LSTM run")
     w.add_argument("--run", required=True, help="run id (python -m dashboard evaluate lists them)")
     w.add_argument("--promo", action="append", default=[],
                    help='"sku=S001,region=North,start=YYYY-MM-DD,weeks=2,discount=25[,type=tpr]" (category= instead of sku= for a whole category)')

@@ -1,11 +1,10 @@
-"""The recommended forecast: per category, the best single model or a blend of a network and a statistical model,
-chosen on the validation window only, then scored honestly on the hold-out.
+"""The recommended forecast: per category, the best single model or a blend of two or three models, chosen on the
+validation window only, then scored honestly on the hold-out.
 
 Every run forecasts the validation window (the ``horizon`` weeks before the hold-out; ``pipeline.validation_
-forecast``). For each category we score, on those weeks only: every model alone, and the best network (TFT or
-LSTM) blended with the best statistical model (Holt-Winters, MSTL or seasonal naive) at non-negative weights
-that sum to 1 (a 0.05 grid). The lowest validation WAPE wins; a blend must beat the better of its two parts by
-0.1 WAPE point, or the single model is kept (simpler to explain). The chosen weights are then applied to the
+forecast``). For each category we score, on those weeks only: every model alone, and blends of two or three of
+the four best models at non-negative weights that sum to 1 (a 0.05 grid). The lowest validation WAPE wins; a blend
+must beat the best smaller candidate by 0.1 WAPE point, or that is kept (simpler to explain). The chosen weights are then applied to the
 hold-out and future forecasts, its band calibrated on the validation window like any run's, and the result is
 written as a run of model ``recommended``: a folder like any other (no weights: it is made of other runs).
 The hold-out is never read before the choice is made.
@@ -22,11 +21,9 @@ from dashboard.forecasting import calibration
 from dashboard.forecasting.evaluation import breakdowns
 from dashboard.store.runs import load_future, load_holdout, load_validation, read_run, write_run
 
-NETWORKS = ("tft", "lstm")
-STATISTICAL = ("mstl", "holt-winters", "seasonal-naive")
+TOP = 4  # blends are made of the best few models alone on the validation weeks
 KEYS = ["sku", "region", "time_idx"]
-GRID = np.round(np.linspace(0.0, 1.0, 21), 2)
-MARGIN = 0.1  # WAPE points a blend must gain over its better part
+MARGIN = 0.1  # WAPE points a blend must gain over the best smaller candidate
 
 
 def wape(actual: np.ndarray, forecast: np.ndarray) -> float:
@@ -43,28 +40,49 @@ def _aligned(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return base[np.isfinite(base["actual"])]
 
 
+def _weights(k: int) -> np.ndarray:
+    """Every way to split 1 between ``k`` models in 0.05 steps, each getting some (rows of k weights)."""
+    steps = np.arange(1, 20)
+    if k == 2:
+        return np.stack([steps, 20 - steps], axis=1) / 20
+    grid = np.array([(a, b, 20 - a - b) for a in steps for b in steps if 20 - a - b >= 1])
+    return grid / 20
+
+
+def _best_blend(y: np.ndarray, preds: dict[str, np.ndarray], models: tuple[str, ...]) -> tuple[np.ndarray, float]:
+    w = _weights(len(models))
+    stacked = np.stack([preds[m] for m in models])            # (k, rows)
+    blended = w @ stacked                                     # (combinations, rows)
+    total = np.abs(y).sum()
+    errs = np.abs(blended - y).sum(axis=1) / total * 100 if total else np.full(len(w), np.nan)
+    i = int(np.nanargmin(errs)) if np.isfinite(errs).any() else 0
+    return w[i], float(errs[i])
+
+
 def choose(validation: dict[str, pd.DataFrame]) -> dict[str, dict]:
-    """{category: {"weights": {model: w}, "validation_wape": x, "scores": {candidate: wape}}} from validation only."""
+    """{category: {"weights": {model: w}, "validation_wape": x, "scores": {candidate: wape}}} from validation only.
+
+    Candidates per category: every model alone, and non-negative blends (weights summing to 1 in 0.05 steps) of two
+    or three of the ``TOP`` best models alone. A bigger blend is kept only where it beats the best smaller
+    candidate by ``MARGIN`` WAPE points (simpler to explain, and less fitted to one window's noise)."""
+    from itertools import combinations
+
     v = _aligned(validation)
     models = list(validation)
     out = {}
     for category, g in v.groupby("category", sort=True):
         y = g["actual"].to_numpy(float)
-        scores = {m: wape(y, g[m].to_numpy(float)) for m in models}
-        best = min(scores, key=lambda m: (scores[m], m))
+        preds = {m: g[m].to_numpy(float) for m in models}
+        scores = {m: wape(y, preds[m]) for m in models}
+        best = min(scores, key=lambda m: (np.nan_to_num(scores[m], nan=np.inf), m))
         choice = {"weights": {best: 1.0}, "validation_wape": scores[best]}
-        nets = [m for m in models if m in NETWORKS]
-        stats = [m for m in models if m in STATISTICAL]
-        if nets and stats:
-            net = min(nets, key=lambda m: scores[m])
-            stat = min(stats, key=lambda m: scores[m])
-            a, b = g[net].to_numpy(float), g[stat].to_numpy(float)
-            blended = [wape(y, w * a + (1 - w) * b) for w in GRID]
-            i = int(np.nanargmin(blended))
-            w = float(GRID[i])
-            scores[f"{net} x {w:.2f} + {stat} x {1 - w:.2f}"] = blended[i]
-            if 0 < w < 1 and blended[i] < min(scores[net], scores[stat]) - MARGIN and blended[i] < choice["validation_wape"]:
-                choice = {"weights": {net: w, stat: round(1 - w, 2)}, "validation_wape": blended[i]}
+        top = sorted((m for m in models if np.isfinite(scores[m])), key=lambda m: (scores[m], m))[:TOP]
+        for k in (2, 3):
+            for combo in combinations(top, k):
+                w, err = _best_blend(y, preds, combo)
+                scores[" + ".join(f"{m} x {x:.2f}" for m, x in zip(combo, w))] = err
+                if err < choice["validation_wape"] - MARGIN:
+                    choice = {"weights": {m: round(float(x), 2) for m, x in zip(combo, w)}, "validation_wape": err}
         out[str(category)] = {**choice, "scores": {k: round(s, 3) for k, s in scores.items()}}
     return out
 
@@ -100,8 +118,8 @@ def made_of(choice: dict[str, dict]) -> str:
 
 
 def why(recommendation: dict) -> pd.DataFrame:
-    """Per category: what was chosen, and every candidate's WAPE on the validation weeks (the best blend of the
-    best network and the best statistical model in its own column): the Accuracy page's "why"."""
+    """Per category: what was chosen, and every candidate's WAPE on the validation weeks (the best blend in its
+    own column): the Accuracy page's "why"."""
     rows = []
     for category, c in (recommendation or {}).get("categories", {}).items():
         chosen = " + ".join(m if w >= 1 else f"{m} {w:.2f}" for m, w in c["weights"].items())

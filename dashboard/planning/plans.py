@@ -93,7 +93,7 @@ def workbook(meta: dict, rows: pd.DataFrame) -> bytes:
 
 def assemble(store, dataset_id: str, run_id: str, scenario: str | None = None, engine=None) -> tuple[pd.DataFrame, dict]:
     """(rows, meta) of the plan a planner is about to publish: ``run_id``'s stored forecast of the next weeks, the
-    saved ``scenario``'s change as the what-if ``engine`` (a TFT or LSTM run) forecasts it, the run's overrides."""
+    saved ``scenario``'s change as the what-if ``engine`` (a run that reads promotions) forecasts it, the run's overrides."""
     from pathlib import Path
 
     from dashboard.data.history import history_check
@@ -107,7 +107,7 @@ def assemble(store, dataset_id: str, run_id: str, scenario: str | None = None, e
     delta, whatif = None, ""
     if scenario:
         if engine is None:
-            raise ValueError("a scenario needs a TFT or LSTM run to forecast it")
+            raise ValueError("a scenario needs a TFT, LightGBM or LSTM run to forecast it")
         edits, temperature, _ = store.scenario(dataset_id, scenario)
         delta = scenario_delta(engine.run(Scenario(scenario, edits, temperature)))
         whatif = f"{scenario}, forecast by {engine.model_name} run {engine.run_id} and added to the forecast as a change"

@@ -16,7 +16,13 @@ import pandas as pd
 from dashboard.data.features import KEYS, add_category_promo
 
 EDIT_COLUMNS = ["sku", "category", "region", "start_week", "weeks", "promo_type", "discount_pct"]
-PROMO_MODELS = ("tft", "lstm")  # the models that read promotions as inputs
+PROMO_MODELS = ("tft", "lightgbm", "lstm")  # the models that read promotions as inputs, in the order pages offer them
+
+
+def promotion_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs whose model reads promotions (what-if, Promotions, a plan's scenario), in ``PROMO_MODELS`` order."""
+    r = runs[runs["model"].isin(PROMO_MODELS)]
+    return r.sort_values("model", key=lambda m: m.map(PROMO_MODELS.index), kind="stable")
 
 
 @dataclass
@@ -122,7 +128,7 @@ class WhatIf:
     def __init__(self, model, frame: pd.DataFrame, model_name: str, known_types: set[str] | None = None,
                  bands: pd.DataFrame | None = None, stored_base: pd.DataFrame | None = None):
         if model_name not in PROMO_MODELS:
-            raise ValueError(f"{model_name} does not use promotions as inputs; pick a TFT or LSTM run for what-if")
+            raise ValueError(f"{model_name} does not use promotions as inputs; pick a TFT, LightGBM or LSTM run for what-if")
         self.model, self.frame, self.model_name = model, frame, model_name
         self.run_id = ""  # set by what_if_engine
         self.last = int(frame.loc[frame["units"].notna(), "time_idx"].max())
@@ -203,7 +209,7 @@ def deltas(base: pd.DataFrame, scenario: pd.DataFrame, series: pd.DataFrame, by:
 
 
 def what_if_engine(store, run_id: str):
-    """A WhatIf for a TFT/LSTM run on its dataset, with the stored plan as base."""
+    """A WhatIf for a run that reads promotions (``PROMO_MODELS``) on its dataset, with the stored plan as base."""
     from pathlib import Path
 
     from dashboard.forecasting.training import load_model, model_frame

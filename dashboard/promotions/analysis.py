@@ -1,4 +1,4 @@
-"""What a trained TFT or LSTM run says about promotions: the plan decomposed, past promotions judged on their
+"""What a trained TFT, LightGBM or LSTM run says about promotions: the plan decomposed, past promotions judged on their
 actuals, and the uplift the model expects for a discount depth, category by category."""
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class PromotionAnalysis:
 
     def __init__(self, model, frame: pd.DataFrame, promotions: pd.DataFrame | None = None,
                  bands: pd.DataFrame | None = None, holdout_weeks: int = 13):
-        from models.counterfactual import Counterfactuals
+        from models.counterfactual import for_model
 
         self.model, self.frame, self.bands = model, frame, bands
         self.promotions = promotions if promotions is not None else pd.DataFrame()
@@ -29,7 +29,7 @@ class PromotionAnalysis:
         self.holdout_start = self.last - int(holdout_weeks) + 1
         self.series = frame[["sku", "region", "category"] + (["area"] if "area" in frame else [])].drop_duplicates().assign(
             sku=lambda s: s["sku"].astype(str), region=lambda s: s["region"].astype(str)).reset_index(drop=True)
-        self.cf = Counterfactuals(model, frame, self.start)
+        self.cf = for_model(model, frame, self.start)
         self.prices = regular_prices(frame, self.start)
 
     # ---- the plan ------------------------------------------------------------------------------
@@ -108,7 +108,7 @@ class PromotionAnalysis:
 
     def _past_windows(self, windows: int) -> list[tuple[int, pd.DataFrame, pd.DataFrame]]:
         """(origin, weekly rows with actual units, events) per past 13-week window with promotions, made once."""
-        from models.counterfactual import Counterfactuals
+        from models.counterfactual import for_model
 
         memo = self.__dict__.setdefault("_past_memo", {})
         if windows in memo:
@@ -122,7 +122,7 @@ class PromotionAnalysis:
             fut = window[window["time_idx"] >= origin]
             if not (fut["promo"] > 0).any():
                 continue
-            cf = Counterfactuals(self.model, window, origin)
+            cf = for_model(self.model, window, origin)
             inputs = cf.inputs(fut, dc.PROMO_INPUTS)
             if not (np.nan_to_num(inputs["promo"]) > 0).any():
                 continue
@@ -166,7 +166,7 @@ class PromotionAnalysis:
 
 
 def load(store, run_id: str) -> PromotionAnalysis:
-    """The analysis of a stored TFT/LSTM run on its dataset (the stored promotion plan as the plan)."""
+    """The analysis of a stored TFT, LightGBM or LSTM run on its dataset (the stored promotion plan as the plan)."""
     from pathlib import Path
 
     from dashboard.forecasting.training import load_model, model_frame
@@ -175,7 +175,7 @@ def load(store, run_id: str) -> PromotionAnalysis:
 
     model, run = load_model(store, run_id)
     if run["model"] not in PROMO_MODELS:
-        raise ValueError(f"{run['model']} does not read promotions: pick a TFT or LSTM run to analyse promotions")
+        raise ValueError(f"{run['model']} does not read promotions: pick a TFT, LightGBM or LSTM run to analyse promotions")
     frame = model_frame(store, run["dataset_id"], horizon=model.config.horizon)
     offsets = (read_run(Path(run["run_dir"])).get("bands") or {}).get("offsets")
     return PromotionAnalysis(model, frame, store.promotions(run["dataset_id"]), pd.DataFrame(offsets) if offsets else None,

@@ -115,3 +115,13 @@ def load_interpretation(run_dir: Path) -> dict | None:
         "encoder_lengths": np.load(d / "encoder_lengths.npy"),
         **{f"{k}_importance": pd.read_parquet(d / f"importance_{k}.parquet") for k in ("static", "encoder", "decoder")},
     }
+
+
+def load_gbm_explanation(run_dir: Path) -> dict | None:
+    """A gradient-boosted run's gain importance and per-forecast contributions (models/gbm.py), and its target."""
+    d = Path(run_dir)
+    if not (d / "gbm_importance.parquet").exists():
+        return None
+    target = ((read_run(d).get("training") or {}).get("target"))
+    return {"importance": pd.read_parquet(d / "gbm_importance.parquet"),
+            "contributions": pd.read_parquet(d / "gbm_contributions.parquet"), "target": target}

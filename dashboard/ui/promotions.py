@@ -11,11 +11,13 @@ from dashboard.ui import get_store, need_runs
 
 
 def promo_runs(dataset_id: str | None, purpose: str) -> pd.DataFrame:
-    """The dataset's TFT and LSTM runs (the models that read promotions), TFT first; a hint and a stop without any."""
-    runs = need_runs(dataset_id)
-    runs = runs[runs["model"].isin(["tft", "lstm"])].sort_values("model", key=lambda m: m != "tft", kind="stable")
+    """The dataset's runs of models that read promotions (TFT, LightGBM, LSTM, in that order); a hint and a stop
+    without any."""
+    from dashboard.planning.scenarios import promotion_runs
+
+    runs = promotion_runs(need_runs(dataset_id))
     if runs.empty:
-        st.info(f"{purpose} needs a model that reads promotions: train a TFT (or LSTM) on the Train page.")
+        st.info(f"{purpose} needs a model that reads promotions: train a TFT, LightGBM or LSTM on the Train page.")
         st.stop()
     return runs
 

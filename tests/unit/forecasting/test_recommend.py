@@ -8,6 +8,7 @@ import pytest
 
 from dashboard.forecasting import calibration
 from dashboard.forecasting.recommend import build, choose, combine
+from dashboard.schema import MODELS
 
 CATS = {"dairy": ["A", "B", "C"], "snacks": ["D", "E", "F"]}
 H = 6
@@ -71,14 +72,17 @@ def test_blends_are_convex_and_beat_their_parts_on_validation():
     val = {m: _frame(rng, 100, b, noise=0.02) for m, b in BIASES.items()}
     choice = choose(val)
     dairy = choice["dairy"]["weights"]  # tft +10 %, mstl -10 %: halfway is far better than either
-    assert set(dairy) == {"tft", "mstl"} and all(w >= 0 for w in dairy.values())
-    assert sum(dairy.values()) == pytest.approx(1.0) and 0.3 <= dairy["tft"] <= 0.7
+    # (a third model may take a small share: averaging its independent noise helps a little)
+    assert {"tft", "mstl"} <= set(dairy) and all(w > 0 for w in dairy.values()) and len(dairy) <= 3
+    assert dairy["tft"] + dairy["mstl"] >= 0.8 and abs(dairy["tft"] - dairy["mstl"]) <= 0.3
+    assert sum(dairy.values()) == pytest.approx(1.0)
     assert choice["dairy"]["validation_wape"] < min(choice["dairy"]["scores"]["tft"], choice["dairy"]["scores"]["mstl"])
     assert choice["snacks"]["weights"] == {"tft": 1.0} or abs(sum(choice["snacks"]["weights"].values()) - 1) < 1e-9
     out = combine(val, choice)
     d = out[out["category"] == "dairy"].merge(val["tft"], on=["sku", "region", "time_idx"], suffixes=("", "_tft"))
     d = d.merge(val["mstl"], on=["sku", "region", "time_idx"], suffixes=("", "_mstl"))
-    expect = dairy["tft"] * d["p50_tft"] + dairy["mstl"] * d["p50_mstl"]
+    d = d.merge(val["seasonal-naive"], on=["sku", "region", "time_idx"], suffixes=("", "_seasonal-naive"))
+    expect = sum(w * d[f"p50_{m}"] for m, w in dairy.items())
     assert np.allclose(d["p50"], expect)
 
 
@@ -111,7 +115,7 @@ def test_the_command_line_lists_and_rebuilds_the_recommended_forecast(use_traine
     for weights in rec["components"].values():
         assert weights and all(w > 0 for w in weights.values()) and sum(weights.values()) == pytest.approx(1.0)
         assert set(weights) <= {r["model"] for r in rows}
-    assert set(rec["runs"]) <= {"tft", "lstm", "holt-winters", "mstl", "seasonal-naive"}
+    assert set(rec["runs"]) <= set(MODELS)
     assert main(["recommend", "--json"]) == 0
     again = json.loads(capsys.readouterr().out)
     assert again["components"] == rec["components"] and again["run_id"] != rec["run_id"]
