@@ -178,6 +178,19 @@ class Bench:
         if "lstm" in m:
             self.figures.append(fig(f"{label} LSTM at {scale} scale: WAPE / best baseline", m["lstm"]["wape"] / m[best]["wape"],
                                     "x", None if tiny else 1.0, note=f"{m['lstm']['wape']:.1f} vs {best} {m[best]['wape']:.1f}"))
+        if "lightgbm" in m:
+            r = m["lightgbm"]
+            self.figures += [
+                fig(f"{label} lightgbm at {scale} scale: seconds", r["seconds"], "s", None if tiny else 60,
+                    note=f"fit of 3 target candidates and the final model + hold-out and future forecasts, {self.threads} threads"),
+                fig(f"{label} lightgbm at {scale} scale: WAPE / best baseline", r["wape"] / m[best]["wape"], "x",
+                    None if tiny else 1.0, note=f"{r['wape']:.1f} vs {best} {m[best]['wape']:.1f}")]
+        singles = {k: v for k, v in m.items() if k not in ("recommended", "tft-fast")}
+        if "recommended" in m and len(singles) > 1:
+            top = min(singles, key=lambda k: singles[k]["wape"])
+            self.figures.append(fig(f"{label} recommended - best single model at {scale} scale: WAPE points",
+                                    m["recommended"]["wape"] - singles[top]["wape"], "points", None if tiny else 0.5,
+                                    note=f"recommended {m['recommended']['wape']:.2f} vs {top} {singles[top]['wape']:.2f}"))
         if "tft" in m and "holt-winters" in m:
             self.figures += [
                 fig("accuracy: TFT / Holt-Winters MAPE", m["tft"]["mape"] / m["holt-winters"]["mape"], "x",

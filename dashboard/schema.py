@@ -133,6 +133,8 @@ class TrainConfig:
     gbm_trees: int = 600           # lightgbm: boosting rounds of each fit (models/gbm.py)
     gbm_leaves: int = 63
     gbm_learning_rate: float = 0.03
+    gbm_target: str = "auto"     # lightgbm's target: "auto" = chosen on the last training weeks among log1p, scaled
+                                 # (per series) and tweedie; or one of them
 
     def to_dict(self) -> dict:
         from dataclasses import asdict

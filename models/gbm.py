@@ -100,6 +100,11 @@ class LightGBMForecaster(Forecaster):
         week_of = dict(zip(train["time_idx"], pd.to_datetime(train["week"])))
         early_data = data[data["ds"] < week_of[cut]] if cut in week_of else data
         targets = [t for t in TARGETS if t != "tweedie" or (train["units"] >= 0).all()]
+        chosen = getattr(self.config, "gbm_target", "auto")
+        if chosen != "auto":
+            if chosen not in TARGETS:
+                raise ValueError(f"gbm_target '{chosen}': choose auto or one of {', '.join(TARGETS)}")
+            targets = [chosen]
         fits = len(targets) + 1
         trees = int(self.config.gbm_trees)
 

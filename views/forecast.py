@@ -34,8 +34,11 @@ elif level == "store":
     key = region = c[1].selectbox("Store", sorted(series["region"].unique()), key="fc_store_only")
 else:
     key = None
-chosen = c[3].multiselect("Models (runs)", runs["run_id"].tolist(), default=ui.latest_per_model(runs),
-                          format_func=ui.run_label(runs), key="fc_runs")
+latest = ui.latest_per_model(runs)  # the recommended forecast first
+chosen = c[3].multiselect("Models (runs)", runs["run_id"].tolist(), default=latest[:1], format_func=ui.run_label(runs),
+                          key="fc_runs", help="The recommended forecast opens alone; add any model's run to compare.")
+all_bands = st.toggle("P10-P90 band for every model shown", value=False, key="fc_all_bands",
+                      help="Off: only the first model chosen (the recommended forecast) and the planner's line get a band.")
 
 forecasts, table = {}, []
 for run in runs[runs["run_id"].isin(chosen)].itertuples():
@@ -62,8 +65,10 @@ label = {"series": f"{sku} in {region}", "category": f"category {category}", "re
 note = plans.selection_note(ui.cached_history(dataset_id, str(info.last_week)), level, key)
 if note:
     st.warning(note)
-st.plotly_chart(charts.forecast_chart(history, forecasts, hol, start, f"Weekly units: {label}", rollup=level != "series"),
-                key="forecast_chart")
+first = runs.set_index("run_id").loc[chosen[0], "model"] if chosen else None
+bands = None if all_bands else {first, "planner"}
+st.plotly_chart(charts.forecast_chart(history, forecasts, hol, start, f"Weekly units: {label}", rollup=level != "series",
+                                      bands=bands), key="forecast_chart")
 overrides.section(store, dataset_id, target, label, sku, region, category, area)
 st.caption(("Shaded: promotion weeks." if level == "series" else "Shaded: the busiest quarter of the promotion weeks "
             "(most series on promotion).") + " Dotted red: major holidays. Dashed lines: the next weeks under the stored promotion plan. "

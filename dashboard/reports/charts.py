@@ -52,7 +52,7 @@ def loss_curve(progress: list[dict]) -> go.Figure:
 
 
 BAND = "rgba(15,118,110,0.15)"
-MODEL_COLORS = {"tft": "#0f766e", "lstm": "#7c3aed", "holt-winters": "#d97706", "mstl": "#b45309", "seasonal-naive": "#6b7280",
+MODEL_COLORS = {"tft": "#0f766e", "lstm": "#7c3aed", "lightgbm": "#2563eb", "recommended": "#111827", "holt-winters": "#d97706", "mstl": "#b45309", "seasonal-naive": "#6b7280",
                 "planner": "#db2777"}
 
 
@@ -68,16 +68,20 @@ def promotion_weeks(history: pd.DataFrame, rollup: bool = False) -> pd.Series:
 
 
 def forecast_chart(history: pd.DataFrame, forecasts: dict[str, pd.DataFrame], holidays: pd.DataFrame | None = None,
-                   holdout_start=None, title: str = "", rollup: bool = False) -> go.Figure:
-    """Actuals, then per model P50 with a P10-P90 band; promo weeks shaded (``promotion_weeks``), major holidays dotted."""
+                   holdout_start=None, title: str = "", rollup: bool = False,
+                   bands: set[str] | None = None) -> go.Figure:
+    """Actuals, then per model P50 with a P10-P90 band (only the models named in ``bands`` when given: seven models'
+    bands on one chart are a smear); promo weeks shaded (``promotion_weeks``), major holidays dotted."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=history["week"], y=history["units"], name="actual units", mode="lines",
                              line=dict(color="#111827", width=2)))
     for i, (name, f) in enumerate(forecasts.items()):
-        color = MODEL_COLORS.get(name.split(" ")[0], PALETTE[i % len(PALETTE)])
-        fig.add_trace(go.Scatter(x=list(f["week"]) + list(f["week"][::-1]), y=list(f["p90"]) + list(f["p10"][::-1]),
-                                 fill="toself", fillcolor=_rgba(color, 0.13), line=dict(width=0), hoverinfo="skip",
-                                 name=f"{name} P10-P90", showlegend=True, legendgroup=name))
+        model = name.split(" ")[0]
+        color = MODEL_COLORS.get(model, PALETTE[i % len(PALETTE)])
+        if bands is None or model in bands:
+            fig.add_trace(go.Scatter(x=list(f["week"]) + list(f["week"][::-1]), y=list(f["p90"]) + list(f["p10"][::-1]),
+                                     fill="toself", fillcolor=_rgba(color, 0.13), line=dict(width=0), hoverinfo="skip",
+                                     name=f"{name} P10-P90", showlegend=True, legendgroup=name))
         fig.add_trace(go.Scatter(x=f["week"], y=f["p50"], name=f"{name} P50", mode="lines",
                                  line=dict(color=color, width=2, dash="dash" if "future" in name else "solid"), legendgroup=name))
     # shapes and labels go in with one layout update: plotly's add_vrect/add_vline re-validate every shape

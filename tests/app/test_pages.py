@@ -19,7 +19,7 @@ def ok(at):
 def test_train_page_lists_runs(use_trained):
     at = ok(open_page("train"))
     assert at.title[0].value == "Train"
-    assert at.multiselect(key="train_models").value == ["tft", "lstm", "holt-winters", "mstl", "seasonal-naive"]
+    assert at.multiselect(key="train_models").value == ["tft", "lstm", "lightgbm", "holt-winters", "mstl", "seasonal-naive"]
     assert len(at.dataframe) >= 1 and len(at.get("plotly_chart")) >= 1
     quote = " ".join(c.value for c in at.caption)
     assert "Expected time" in quote and "standard: about" in quote  # quoted before a job starts
@@ -32,7 +32,28 @@ def test_forecast_page_levels(use_trained, level):
     ok(at)
     assert len(at.get("plotly_chart")) == 1
     chosen = at.multiselect(key="fc_runs").value
-    assert len(chosen) == 6 and chosen[0].startswith("run-recommended-")  # five models and the recommended, first
+    assert len(chosen) == 1 and chosen[0].startswith("run-recommended-")  # the recommended forecast opens alone
+    if level == "series":  # every model one click away; bands only for the first unless asked
+        from dashboard.schema import MODELS
+
+        options = at.multiselect(key="fc_runs").options
+        assert len(options) >= len(MODELS) + 1  # (other tests may have added runs)
+        latest = options[:1] + [o for o in options[1:]][:len(MODELS)]
+        at.multiselect(key="fc_runs").set_value(latest).run()
+        ok(at)
+        names = _traces(at)
+        bands = [n for n in names if n.endswith("P10-P90")]
+        assert bands and all(n.startswith("recommended") for n in bands), bands
+        at.toggle(key="fc_all_bands").set_value(True).run()
+        ok(at)
+        assert len([n for n in _traces(at) if n.endswith("P10-P90")]) > len(bands)
+
+
+def _traces(at) -> list[str]:
+    import json
+
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    return [t.get("name", "") for t in spec["data"]]
 
 
 def test_forecast_page_series_switch(use_trained):
@@ -56,7 +77,7 @@ def test_accuracy_page(use_trained):
     made = board.set_index("model").loc["recommended", "made_of"]
     why = next(f for f in frames if "its validation WAPE" in f.columns)
     assert set(why["category"]) == {part.split(": ")[0] for part in made.split("; ")}
-    assert {"tft", "lstm", "holt-winters", "mstl", "seasonal-naive"} <= set(why.columns)
+    assert {"tft", "lstm", "lightgbm", "holt-winters", "mstl", "seasonal-naive"} <= set(why.columns)
     assert made and all(part.split(": ")[1] for part in made.split("; "))  # every category says what it uses
     coverage = next(f for f in frames if "recommended" in f.columns)  # hold-out coverage, model per column
     assert {"tft", "lstm", "holt-winters", "mstl", "seasonal-naive"} <= set(coverage.columns)
@@ -118,3 +139,29 @@ def test_whatif_first_visit_draws_no_empty_chart_frame(use_trained):
         traces = json.loads(chart.proto.spec)["data"]
         ys = [t.get("y") for t in traces]
         assert any((y.get("bdata") if isinstance(y, dict) else y) for y in ys if y is not None), "an empty chart frame"
+
+
+def test_lightgbm_run_on_explain_whatif_and_promotions(use_trained):
+    """The gradient-boosted run is explained (grouped gain, what moved each group and one series, in sentences),
+    re-forecasts a what-if and splits the plan's promotions like the networks."""
+    from dashboard.ui import get_store
+
+    store = get_store()
+    runs = store.runs(store.dataset().id)
+    gbm = runs.loc[runs["model"] == "lightgbm", "run_id"].iloc[0]
+    at = ok(open_page("explain"))
+    at.selectbox(key="ex_run").set_value(gbm).run()
+    ok(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert "The model's trees gained most from" in text and "what raised the forecast most" in text
+    assert any("strongest inputs" in d.value.columns for d in at.dataframe)
+    at.radio(key="ex_rows").set_value("region").run()
+    ok(at)
+    at = ok(open_page("scenarios"))
+    at.selectbox(key="sc_run").set_value(gbm).run()
+    ok(at)
+    at = ok(open_page("promotions"))
+    at.selectbox(key="pr_run").set_value(gbm).run()
+    ok(at)
+    planned = next(d.value for d in at.dataframe if "incremental margin" in d.value.columns)
+    assert len(planned) > 0 and planned["uplift units"].sum() > 0

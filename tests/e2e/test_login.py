@@ -70,7 +70,7 @@ def two_clients(tmp_path, trained_workspace, monkeypatch):
     from dashboard.data.ingest import prepare
     from dashboard.planning.scenarios import EDIT_COLUMNS
     from dashboard.store import Store
-    from tests.conftest import SAMPLE
+    from conftest import SAMPLE  # not tests.conftest: mlforecast installs a package named "tests"
 
     root = tmp_path / "root"
     root.mkdir()

@@ -1,6 +1,7 @@
 """The Train page's expected times: bigger datasets and presets take longer, more threads less, all finite."""
 from dashboard.forecasting.estimates import estimate, estimates, expected_time_text, fmt, training_windows
 from dashboard.forecasting.training import job_threads
+from dashboard.schema import MODELS
 
 
 def test_larger_presets_and_datasets_take_longer():
@@ -16,9 +17,11 @@ def test_larger_presets_and_datasets_take_longer():
 def test_every_model_and_preset_is_quoted():
     est = estimates(198_832, 1360, threads=1)
     assert set(est) == {"fast", "standard", "thorough"}
-    assert all(len(v) == 5 and all(e.typical_s > 0 for e in v) for v in est.values())
+    assert all(len(v) == len(MODELS) and all(e.typical_s > 0 for e in v) for v in est.values())
     text = expected_time_text(198_832, 1360, 1, gpu=False)
-    assert "1,360 series" in text and "standard: about" in text and "tft: about" in text
+    assert "1,360 series" in text and "standard: about" in text and "tft: about" in text and "lightgbm: about" in text
+    gbm = {p: next(e for e in v if e.model == "lightgbm").typical_s for p, v in est.items()}
+    assert gbm["fast"] < gbm["standard"] < gbm["thorough"]
 
 
 def test_windows_and_formatting():

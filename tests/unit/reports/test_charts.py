@@ -24,6 +24,16 @@ def test_forecast_chart_marks_promos_holidays_and_holdout():
     assert [t.name for t in fig.data] == ["actual units", "tft P10-P90", "tft P50"]
 
 
+def test_bands_only_for_the_models_asked():
+    weeks = pd.date_range("2025-01-06", periods=8, freq="W-MON")
+    history = pd.DataFrame({"week": weeks, "units": range(8)})
+    fc = pd.DataFrame({"week": weeks[-4:], "p10": 1.0, "p50": 2.0, "p90": 3.0})
+    fcs = {"recommended": fc, "tft": fc, "lightgbm": fc, "recommended future": fc}
+    fig = charts.forecast_chart(history, fcs, None, weeks[-4], "t", bands={"recommended"})
+    assert [t.name for t in fig.data if t.name.endswith("P10-P90")] == ["recommended P10-P90", "recommended future P10-P90"]
+    assert len([t for t in fig.data if t.name.endswith("P50")]) == 4
+
+
 def test_a_rollup_shades_only_its_busiest_promotion_weeks():
     weeks = pd.date_range("2025-01-06", periods=8, freq="W-MON")
     share = [0.02, 0.03, 0.40, 0.02, 0.0, 0.35, 0.03, 0.02]  # a region: some store on promotion nearly every week

@@ -11,7 +11,7 @@ import pandas as pd
 
 from dashboard.planning.scenarios import EDIT_COLUMNS
 from dashboard.store import Store
-from tests.conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE  # tests/conftest.py: "tests" itself may name a package installed by a library (mlforecast ships one)
 
 WRITER = textwrap.dedent("""
     import sys, time

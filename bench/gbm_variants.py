@@ -1,0 +1,112 @@
+"""`python -m bench.gbm_variants [pasta|sample] [--seeds 3] [--json OUT]`: the gradient-boosted model's choices,
+measured on one dataset, each over several seeds (LightGBM's row and column subsampling): recursive vs direct
+(one model per forecast week, mlforecast's ``max_horizon``), and each target fixed (log1p, per-series scaled,
+Tweedie) against the target chosen on the last training weeks ("auto", what Promocast runs). Hold-out WAPE %,
+the same 13 weeks as `python -m bench.leaderboard`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class DirectLightGBM:
+    """models.gbm.LightGBMForecaster trained direct: one LightGBM per forecast week (mlforecast max_horizon)."""
+
+    @staticmethod
+    def make(config):
+        from models.gbm import LightGBMForecaster, _regressor
+
+        class Direct(LightGBMForecaster):
+            def _train(self, data, target, report=None):
+                mlf = self._mlf(target)
+                h = int(self.config.horizon)
+                X, y = mlf.preprocess(data, static_features=list(self.categories), dropna=False, return_X_y=True,
+                                      max_horizon=h)
+                fitted = []
+                for k in range(h):
+                    keep = ~(y[:, k] != y[:, k])  # rows whose week k+1 ahead is known
+                    reg = _regressor(self.config, target)
+                    reg.fit(X[keep], y[keep, k], categorical_feature=[c for c in self.categories if c in X.columns])
+                    fitted.append(reg)
+                mlf.models_ = {"lgb": fitted}
+                return mlf
+
+            def interpretation(self):
+                return None
+
+        return Direct(config)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.gbm_variants")
+    ap.add_argument("dataset", choices=["sample", "pasta"], nargs="?", default="pasta")
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--variants", default="auto,log1p,scaled,tweedie,direct")
+    ap.add_argument("--json")
+    args = ap.parse_args(argv)
+    ws = ROOT / "bench" / "out" / f"gbm-variants-{args.dataset}"
+    shutil.rmtree(ws, ignore_errors=True)
+    ws.mkdir(parents=True)
+    os.environ["PROMOCAST_WORKSPACE"], os.environ["PROMOCAST_DB"] = str(ws), str(ws / "promocast.duckdb")
+    from bench.leaderboard import PASTA, pasta_long
+    from dashboard.data.ingest import prepare
+    from dashboard.forecasting.evaluation import evaluate
+    from dashboard.forecasting.pipeline import holdout_start
+    from dashboard.forecasting.training import model_frame
+    from dashboard.schema import preset_config
+    from dashboard.store import Store
+    from models import create
+
+    if args.dataset == "sample":
+        s = ROOT / "sample_data"
+        prepared = prepare(s / "sales.csv", s / "promotions.csv", s / "weather.csv", name="sample")
+    else:
+        prepared = prepare(pasta_long(PASTA, ws), name="pasta")
+    store = Store()
+    ds, _ = store.save_dataset(prepared)
+    frame = model_frame(store, ds)
+    store.close()
+    hist = frame[frame["units"].notna()]
+    start = holdout_start(frame, 13)
+    visible = frame.copy()
+    visible.loc[visible["time_idx"] >= start, "units"] = float("nan")
+    results = {}
+    for variant in args.variants.split(","):
+        rows = []
+        for i in range(args.seeds):
+            target = "auto" if variant in ("auto", "direct") else variant
+            cfg = preset_config("lightgbm", "standard", threads=args.threads, seed=42 + i, gbm_target=target)
+            model = DirectLightGBM.make(cfg) if variant == "direct" else create(cfg)
+            t = time.perf_counter()
+            model.fit(hist[hist["time_idx"] < start])
+            pred = model.predict(visible, start)
+            pred = pred[pred["time_idx"] < start + 13]
+            wape = evaluate(pred, hist, start)["overall"]["wape"]
+            rows.append({"seed": 42 + i, "wape": round(wape, 3), "seconds": round(time.perf_counter() - t, 1),
+                         "target": model.training_log.get("target")})
+            print(f"{variant} seed {42 + i}: WAPE {wape:.2f} in {rows[-1]['seconds']} s "
+                  f"(target {rows[-1]['target']})", file=sys.stderr)
+        w = [r["wape"] for r in rows]
+        results[variant] = {"mean_wape": round(statistics.mean(w), 2), "spread": round(max(w) - min(w), 2),
+                            "mean_seconds": round(statistics.mean(r["seconds"] for r in rows), 1), "runs": rows}
+    print(f"{'variant':<10}{'mean WAPE':>10}{'spread':>8}{'s':>7}")
+    for k, r in results.items():
+        print(f"{k:<10}{r['mean_wape']:10.2f}{r['spread']:8.2f}{r['mean_seconds']:7.1f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"dataset": args.dataset, "seeds": args.seeds, "threads": args.threads,
+                                               "variants": results}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,106 @@
+"""The gradient-boosted model: it never reads units at or after the forecast origin, its recursive lags are its
+own earlier forecasts (checked by hand on a planted AR(1) series), and a counterfactual with unchanged inputs is
+its plain forecast."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.data.features import build_frame
+from dashboard.schema import preset_config
+
+
+def ar1_frame(series=6, weeks=120, phi=0.7, seed=5, promo_lift=0.0):
+    """AR(1) around a level per series, with a promotion every 9th week lifting units by ``promo_lift``."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    weeks_idx = pd.date_range("2023-01-02", periods=weeks, freq="W-MON")
+    for i in range(series):
+        level, y = 40 + 10 * i, 40 + 10 * i
+        for t, w in enumerate(weeks_idx):
+            promo = 1.0 if t % 9 == 4 else 0.0
+            y = level + phi * (y - level) + rng.normal(0, 3)
+            rows.append({"sku": f"S{i}", "region": "North", "category": "dry" if i % 2 else "fresh", "week": w,
+                         "units": max(0.0, y * (1 + promo_lift * promo)), "price": 2.0,
+                         "promo": promo, "discount_pct": 20.0 * promo})
+    return build_frame(pd.DataFrame(rows), [])
+
+
+def fitted(frame, start, **overrides):
+    from models import create
+
+    cfg = preset_config("lightgbm", "fast", threads=1, horizon=8, gbm_trees=60, **overrides)
+    m = create(cfg)
+    m.fit(frame[frame["time_idx"] < start])
+    return m
+
+
+def test_forecast_never_reads_units_at_or_after_the_origin():
+    f = ar1_frame()
+    start = 100
+    m = fitted(f, start)
+    base = m.predict(f, start)
+    changed = f.copy()
+    later = changed["time_idx"] >= start
+    changed.loc[later, "units"] = changed.loc[later, "units"] * 7 + 1000  # every actual from the origin on
+    again = m.predict(changed, start)
+    pd.testing.assert_frame_equal(base, again)
+    earlier = f.copy()
+    earlier.loc[earlier["time_idx"] == start - 1, "units"] += 500  # the last week before the origin is read
+    assert not np.allclose(m.predict(earlier, start)["p50"], base["p50"])
+
+
+def test_recursive_lags_are_the_models_own_earlier_forecasts():
+    f = ar1_frame()
+    start = 100
+    m = fitted(f, start, gbm_target="log1p")
+    assert m.training_log["target"] == "log1p"
+    m.predict(f, start)
+    steps = m._last_features  # the features of each forecast step, series in m._last_ids order
+    raw = m._raw(m.final, f, start)  # P50 before the band, in the same run
+    s0 = m._last_ids[0]
+    sku, region = s0.split("|")
+    hist = f[(f["sku"] == sku) & (f["region"] == region)].set_index("time_idx")["units"]
+    p = raw[(raw["sku"] == sku) & (raw["region"] == region)].set_index("time_idx")["p50"]
+    y = {t: hist[t] for t in range(start - 60, start)} | {t: p[t] for t in range(start, start + 8)}
+    for k in (0, 1, 2, 5):
+        row = steps[k].iloc[0]
+        t = start + k
+        assert row["lag1"] == pytest.approx(np.log1p(y[t - 1]), rel=1e-5)
+        assert row["lag2"] == pytest.approx(np.log1p(y[t - 2]), rel=1e-5)
+        assert row["lag52"] == pytest.approx(np.log1p(y[t - 52]), rel=1e-5)
+        mean4 = np.mean([np.log1p(y[t - j]) for j in range(1, 5)])
+        assert row["rolling_mean_lag1_window_size4"] == pytest.approx(mean4, rel=1e-5)
+        around = np.mean([np.log1p(y[t - j]) for j in (51, 52, 53)])
+        assert row["rolling_mean_lag51_window_size3"] == pytest.approx(around, rel=1e-5)
+
+
+def test_a_counterfactual_with_the_same_inputs_is_the_forecast_and_a_promotion_lifts_it():
+    from models.counterfactual import for_model
+
+    f = ar1_frame(promo_lift=0.6)
+    start = 100
+    m = fitted(f, start)
+    cf = for_model(m, f, start)
+    inputs = cf.inputs(f, ["promo", "discount_pct"])
+    same = cf.forecast(inputs)
+    pd.testing.assert_frame_equal(same.reset_index(drop=True), m.predict(f, start).reset_index(drop=True))
+    no_promo = {k: np.zeros_like(v) for k, v in inputs.items()}
+    with_promo = {"promo": np.zeros_like(inputs["promo"]), "discount_pct": np.zeros_like(inputs["promo"])}
+    with_promo["promo"][:, 2], with_promo["discount_pct"][:, 2] = 1.0, 20.0  # every series on promotion in week 3
+    base, lifted = cf.forecast(no_promo), cf.forecast(with_promo)
+    wk = base["time_idx"] == start + 2
+    assert (lifted.loc[wk, "p50"].to_numpy() > base.loc[wk, "p50"].to_numpy() * 1.2).all()
+    before = base["time_idx"] < start + 2
+    assert np.allclose(lifted.loc[before, "p50"], base.loc[before, "p50"])  # weeks before it are untouched
+
+
+def test_saved_model_loads_and_forecasts_the_same(tmp_path):
+    from models import load
+
+    f = ar1_frame()
+    m = fitted(f, 100)
+    digest = m.save(tmp_path / "model")
+    again = load(tmp_path / "model", expected_sha256=digest)
+    pd.testing.assert_frame_equal(m.predict(f, 100), again.predict(f, 100))
+    with pytest.raises(ValueError, match="checksum"):
+        load(tmp_path / "model", expected_sha256="0" * 64)
