@@ -31,12 +31,12 @@ class DirectLightGBM:
                 h = int(self.config.horizon)
                 X, y = mlf.preprocess(data, static_features=list(self.categories), dropna=False, return_X_y=True,
                                       max_horizon=h)
-                fitted = []
+                fitted = {}
                 for k in range(h):
                     keep = ~(y[:, k] != y[:, k])  # rows whose week k+1 ahead is known
                     reg = _regressor(self.config, target)
                     reg.fit(X[keep], y[keep, k], categorical_feature=[c for c in self.categories if c in X.columns])
-                    fitted.append(reg)
+                    fitted[k] = reg
                 mlf.models_ = {"lgb": fitted}
                 return mlf
 

@@ -137,9 +137,9 @@ class LightGBMForecaster(Forecaster):
         self.spread = np.array([[np.nanquantile(err[step == s], 0.1), np.nanquantile(err[step == s], 0.9)]
                                 if (step == s).any() else [-0.3, 0.3] for s in range(h)])
         self.final = self._train(data, best, reporter(fits - 1))
-        imp = self.final.models_["lgb"].booster_
         self.training_log = {"target": best, "validation_wape": {t: round(s, 3) for t, s in scores.items()},
-                             "trees": trees, "features": imp.feature_name(), "fit_s": round(time.time() - t0, 1)}
+                             "trees": trees, "features": list(data.columns.drop(["unique_id", "ds", "y"])),
+                             "fit_s": round(time.time() - t0, 1)}
         if progress:
             progress({"epoch": fits, "epochs": fits, "step": fits * trees, "steps": fits * trees, "eta_s": 0,
                       "note": f"target {best} chosen on the last {h} training weeks: " +
