@@ -1,7 +1,8 @@
 """`python -m bench.gbm_variants [pasta|sample] [--seeds 3] [--json OUT]`: the gradient-boosted model's choices,
 measured on one dataset, each over several seeds (LightGBM's row and column subsampling): recursive vs direct
-(one model per forecast week, mlforecast's ``max_horizon``), and each target fixed (log1p, per-series scaled,
-Tweedie) against the target chosen on the last training weeks ("auto", what Promocast runs). Hold-out WAPE %,
+(one model per forecast week, mlforecast's ``max_horizon``), each target fixed (log1p, per-series scaled,
+Tweedie) against the target chosen on the last training weeks ("auto", what Promocast runs), and without
+the promotion of the week before and after as inputs (``auto-promo-around``). Hold-out WAPE %,
 the same 13 weeks as `python -m bench.leaderboard`.
 """
 from __future__ import annotations
@@ -51,7 +52,7 @@ def main(argv=None) -> int:
     ap.add_argument("dataset", choices=["sample", "pasta"], nargs="?", default="pasta")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--variants", default="auto,log1p,scaled,tweedie,direct")
+    ap.add_argument("--variants", default="auto,auto-promo-around,log1p,scaled,tweedie,direct")
     ap.add_argument("--json")
     args = ap.parse_args(argv)
     ws = ROOT / "bench" / "out" / f"gbm-variants-{args.dataset}"
@@ -81,10 +82,17 @@ def main(argv=None) -> int:
     visible = frame.copy()
     visible.loc[visible["time_idx"] >= start, "units"] = float("nan")
     results = {}
+    import models.gbm_features as gf
+
+    base_known = list(gf.KNOWN)
     for variant in args.variants.split(","):
+        # "-promo-around": without the week before and after on promotion as known inputs (models/gbm_features.py)
+        around = ("promo_prev", "promo_next")
+        gf.KNOWN = [c for c in base_known if c not in around] if variant.endswith("-promo-around") else base_known
         rows = []
         for i in range(args.seeds):
-            target = "auto" if variant in ("auto", "direct") else variant
+            target = variant.split("-promo")[0]
+            target = "auto" if target in ("auto", "direct") else target
             cfg = preset_config("lightgbm", "standard", threads=args.threads, seed=42 + i, gbm_target=target)
             model = DirectLightGBM.make(cfg) if variant == "direct" else create(cfg)
             t = time.perf_counter()

@@ -11,26 +11,27 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 NETWORKS, STATISTICAL = ("tft", "lstm"), ("mstl", "holt-winters", "seasonal-naive")
 
 
-def newest_runs(root: Path) -> dict[str, Path]:
+def newest_runs(root: Path, preset: str = "standard") -> dict[str, Path]:
+    """The newest run of each model at ``preset`` (the reference bench also leaves a fast TFT in its folder)."""
     runs = root / "runs" if (root / "runs").is_dir() else root
     found = {}
     for d in sorted(runs.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True):
         if not (d / "run.json").exists() or not (d / "validation.parquet").exists():
             continue
-        model = json.loads((d / "run.json").read_text())["model"]
-        if model != "recommended":
-            found.setdefault(model, d)
+        run = json.loads((d / "run.json").read_text())
+        if run["model"] != "recommended" and run.get("preset") == preset:
+            found.setdefault(run["model"], d)
     return found
 
 
 def _old(validation):  # one network x one statistical model per category (the rule before the LightGBM)
-    from dashboard.forecasting.recommend import MARGIN, _aligned, wape
+    from dashboard.forecasting.recommend import _aligned, wape
 
+    MARGIN = 0.1  # noqa: N806 - that rule's margin
     v, out = _aligned(validation), {}
     grid = np.round(np.linspace(0, 1, 21), 2)
     for cat, g in v.groupby("category"):
@@ -58,34 +59,78 @@ def _pooled(rule):
     return choose
 
 
-def _equal_average(validation, k_max=3):
+def _equal_average(validation, k_max=3, pooled=True):
+    from dashboard.forecasting.recommend import _aligned, wape
+
+    v = _aligned({m: f.assign(category="all") if pooled else f for m, f in validation.items()})
+    out = {}
+    for cat, g in v.groupby("category"):
+        y = g["actual"].to_numpy(float)
+        s = {m: wape(y, g[m].to_numpy(float)) for m in validation}
+        order = sorted(s, key=s.get)
+        cands = {(m,): s[m] for m in s}
+        for k in range(2, k_max + 1):
+            top = tuple(order[:k])
+            cands[top] = wape(y, np.mean([g[m].to_numpy(float) for m in top], axis=0))
+        best = min(cands, key=cands.get)
+        out[str(cat)] = {"weights": {m: 1 / len(best) for m in best}}
+    if pooled:
+        cats = next(iter(validation.values()))["category"].astype(str).unique()
+        return {c: out["all"] for c in cats}
+    return out
+
+
+def _top(validation, k):
+    """The equal average of the ``k`` best models on the pooled validation weeks, whatever they score together."""
     from dashboard.forecasting.recommend import _aligned, wape
 
     v = _aligned({m: f.assign(category="all") for m, f in validation.items()})
     y = v["actual"].to_numpy(float)
-    s = {m: wape(y, v[m].to_numpy(float)) for m in validation}
-    order = sorted(s, key=s.get)
-    cands = {(m,): s[m] for m in s}
-    for k in range(2, k_max + 1):
-        top = tuple(order[:k])
-        cands[top] = wape(y, np.mean([v[m].to_numpy(float) for m in top], axis=0))
-    best = min(cands, key=cands.get)
+    order = sorted(validation, key=lambda m: wape(y, v[m].to_numpy(float)))[:k]
     cats = next(iter(validation.values()))["category"].astype(str).unique()
-    return {c: {"weights": {m: 1 / len(best) for m in best}} for c in cats}
+    return {c: {"weights": {m: 1 / k for m in order}} for c in cats}
+
+
+def _pooled_unless(margin):
+    """The pooled equal-average choice, except in a category whose own equal-average choice beats it there on the
+    validation weeks by ``margin`` WAPE points."""
+    def choose(validation):
+        from dashboard.forecasting.recommend import _aligned, wape
+
+        pooled, own = _equal_average(validation), _equal_average(validation, pooled=False)
+        v = _aligned(validation)
+        out = {}
+        for cat, g in v.groupby("category"):
+            y = g["actual"].to_numpy(float)
+
+            def score(w):
+                return wape(y, sum(x * g[m].to_numpy(float) for m, x in w.items()))
+            c = str(cat)
+            better = score(own[c]["weights"]) < score(pooled[c]["weights"]) - margin
+            out[c] = own[c] if better else pooled[c]
+        return out
+    return choose
 
 
 def rules():
+    from bench.recommend_rules_old import free_blends
     from dashboard.forecasting.recommend import choose
 
-    return {"per category, blends of up to 3 (today)": choose, "per category, a network x a statistical model": _old,
-            "pooled, blends of up to 3": _pooled(choose), "pooled, equal average of the best 1-3": _equal_average}
+    return {"pooled equal average, a category's own where 1 point better (today)": choose,
+            "per category, free blends of up to 3 (issue 25's first try)": free_blends,
+            "per category, a network x a statistical model": _old,
+            "pooled, free blends of up to 3": _pooled(free_blends),
+            "pooled, equal average of the best 1-3": _equal_average,
+            "per category, equal average of the best 1-3": lambda v: _equal_average(v, pooled=False),
+            "pooled, equal average of the best 3": lambda v: _top(v, 3),
+            "pooled equal average, a category's own where 3 points better": _pooled_unless(3.0)}
 
 
-def evaluate(root: Path) -> dict:
+def evaluate(root: Path, preset: str = "standard") -> dict:
     from dashboard.forecasting.recommend import combine, wape
     from dashboard.store.runs import load_holdout, load_validation
 
-    dirs = newest_runs(root)
+    dirs = newest_runs(root, preset)
     validation = {m: load_validation(d) for m, d in dirs.items()}
     holdout = {m: load_holdout(d) for m, d in dirs.items()}
     singles = {m: wape(h["actual"].to_numpy(float), h["p50"].to_numpy(float)) for m, h in holdout.items()}
@@ -102,9 +147,10 @@ def evaluate(root: Path) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.recommend_rules")
     ap.add_argument("workspaces", nargs="+")
+    ap.add_argument("--preset", default="standard")
     ap.add_argument("--json")
     args = ap.parse_args(argv)
-    results = [evaluate(Path(w)) for w in args.workspaces]
+    results = [evaluate(Path(w), args.preset) for w in args.workspaces]
     for r in results:
         best = min(r["singles"], key=r["singles"].get)
         print(f"{r['workspace']}: best single on the hold-out {best} {r['singles'][best]:.2f}")

@@ -65,7 +65,8 @@ def main(argv=None) -> int:
         row["windows_mean"] = round(sum(row[f"w{k}"] for k in range(1, args.windows + 1)) / args.windows, 2)
         out[name] = row
         print(name, row, file=sys.stderr, flush=True)
-    print(f"{'model':<16}" + "".join(f"{f'w{k}':>8}" for k in range(args.windows, 0, -1)) + f"{'mean':>8}{'hold-out':>10}{'fit s':>8}")
+    heads = "".join(f"{f'w{k}':>8}" for k in range(args.windows, 0, -1))
+    print(f"{'model':<16}{heads}{'mean':>8}{'hold-out':>10}{'fit s':>8}")
     for name, r in out.items():
         print(f"{name:<16}" + "".join(f"{r[f'w{k}']:8.2f}" for k in range(args.windows, 0, -1))
               + f"{r['windows_mean']:8.2f}{r['holdout']:10.2f}{r['fit_s']:8.1f}")

@@ -154,10 +154,11 @@ class LightGBMForecaster(Forecaster):
             return out.assign(p50=[])
         keys = out[["sku", "region"]].drop_duplicates()
         f = frame.merge(keys, on=["sku", "region"])
-        hist = f[f["time_idx"] < start_idx]
-        fut = f[(f["time_idx"] >= start_idx) & (f["time_idx"] < start_idx + h)]
-        new_df = gf.long_format(hist, self.categories, self.inputs)
-        X_df = gf.long_format(fut, self.categories, self.inputs).drop(columns=["y"] + list(self.categories))
+        f = f[f["time_idx"] < start_idx + h]
+        long = gf.long_format(f, self.categories, self.inputs)  # one pass: inputs that look a week around stay whole
+        first = pd.Timestamp(f.loc[f["time_idx"] == start_idx, "week"].min())
+        new_df = long[long["ds"] < first]
+        X_df = long[long["ds"] >= first].drop(columns=["y"] + list(self.categories))
         captured: list[pd.DataFrame] = []
 
         def capture(features: pd.DataFrame) -> pd.DataFrame:

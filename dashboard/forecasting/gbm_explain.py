@@ -30,8 +30,8 @@ def importance_by_group(importance: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for g in GROUPS:
         part = importance[importance["group"] == g].sort_values("gain_pct", ascending=False)
-        rows.append({"group": g, "gain %": round(float(part["gain_pct"].sum()), 1),
-                     "strongest inputs": ", ".join(f"{r.label} ({r.gain_pct:.0f} %)" for r in part.head(3).itertuples())})
+        strongest = ", ".join(f"{r.label} ({r.gain_pct:.0f} %)" for r in part.head(3).itertuples())
+        rows.append({"group": g, "gain %": round(float(part["gain_pct"].sum()), 1), "strongest inputs": strongest})
     return pd.DataFrame(rows)
 
 
@@ -56,7 +56,8 @@ def _effect(value: float, target: str) -> str:
 
 def series_contributions(contributions: pd.DataFrame, sku: str, region: str) -> pd.DataFrame:
     """One row per input: its mean contribution over the series' forecast weeks, and its group."""
-    c = contributions[(contributions["sku"].astype(str) == str(sku)) & (contributions["region"].astype(str) == str(region))]
+    c = contributions[(contributions["sku"].astype(str) == str(sku))
+                      & (contributions["region"].astype(str) == str(region))]
     cols = feature_columns(contributions)
     mean = c[cols].mean() if len(c) else pd.Series(0.0, index=cols)
     out = pd.DataFrame({"input": [label(x[2:]) for x in cols], "group": [group_of(x[2:]) for x in cols],

@@ -122,3 +122,21 @@ def test_the_command_line_lists_and_rebuilds_the_recommended_forecast(use_traine
     assert main(["evaluate", "--json"]) == 0
     models = [r["model"] for r in json.loads(capsys.readouterr().out)]
     assert models.count("recommended") == 1
+
+
+def test_a_category_keeps_the_pooled_choice_unless_its_own_weeks_clearly_differ():
+    """Equal averages of the best models, chosen on every category's weeks; a category's own choice only where it
+    is MARGIN points better there (13 weeks of one category are mostly noise)."""
+    from dashboard.forecasting.recommend import MARGIN
+
+    rng = np.random.default_rng(3)
+    biases = {"tft": {"dairy": 0.08, "snacks": -0.06}, "lstm": {"dairy": -0.08, "snacks": -0.04},
+              "mstl": {"dairy": 0.30, "snacks": -0.005}}
+    val = {m: _frame(rng, 100, b, noise=0.03) for m, b in biases.items()}
+    choice = choose(val)
+    # pooled: tft and lstm err in opposite directions in dairy, both low in snacks: their average wins overall
+    assert choice["dairy"]["weights"] == {"tft": 0.5, "lstm": 0.5} and choice["dairy"]["basis"] == "all categories' weeks"
+    # snacks alone: mstl is nearly unbiased there, far better than the pooled average: its own choice
+    assert choice["snacks"]["basis"] == "its own weeks" and "mstl" in choice["snacks"]["weights"]
+    s = choice["snacks"]["scores"]
+    assert choice["snacks"]["validation_wape"] < s["all categories' choice"] - MARGIN
