@@ -1,6 +1,6 @@
 """The README's picture of the Forecast page: `python -m bench.screenshot [--workspace DIR] [--out PNG]`.
 
-Imports the bundled sample into DIR (default bench/out/screenshot), trains the TFT, the LSTM and seasonal naive
+Imports the bundled sample into DIR (default bench/out/screenshot), trains the TFT, the LightGBM, the LSTM and seasonal naive
 with the `fast` preset through the command line (the recommended forecast follows), starts the app on a free port
 and has headless Chromium photograph the Forecast page (the browser tests' server and browser)."""
 from __future__ import annotations
@@ -26,7 +26,7 @@ def prepare(ws: Path, env: dict) -> None:
     s = ROOT / "sample_data"
     _cli(env, "ingest", str(s / "sales.csv"), "--promotions", str(s / "promotions.csv"), "--weather",
          str(s / "weather.csv"), "--name", "sample (synthetic grocer)")
-    for model in ("tft", "lstm", "seasonal-naive"):
+    for model in ("tft", "lightgbm", "lstm", "seasonal-naive"):
         _cli(env, "train", "--model", model, "--preset", "fast")
 
 

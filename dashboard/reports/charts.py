@@ -52,7 +52,7 @@ def loss_curve(progress: list[dict]) -> go.Figure:
 
 
 BAND = "rgba(15,118,110,0.15)"
-MODEL_COLORS = {"tft": "#0f766e", "lstm": "#7c3aed", "lightgbm": "#2563eb", "recommended": "#111827", "holt-winters": "#d97706", "mstl": "#b45309", "seasonal-naive": "#6b7280",
+MODEL_COLORS = {"tft": "#0f766e", "lstm": "#7c3aed", "lightgbm": "#2563eb", "recommended": "#ea580c", "holt-winters": "#d97706", "mstl": "#b45309", "seasonal-naive": "#6b7280",
                 "planner": "#db2777"}
 
 
