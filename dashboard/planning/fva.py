@@ -1,5 +1,5 @@
 """Forecast value added: once a later version of a dataset brings the actual weeks a published plan forecast, each
-step of the forecasting process is scored on them — seasonal naive, Holt-Winters, MSTL, LSTM, TFT (the runs on the
+step of the forecasting process is scored on them — seasonal naive, Holt-Winters, MSTL, LSTM, LightGBM, TFT (the runs on the
 plan's dataset version, as they forecast those weeks then), the recommended forecast, the plan before the planners'
 overrides and the published plan — with WAPE and bias per step, and whether each override helped or hurt.
 """
@@ -8,7 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-STEPS = ("seasonal-naive", "holt-winters", "mstl", "lstm", "tft", "recommended", "plan before overrides", "published plan")
+STEPS = ("seasonal-naive", "holt-winters", "mstl", "lstm", "lightgbm", "tft", "recommended", "plan before overrides",
+         "published plan")
+MODEL_STEPS = STEPS[:-2]
 KEYS = ["sku", "region", "week"]
 
 
@@ -83,7 +85,7 @@ def for_plan(store, plan_id: str) -> dict | None:
     actuals = sales[pd.to_datetime(sales["week"]).isin(weeks)].rename(columns={"units": "actual"})
     runs = store.runs(plan["dataset_id"]).sort_values("created_at")
     steps = {}
-    for model in STEPS[:6]:
+    for model in MODEL_STEPS:
         r = runs[runs["model"] == model]
         fut = load_future(Path(r["run_dir"].iloc[-1])) if len(r) else None
         if fut is not None and len(fut):

@@ -159,3 +159,35 @@ def test_what_if_base_is_the_runs_stored_future_with_its_calibrated_band(use_tra
     assert len(got) == len(stored)  # and a fresh forecast under the stored plan gives the same
     for q in ("p10", "p50", "p90"):
         assert np.allclose(got[q], got[f"{q}_stored"], rtol=1e-4, atol=1e-3), q
+
+
+def test_lightgbm_what_if_raises_the_edited_series_and_no_promotion_gives_back_the_base():
+    """The gradient-boosted model re-forecasts a what-if (the frame's inputs overwritten, one predict): the promoted
+    SKU rises; removing promotions from weeks that had none reproduces the base exactly."""
+    from dashboard.data.calendars import RegionCalendar
+    from dashboard.data.features import build_frame
+    from dashboard.data.ingest import prepare
+    from dashboard.schema import preset_config
+    from models import create
+
+    p = prepare(SAMPLE / "sales.csv", SAMPLE / "promotions.csv", SAMPLE / "weather.csv")
+    sales = p.sales[p.sales["category"].isin(["snacks", "dairy"])]
+    frame = build_frame(sales, [RegionCalendar(r) for r in sales["region"].unique()], weather=p.weather, horizon=8)
+    model = create(preset_config("lightgbm", "fast", horizon=8, holdout_weeks=8, gbm_trees=120, threads=1))
+    model.fit(frame[frame["units"].notna()])
+    engine = WhatIf(model, frame, "lightgbm", {"tpr"})
+    snack = engine.series.query("category == 'snacks' and region == 'North'")
+    target = snack["sku"].iloc[0]
+    weeks = engine.future_weeks[1:4]
+    unplanned = frame[(frame["sku"] == target) & (frame["region"] == "North") & frame["week"].isin(weeks)]
+    assert (unplanned["promo"] == 0).all()  # no promotion planned there: the edit below adds one
+    edit = edits_frame([{"sku": target, "region": "North", "start_week": weeks[0], "weeks": 3,
+                         "promo_type": "tpr", "discount_pct": 30}])
+    res = engine.run(Scenario("push", edit))
+    d = deltas(res["base"][res["base"]["week"].isin(weeks)], res["forecast"][res["forecast"]["week"].isin(weeks)],
+               engine.series, ["sku", "region"]).set_index(["sku", "region"])
+    assert d.loc[(target, "North"), "delta_pct"] > 10, d.loc[(target, "North")]
+    none = edits_frame([{"sku": target, "region": "North", "start_week": weeks[0], "weeks": 3, "promo_type": "none",
+                         "discount_pct": 0}])
+    same = engine.run(Scenario("nothing", none))
+    assert np.allclose(same["forecast"]["p50"].to_numpy(), engine.base()["p50"].to_numpy(), rtol=1e-6)
