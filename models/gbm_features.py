@@ -34,7 +34,10 @@ def lag_transforms() -> dict:
 
 def statics(frame: pd.DataFrame) -> list[str]:
     """The categorical ids: SKU, location, category, and the region of a store-grain dataset."""
-    return STATIC + (["area"] if "area" in frame and (frame["area"] != frame["region"]).any() else [])
+    if "area" not in frame:
+        return list(STATIC)
+    differ = (frame["area"].astype(str).to_numpy() != frame["region"].astype(str).to_numpy()).any()
+    return STATIC + (["area"] if differ else [])
 
 
 def known(frame: pd.DataFrame) -> list[str]:

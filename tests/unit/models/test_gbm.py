@@ -105,3 +105,16 @@ def test_saved_model_loads_and_forecasts_the_same(tmp_path):
     pd.testing.assert_frame_equal(m.predict(f, 100), again.predict(f, 100))
     with pytest.raises(ValueError, match="checksum"):
         load(tmp_path / "model", expected_sha256="0" * 64)
+
+
+def test_store_grain_ids_as_categoricals():
+    """At store grain the location is the store and its region rides along as a fourth id; frames whose ids are
+    pandas categoricals with different levels (a store-grain frame kept small) are read the same way."""
+    import models.gbm_features as gf
+
+    f = pd.DataFrame({"sku": ["A", "A"], "region": ["North-s001", "North-s002"], "category": ["x", "x"],
+                      "area": ["North", "North"]})
+    assert gf.statics(f) == ["sku", "region", "category", "area"]
+    cat = f.astype("category")
+    assert gf.statics(cat) == ["sku", "region", "category", "area"]
+    assert gf.statics(f.assign(area=f["region"])) == ["sku", "region", "category"]
