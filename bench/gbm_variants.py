@@ -10,13 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import sys
 import time
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class DirectLightGBM:
@@ -55,26 +52,14 @@ def main(argv=None) -> int:
     ap.add_argument("--variants", default="auto,auto-promo-around,log1p,scaled,tweedie,direct")
     ap.add_argument("--json")
     args = ap.parse_args(argv)
-    ws = ROOT / "bench" / "out" / f"gbm-variants-{args.dataset}"
-    shutil.rmtree(ws, ignore_errors=True)
-    ws.mkdir(parents=True)
-    os.environ["PROMOCAST_WORKSPACE"], os.environ["PROMOCAST_DB"] = str(ws), str(ws / "promocast.duckdb")
-    from bench.leaderboard import PASTA, pasta_long
-    from dashboard.data.ingest import prepare
+    from bench.leaderboard import imported
     from dashboard.forecasting.evaluation import evaluate
     from dashboard.forecasting.pipeline import holdout_start
     from dashboard.forecasting.training import model_frame
     from dashboard.schema import preset_config
-    from dashboard.store import Store
     from models import create
 
-    if args.dataset == "sample":
-        s = ROOT / "sample_data"
-        prepared = prepare(s / "sales.csv", s / "promotions.csv", s / "weather.csv", name="sample")
-    else:
-        prepared = prepare(pasta_long(PASTA, ws), name="pasta")
-    store = Store()
-    ds, _ = store.save_dataset(prepared)
+    store, ds = imported(args.dataset, f"gbm-variants-{args.dataset}")
     frame = model_frame(store, ds)
     store.close()
     hist = frame[frame["units"].notna()]

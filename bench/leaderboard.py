@@ -37,6 +37,26 @@ def pasta_long(src: Path, out: Path) -> Path:
     return path
 
 
+def imported(dataset: str, ws_name: str, pasta: Path = PASTA):
+    """A fresh workspace bench/out/<ws_name> with ``dataset`` (sample or pasta) imported as the app does:
+    (store, dataset id). The environment points the app's store at that workspace."""
+    ws = ROOT / "bench" / "out" / ws_name
+    shutil.rmtree(ws, ignore_errors=True)
+    ws.mkdir(parents=True)
+    os.environ["PROMOCAST_WORKSPACE"], os.environ["PROMOCAST_DB"] = str(ws), str(ws / "promocast.duckdb")
+    from dashboard.data.ingest import prepare
+    from dashboard.store import Store
+
+    if dataset == "sample":
+        s = ROOT / "sample_data"
+        prepared = prepare(s / "sales.csv", s / "promotions.csv", s / "weather.csv", name="sample (synthetic grocer)")
+    else:
+        prepared = prepare(pasta_long(Path(pasta), ws), name="pasta (real, one store)")  # "date" means week
+    store = Store()
+    ds, _ = store.save_dataset(prepared)
+    return store, ds
+
+
 def main(argv=None) -> int:
     from dashboard.schema import MODELS
 
@@ -50,25 +70,12 @@ def main(argv=None) -> int:
     ap.add_argument("--json", help="write the leaderboard here as JSON")
     args = ap.parse_args(argv)
 
-    ws = ROOT / "bench" / "out" / f"leaderboard-{args.dataset}"
-    shutil.rmtree(ws, ignore_errors=True)
-    ws.mkdir(parents=True)
-    os.environ["PROMOCAST_WORKSPACE"], os.environ["PROMOCAST_DB"] = str(ws), str(ws / "promocast.duckdb")
-
-    from dashboard.data.ingest import prepare
+    store, ds = imported(args.dataset, f"leaderboard-{args.dataset}", Path(args.pasta))
     from dashboard.forecasting.pipeline import train_and_evaluate
     from dashboard.forecasting.training import leaderboard, model_frame, register_run
     from dashboard.schema import preset_config
-    from dashboard.store import Store
     from dashboard.store.runs import read_run
 
-    if args.dataset == "sample":
-        s = ROOT / "sample_data"
-        prepared = prepare(s / "sales.csv", s / "promotions.csv", s / "weather.csv", name="sample (synthetic grocer)")
-    else:
-        prepared = prepare(pasta_long(Path(args.pasta), ws), name="pasta (real, one store)")  # "date" means week
-    store = Store()
-    ds, _ = store.save_dataset(prepared)
     frame = model_frame(store, ds)
     info = store.dataset(ds)
     print(f"{args.dataset}: {info.series} series, {info.weeks} weeks", file=sys.stderr)

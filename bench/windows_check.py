@@ -9,12 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(argv=None) -> int:
@@ -24,22 +21,15 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--json")
     args = ap.parse_args(argv)
-    ws = ROOT / "bench" / "out" / "windows-check"
-    shutil.rmtree(ws, ignore_errors=True)
-    ws.mkdir(parents=True)
-    os.environ["PROMOCAST_WORKSPACE"], os.environ["PROMOCAST_DB"] = str(ws), str(ws / "promocast.duckdb")
     import numpy as np
 
-    from bench.leaderboard import PASTA, pasta_long
-    from dashboard.data.ingest import prepare
+    from bench.leaderboard import imported
     from dashboard.forecasting.pipeline import holdout_start
     from dashboard.forecasting.training import model_frame
     from dashboard.schema import preset_config
-    from dashboard.store import Store
     from models import create
 
-    store = Store()
-    ds, _ = store.save_dataset(prepare(pasta_long(PASTA, ws), name="pasta"))
+    store, ds = imported("pasta", "windows-check")
     frame = model_frame(store, ds)
     store.close()
     hist = frame[frame["units"].notna()]

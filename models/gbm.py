@@ -138,7 +138,7 @@ class LightGBMForecaster(Forecaster):
                                 if (step == s).any() else [-0.3, 0.3] for s in range(h)])
         self.final = self._train(data, best, reporter(fits - 1))
         self.training_log = {"target": best, "validation_wape": {t: round(s, 3) for t, s in scores.items()},
-                             "trees": trees, "features": list(data.columns.drop(["unique_id", "ds", "y"])),
+                             "trees": trees, "features": list(self.final.ts.features_order_),  # lags included
                              "fit_s": round(time.time() - t0, 1)}
         if progress:
             progress({"epoch": fits, "epochs": fits, "step": fits * trees, "steps": fits * trees, "eta_s": 0,
