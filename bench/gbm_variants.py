@@ -1,8 +1,9 @@
 """`python -m bench.gbm_variants [pasta|sample] [--seeds 3] [--json OUT]`: the gradient-boosted model's choices,
 measured on one dataset, each over several seeds (LightGBM's row and column subsampling): recursive vs direct
 (one model per forecast week, mlforecast's ``max_horizon``), each target fixed (log1p, per-series scaled,
-Tweedie) against the target chosen on the last training weeks ("auto", what Promocast runs), and without
-the promotion of the week before and after as inputs (``auto-promo-around``). Hold-out WAPE %,
+Tweedie) against the target chosen on the last training weeks ("auto", what Promocast runs), without
+the promotion of the week before and after as inputs (``auto-promo-around``), and several seeds averaged in one
+model (``auto-seeds3``: three LightGBMs from seeds s, s + 1, s + 2). Hold-out WAPE %,
 the same 13 weeks as `python -m bench.leaderboard`.
 """
 from __future__ import annotations
@@ -76,18 +77,20 @@ def main(argv=None) -> int:
         gf.KNOWN = [c for c in base_known if c not in around] if variant.endswith("-promo-around") else base_known
         rows = []
         for i in range(args.seeds):
-            target = variant.split("-promo")[0]
+            target = variant.split("-promo")[0].split("-seeds")[0]
             target = "auto" if target in ("auto", "direct") else target
-            cfg = preset_config("lightgbm", "standard", threads=args.threads, seed=42 + i, gbm_target=target)
+            members = int(variant.split("-seeds")[1]) if "-seeds" in variant else 1  # e.g. auto-seeds3
+            cfg = preset_config("lightgbm", "standard", threads=args.threads, seed=42 + 10 * i, gbm_target=target,
+                                seeds=members)
             model = DirectLightGBM.make(cfg) if variant == "direct" else create(cfg)
             t = time.perf_counter()
             model.fit(hist[hist["time_idx"] < start])
             pred = model.predict(visible, start)
             pred = pred[pred["time_idx"] < start + 13]
             wape = evaluate(pred, hist, start)["overall"]["wape"]
-            rows.append({"seed": 42 + i, "wape": round(wape, 3), "seconds": round(time.perf_counter() - t, 1),
+            rows.append({"seed": 42 + 10 * i, "wape": round(wape, 3), "seconds": round(time.perf_counter() - t, 1),
                          "target": model.training_log.get("target")})
-            print(f"{variant} seed {42 + i}: WAPE {wape:.2f} in {rows[-1]['seconds']} s "
+            print(f"{variant} seed {42 + 10 * i}: WAPE {wape:.2f} in {rows[-1]['seconds']} s "
                   f"(target {rows[-1]['target']})", file=sys.stderr)
         w = [r["wape"] for r in rows]
         results[variant] = {"mean_wape": round(statistics.mean(w), 2), "spread": round(max(w) - min(w), 2),

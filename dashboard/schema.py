@@ -104,6 +104,8 @@ class TrainConfig:
     horizon: int = 13            # a quarter: what planners plan
     encoder_weeks: int = 52      # one year back, so the same week last year is visible to attention
     min_encoder_weeks: int = 8   # new SKUs with a short history still get a forecast
+    validation_windows: int = 3  # rolling-origin windows of ``horizon`` weeks before the hold-out that the
+                                 # recommendation and the bands are chosen on (dashboard/forecasting/windows.py)
     hidden_size: int = 32
     attention_heads: int = 4
     hidden_continuous_size: int = 16

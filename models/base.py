@@ -51,6 +51,24 @@ class Forecaster(ABC):
     def interpretation(self) -> dict | None:
         return None
 
+    # Rolling-origin validation (dashboard/forecasting/windows.py). A model whose forecast from an earlier week would
+    # read weeks it trained on says so here; ``refit_windows`` says whether a fresh one trained on the weeks before
+    # that origin is cheap enough to make (statistical models refit at every origin anyway; a network is not).
+    refit_windows: bool = True
+
+    def honest_from(self, origin: int) -> bool:
+        """Whether ``predict(frame, origin)`` uses nothing this model learned from weeks at or after ``origin``.
+        True by default: a model that refits on the history it is given (statsforecast, seasonal naive)."""
+        return True
+
+    def window_model(self, train: pd.DataFrame) -> "Forecaster":
+        """A fresh model of this configuration trained on ``train``: the weeks before an earlier validation window."""
+        from models import create
+
+        m = create(self.config)
+        m.fit(train)
+        return m
+
     def save(self, folder: Path) -> str:
         """Save and return the SHA-256 of the weights file (recorded so only app-written files load)."""
         folder.mkdir(parents=True, exist_ok=True)

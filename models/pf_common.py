@@ -147,6 +147,11 @@ def decoder_dataset(params: dict, frame: pd.DataFrame, start_idx: int, horizon: 
 
 
 class PFForecaster(Forecaster):
+    refit_windows = False  # a network per validation window would multiply its training time (docs/accuracy.md)
+
+    def honest_from(self, origin: int) -> bool:
+        """Its early-stopping window only: every earlier week taught the network by gradient."""
+        return self.validation_start is not None and origin >= self.validation_start
     """Base for pytorch-forecasting models; subclasses build the network from a dataset."""
 
     def __init__(self, config: TrainConfig):
@@ -155,6 +160,7 @@ class PFForecaster(Forecaster):
         self.members: list = []  # the networks of every seed (models/seeds.py); self.net is the first
         self.member_frames: list[pd.DataFrame] = []  # each member's forecast of the last predict, when several
         self._member_preds: list = []
+        self.validation_start: int | None = None  # first week of the early-stopping window (set by fit)
         self.params: dict | None = None
         self.best_epoch = -1
         self.best_val_loss = float("nan")
@@ -189,6 +195,7 @@ class PFForecaster(Forecaster):
         data = prepare(shards.shard(train[MODEL_COLUMNS], world))
         last = max(distributed.gather(int(data["time_idx"].max()), world))  # the same week in every process
         val_start = last - cfg.horizon + 1  # the last weeks before the hold-out
+        self.validation_start = val_start  # early stopping reads these weeks; gradients never do
         ds = training_dataset(data[data["time_idx"] < val_start], cfg, world)
         val = decoder_dataset(ds.get_parameters(), data, val_start, cfg.horizon, with_target=True)
         train_w, valid_w = WindowArrays(ds, self.device), WindowArrays(val, self.device)

@@ -113,3 +113,25 @@ def fresh_streamlit_caches():
     release()
     yield
     release()
+
+
+def ar1_frame(series=6, weeks=120, phi=0.7, seed=5, promo_lift=0.0):
+    """A weekly model frame (``build_frame``): AR(1) around a level per series, with a promotion every 9th week
+    lifting units by ``promo_lift`` (the LightGBM's and the validation windows' tests)."""
+    import numpy as np
+    import pandas as pd
+
+    from dashboard.data.features import build_frame
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    weeks_idx = pd.date_range("2023-01-02", periods=weeks, freq="W-MON")
+    for i in range(series):
+        level, y = 40 + 10 * i, 40 + 10 * i
+        for t, w in enumerate(weeks_idx):
+            promo = 1.0 if t % 9 == 4 else 0.0
+            y = level + phi * (y - level) + rng.normal(0, 3)
+            rows.append({"sku": f"S{i}", "region": "North", "category": "dry" if i % 2 else "fresh", "week": w,
+                         "units": max(0.0, y * (1 + promo_lift * promo)), "price": 2.0,
+                         "promo": promo, "discount_pct": 20.0 * promo})
+    return build_frame(pd.DataFrame(rows), [])

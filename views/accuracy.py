@@ -32,8 +32,12 @@ if seeds:
 rec_dirs = runs.loc[runs["model"] == "recommended", "run_dir"]
 if len(rec_dirs):
     with st.expander("Why this recommendation: each candidate's WAPE % on the validation weeks, per category"):
-        st.dataframe(recommend.why(read_run(Path(rec_dirs.iloc[0])).get("recommendation")), hide_index=True,
-                     key="acc_why")
+        chosen = read_run(Path(rec_dirs.iloc[0])).get("recommendation")
+        st.dataframe(recommend.why(chosen), hide_index=True, key="acc_why")
+        st.markdown("**Each validation window**: WAPE % of every model on each window of weeks before the hold-out, "
+                    "forecast from the weeks before that window only")
+        st.dataframe(recommend.window_table(chosen), hide_index=True, key="acc_windows")
+        st.caption(recommend.windows_note(chosen))
         st.caption("The hold-out above was never used to choose: a model can win the hold-out and still not be the "
                    "one chosen, and the leaderboard says so honestly.")
 

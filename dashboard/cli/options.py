@@ -32,7 +32,10 @@ def _training() -> argparse.ArgumentParser:
     g.add_argument("--holdout-weeks", type=int, default=13)
     g.add_argument("--max-epochs", type=int, help="override the preset's epoch limit")
     g.add_argument("--threads", type=int, help="torch threads (default: all cores; the app uses 1)")
-    g.add_argument("--seeds", type=int, help="networks trained from different seeds and averaged (thorough: 3)")
+    g.add_argument("--seeds", type=int, help="TFT, LSTM and LightGBM trained from different seeds and averaged "
+                   "(thorough: 3)")
+    g.add_argument("--validation-windows", type=int, help="windows of the horizon's weeks before the hold-out that "
+                   "choose the recommended forecast and calibrate the bands (default 3; the networks forecast the last)")
     g.add_argument("--devices", type=int, help="TFT/LSTM: training processes on this machine, data-parallel through "
                    "torchrun (one per GPU; on CPUs one per core)")
     g.add_argument("--num-nodes", type=int, help="machines training together (each runs torchrun; see docs/scale.md)")

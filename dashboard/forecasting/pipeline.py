@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.forecasting import calibration
+from dashboard.forecasting import calibration, windows
 from dashboard.forecasting.evaluation import evaluate, join_actuals, seed_spread
 from dashboard.schema import TrainConfig
 from dashboard.store.runs import write_run
@@ -30,28 +30,7 @@ def forecast_future(model, frame: pd.DataFrame, horizon: int) -> pd.DataFrame | 
     return model.predict(frame[frame["time_idx"] <= last + horizon], last + 1)
 
 
-HOLDOUT_COLUMNS = ["sku", "region", "category", "week", "time_idx", "step", "actual", "p10", "p50", "p90", "point",
-                   "promo", "holiday", "scale"]
-
-
-def validation_forecast(model, hist: pd.DataFrame, start: int, horizon: int) -> pd.DataFrame | None:
-    """The model's forecast of the ``horizon`` weeks before the hold-out (the validation window), from the
-    history before them, beside the actuals: what calibration and the recommended forecast are chosen on,
-    so neither ever reads the hold-out. None when there is too little history before the window."""
-    val_start = start - horizon
-    visible = hist[hist["time_idx"] < start].copy()
-    visible.loc[visible["time_idx"] >= val_start, "units"] = float("nan")
-    try:
-        pred = model.predict(visible, val_start)
-    except Exception as exc:  # noqa: BLE001 - a model that cannot forecast from that history has no validation:
-        import sys  # its band stays uncalibrated and the recommended forecast leaves it out
-
-        print(f"validation forecast failed ({type(exc).__name__}: {exc}); band left uncalibrated", file=sys.stderr)
-        return None
-    pred = pred[pred["time_idx"] < start]
-    if pred.empty:
-        return None
-    return join_actuals(pred, hist[hist["time_idx"] < start], val_start)[HOLDOUT_COLUMNS]
+HOLDOUT_COLUMNS = windows.COLUMNS
 
 
 def _device_label(model) -> str:
@@ -97,7 +76,8 @@ def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: di
     if reader is not None:
         frame = reader(False)
         hist = frame[frame["units"].notna()]
-    validation = validation_forecast(model, hist, start, config.horizon)  # before the hold-out forecast (interp)
+    # before the hold-out forecast (interp): rolling-origin windows before the hold-out (dashboard/forecasting/windows.py)
+    validation = windows.validation(model, hist, start, config.horizon, config.validation_windows)
     bands = calibration.offsets(validation) if validation is not None else None
     # the model never sees hold-out units; the weeks after the history stay for their known inputs, which a network's
     # decoder reads when its horizon runs past a shorter hold-out (--holdout-weeks 8 with a 13-week horizon)
@@ -129,7 +109,7 @@ def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: di
                 "seconds": round(seconds, 1), "series": int(pred[["sku", "region"]].drop_duplicates().shape[0]),
                 "capped_series": capped[:50], "capped_count": len(capped),
                 "device": _device_label(model), "training": getattr(model, "training_log", None),  # epochs, losses
-                "bands": band_note, "seeds": seeds,
+                "bands": band_note, "seeds": seeds, "validation_windows": windows.scores(validation),
                 "peak_memory_mb": distributed.peak_memory_mb()}  # this process's, forecasts and scoring included
     run_dir = write_run(run_id, model, run_meta, ev, holdout, run_root, future, interp, validation)
     return run_dir, {**run_meta, "run_id": run_id, "overall": ev["overall"], "evaluation": ev}

@@ -1,11 +1,11 @@
 """The recommended forecast: the best single model or the equal average of the best two or three, chosen on the
-validation window only (per category where a category's own weeks clearly say otherwise), then scored honestly
+validation windows only (per category where a category's own weeks clearly say otherwise), then scored honestly
 on the hold-out.
 
-Every run forecasts the validation window (the ``horizon`` weeks before the hold-out; ``pipeline.validation_
-forecast``). On those weeks only we score every model alone and the equal averages of the best two and three
-(``choose``). The chosen weights are then applied to the
-hold-out and future forecasts, its band calibrated on the validation window like any run's, and the result is
+Every run forecasts up to three rolling-origin windows of ``horizon`` weeks before the hold-out
+(``windows.validation``; a network only its last). On the weeks every model forecast we score every model alone and
+the equal averages of the best two and three (``choose``). The chosen weights are then applied to the
+hold-out and future forecasts, its band calibrated on those weeks like any run's, and the result is
 written as a run of model ``recommended``: a folder like any other (no weights: it is made of other runs).
 The hold-out is never read before the choice is made.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dashboard.forecasting import calibration
+from dashboard.forecasting import calibration, windows
 from dashboard.forecasting.evaluation import breakdowns
 from dashboard.store.runs import load_future, load_holdout, load_validation, read_run, write_run
 
@@ -32,7 +32,8 @@ def wape(actual: np.ndarray, forecast: np.ndarray) -> float:
 
 
 def _aligned(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per series-week every model forecast: category, actual and each model's P50."""
+    """One row per series-week every model forecast (the validation windows they share): category, actual and each
+    model's P50."""
     base = None
     for model, f in frames.items():
         part = f[KEYS + ["category", "actual", "p50"]].rename(columns={"p50": model})
@@ -136,6 +137,39 @@ def why(recommendation: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def window_table(recommendation: dict) -> pd.DataFrame:
+    """Per model (and the recommended forecast): its WAPE % on each validation window it forecast, one column per
+    window, earliest first ("weeks from 2019-09-30"); blank where a model did not forecast that window."""
+    per = (recommendation or {}).get("windows") or {}
+    rows, labels = [], {}
+    for model, scores in per.items():
+        row = {"model": model}
+        for w in scores:
+            label = labels.setdefault(int(w["window"]), f"weeks from {w['first_week']}")
+            row[label] = w["wape"]
+        rows.append(row)
+    cols = ["model"] + [labels[k] for k in sorted(labels, reverse=True)]
+    return pd.DataFrame(rows).reindex(columns=cols) if rows else pd.DataFrame()
+
+
+def windows_note(recommendation: dict) -> str:
+    """One sentence on which windows the choice was made on, and why some models have fewer."""
+    rec = recommendation or {}
+    per, used = rec.get("windows") or {}, rec.get("chosen_on_windows") or []
+    if not per:
+        return "Chosen on the one validation window before the hold-out (a run made before rolling windows)."
+    most = max((len(v) for k, v in per.items() if k != "recommended"), default=0)
+    few = sorted(k for k, v in per.items() if k != "recommended" and len(v) < most)
+    text = (f"Chosen on the {len(used)} window{'s' if len(used) != 1 else ''} of {most} that every model forecast")
+    if few:
+        text += (f"; {', '.join(few)} forecast fewer: a network is trained once, and forecasting an earlier window "
+                 "would read weeks it trained on (a network per window would multiply its training time)")
+    if most < 3:
+        text += "; the history allowed only " + (f"{most} window" if most == 1 else f"{most} windows") + \
+            " with a year of weeks before it"
+    return text + "."
+
+
 def eligible(runs: pd.DataFrame) -> pd.DataFrame:
     """The newest run of each model with a validation forecast, on the newest runs' data and hold-out."""
     r = runs[(runs["model"] != "recommended")].sort_values("created_at", ascending=False)
@@ -156,7 +190,7 @@ def build(runs: pd.DataFrame, root: Path | None = None) -> Path | None:
     validation = {m: _calibrated(load_validation(Path(d)), heads[m]) for m, d in dirs.items()}
     choice = choose(validation)
     used = sorted({m for ch in choice.values() for m in ch["weights"]}, key=list(dirs).index)
-    val = combine({m: validation[m] for m in used}, choice)
+    val = combine(_common({m: validation[m] for m in used}), choice)
     bands = calibration.offsets(val)
     holdout = combine({m: load_holdout(Path(dirs[m])) for m in used}, choice)
     raw_coverage = calibration.coverage(holdout)
@@ -178,11 +212,32 @@ def build(runs: pd.DataFrame, root: Path | None = None) -> Path | None:
               "series": int(holdout[["sku", "region"]].drop_duplicates().shape[0]),
               "recommendation": {"made_of": made_of(choice), "categories": choice,
                                  "runs": {m: heads[m]["run_id"] for m in used},
-                                 "considered": {m: heads[m]["run_id"] for m in dirs}},
+                                 "considered": {m: heads[m]["run_id"] for m in dirs},
+                                 "windows": {**{m: windows.scores(validation[m]) for m in dirs},
+                                             "recommended": windows.scores(val)},
+                                 "chosen_on_windows": sorted(int(w) for w in _aligned_windows(validation))},
               "bands": {"method": calibration.METHOD,
                         "holdout_coverage_raw": raw_coverage, "holdout_coverage": ev["overall"].get("coverage_p10_p90"),
                         "offsets": bands.to_dict("records")}}
     return write_run(run_id, None, record, ev, holdout, root, future, None, val)
+
+
+def _common(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Each frame cut to the series-weeks every one of them forecast (the windows a blend's models share)."""
+    keys = None
+    for f in frames.values():
+        k = f[KEYS].drop_duplicates()
+        keys = k if keys is None else keys.merge(k, on=KEYS)
+    return {m: f.merge(keys, on=KEYS) for m, f in frames.items()}
+
+
+def _aligned_windows(validation: dict[str, pd.DataFrame]) -> set:
+    """The validation windows every model forecast (what the choice was made on)."""
+    common = None
+    for f in validation.values():
+        w = set(f["window"].unique()) if "window" in f else {1}
+        common = w if common is None else common & w
+    return common or set()
 
 
 def _calibrated(validation: pd.DataFrame, run: dict) -> pd.DataFrame:

@@ -79,6 +79,11 @@ def test_accuracy_page(use_trained):
     assert set(why["category"]) == {part.split(": ")[0] for part in made.split("; ")}
     assert {"tft", "lstm", "lightgbm", "holt-winters", "mstl", "seasonal-naive"} <= set(why.columns)
     assert made and all(part.split(": ")[1] for part in made.split("; "))  # every category says what it uses
+    per_window = next(f for f in frames if "model" in f.columns and any(c.startswith("weeks from") for c in f.columns))
+    w = per_window.set_index("model")
+    assert {"lightgbm", "mstl", "tft", "recommended"} <= set(w.index)
+    assert w.loc["lightgbm"].notna().sum() > w.loc["tft"].notna().sum() >= 1  # a network forecasts its last window
+    assert any("every model forecast" in c.value for c in at.caption)
     coverage = next(f for f in frames if "recommended" in f.columns)  # hold-out coverage, model per column
     assert {"tft", "lstm", "holt-winters", "mstl", "seasonal-naive"} <= set(coverage.columns)
     assert ((coverage >= 0) & (coverage <= 100)).all().all()

@@ -5,24 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.data.features import build_frame
+from conftest import ar1_frame
 from dashboard.schema import preset_config
-
-
-def ar1_frame(series=6, weeks=120, phi=0.7, seed=5, promo_lift=0.0):
-    """AR(1) around a level per series, with a promotion every 9th week lifting units by ``promo_lift``."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    weeks_idx = pd.date_range("2023-01-02", periods=weeks, freq="W-MON")
-    for i in range(series):
-        level, y = 40 + 10 * i, 40 + 10 * i
-        for t, w in enumerate(weeks_idx):
-            promo = 1.0 if t % 9 == 4 else 0.0
-            y = level + phi * (y - level) + rng.normal(0, 3)
-            rows.append({"sku": f"S{i}", "region": "North", "category": "dry" if i % 2 else "fresh", "week": w,
-                         "units": max(0.0, y * (1 + promo_lift * promo)), "price": 2.0,
-                         "promo": promo, "discount_pct": 20.0 * promo})
-    return build_frame(pd.DataFrame(rows), [])
 
 
 def fitted(frame, start, **overrides):
