@@ -123,7 +123,8 @@ class TrainConfig:
                                     # "units": pytorch-forecasting's, dominated by the biggest series
     lstm_decoding: str = "direct"   # the LSTM's decoder: "direct" (models/lstm_net.py) or "autoregressive"
     seed: int = 42
-    seeds: int = 1               # networks trained from seeds seed, seed + 1, ... and averaged (models/seeds.py)
+    seeds: int = 1               # networks and the LightGBM trained from seeds seed, seed + 1, ... and averaged
+                                 # (models/seeds.py; models/gbm.py)
     gpu_batch_scale: int = 4     # on a GPU: batch x this, batches per epoch / this, learning rate x its square root
                                  # (models/pf_common.device_config); 1 = train as on a CPU
     threads: int = 1             # 1 beside the app: 2 threads slow 3.7x when the app is busy

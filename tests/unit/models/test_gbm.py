@@ -102,3 +102,22 @@ def test_store_grain_ids_as_categoricals():
     cat = f.astype("category")
     assert gf.statics(cat) == ["sku", "region", "category", "area"]
     assert gf.statics(f.assign(area=f["region"])) == ["sku", "region", "category"]
+
+
+def test_several_seeds_forecast_their_average_and_explain_it():
+    """``--seeds 2``: two LightGBMs from different seeds; the forecast is their mean, each one's own forecast is kept
+    for the run's spread, and the averaged contributions add up to the mean of their target-scale outputs."""
+    f = ar1_frame()
+    start = 100
+    m = fitted(f, start, seeds=2, gbm_target="log1p")
+    assert list(m.final.models_) == ["lgb", "lgb1"] and list(m.early.models_) == ["lgb", "lgb1"]
+    out = m.predict(f, start)
+    a, b = m.member_frames
+    np.testing.assert_allclose(out["p50"], (a["p50"] + b["p50"]) / 2, rtol=1e-6)
+    assert not np.allclose(a["p50"], b["p50"])  # the seeds differ
+    c = m.contributions()
+    total = c.filter(like="x_").sum(axis=1) + c["bias"]
+    logs = [np.log1p(x.set_index(["sku", "region", "time_idx"])["p50"]) for x in (a, b)]
+    mean_log = ((logs[0] + logs[1]) / 2).reindex(pd.MultiIndex.from_frame(c[["sku", "region", "time_idx"]]))
+    np.testing.assert_allclose(total.to_numpy(), mean_log.to_numpy(), rtol=1e-4, atol=1e-4)
+    assert m.training_log["seeds"] == 2
