@@ -106,6 +106,8 @@ class TrainConfig:
     min_encoder_weeks: int = 8   # new SKUs with a short history still get a forecast
     validation_windows: int = 3  # rolling-origin windows of ``horizon`` weeks before the hold-out that the
                                  # recommendation and the bands are chosen on (dashboard/forecasting/windows.py)
+    network_windows: bool = False  # TFT/LSTM: a network retrained per earlier window too (time x windows); else
+                                   # a network forecasts only its last window
     hidden_size: int = 32
     attention_heads: int = 4
     hidden_continuous_size: int = 16

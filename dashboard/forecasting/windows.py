@@ -8,7 +8,8 @@ many). A model forecasts a window with itself when it learned nothing from the w
 window; the LightGBM's held-out weeks), else a fresh model of the same configuration (its choices fixed:
 ``Forecaster.window_model``) is trained on the weeks before the window, where that is cheap
 (``Forecaster.refit_windows``: the LightGBM, one fit per window); a network keeps its one window (a network per window
-would multiply its training time).
+would multiply its training time) unless ``network_windows`` asks for one network per window (``--network-windows``;
+not under data-parallel training, whose other processes have ended by then).
 """
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def validation(model, hist: pd.DataFrame, start: int, horizon: int, windows: int
         k = (start - origin) // horizon
         source = model
         if not model.honest_from(origin):
-            if not model.refit_windows:
+            if not refits(model.config, model.refit_windows):
                 continue
             train = hist[hist["time_idx"] < origin]
             source = refit(model, train) if refit else model.window_model(train)
@@ -66,6 +67,13 @@ def validation(model, hist: pd.DataFrame, start: int, horizon: int, windows: int
         if part is not None:
             parts.append(part.assign(window=k))
     return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def refits(config, cheap: bool) -> bool:
+    """Whether a model that saw an earlier window gets a fresh model for it: where that is cheap, or a network on
+    request in a single process."""
+    single = int(getattr(config, "devices", 1) or 1) == 1 and int(getattr(config, "num_nodes", 1) or 1) == 1
+    return cheap or (bool(getattr(config, "network_windows", False)) and single)
 
 
 def scores(validation: pd.DataFrame | None) -> list[dict]:

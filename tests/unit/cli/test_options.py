@@ -31,18 +31,18 @@ def test_refresh_hands_train_every_option_as_given():
     args = build_parser().parse_args(["refresh", "new.csv", "--dataset", "grocer", "--models", "tft,lstm",
                                       "--preset", "fast", "--holdout-weeks", "8", "--max-epochs", "2", "--threads", "1",
                                       "--seeds", "2", "--devices", "2", "--ray", "local", "--validation-windows", "2",
-                                      "--workspace", "client-a"])
+                                      "--network-windows", "--workspace", "client-a"])
     ns = train_args(args, "tft", "ds-2")
     parsed = build_parser().parse_args(["train", "--model", "tft", "--dataset", "ds-2", "--preset", "fast",
                                         "--holdout-weeks", "8", "--max-epochs", "2", "--threads", "1", "--seeds", "2",
                                         "--devices", "2", "--ray", "local", "--validation-windows", "2",
-                                        "--workspace", "client-a"])
+                                        "--network-windows", "--workspace", "client-a"])
     for dest in [*options.training_dests(), "model", "dataset", "workspace", "db"]:
         assert getattr(ns, dest) == getattr(parsed, dest), dest
     from dashboard.cli.training import config_of
 
     assert config_of(ns).to_dict() == config_of(parsed).to_dict()
-    assert config_of(parsed).validation_windows == 2
+    assert config_of(parsed).validation_windows == 2 and config_of(parsed).network_windows is True
 
 
 def test_refresh_refuses_an_unknown_model_before_storing_anything(workspace, capsys):

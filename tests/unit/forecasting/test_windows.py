@@ -87,3 +87,25 @@ def test_the_choice_is_made_on_the_windows_every_model_shares_and_each_window_is
     assert table.set_index("model").loc["tft"].isna().tolist() == [True, False]
     assert round(table.set_index("model").loc["lightgbm", "weeks from 2024-01-01"], 1) == 10.0
     assert "tft forecast fewer" in windows_note(rec)
+
+
+def test_a_network_gets_every_window_when_asked_one_network_per_window():
+    from dataclasses import replace
+
+    from conftest import tiny_config
+    from models import create
+
+    hist, start, horizon = _hist(), 100, 8
+    cfg = replace(tiny_config("lstm"), horizon=horizon, network_windows=True)
+    net = create(cfg)
+    net.fit(hist[hist["time_idx"] < start])
+    assert net.honest_from(start - horizon) and not net.honest_from(start - 2 * horizon)
+    trained = []
+
+    def refit(model, train):
+        trained.append(int(train["time_idx"].max()))
+        return model.window_model(train)
+
+    v = windows.validation(net, hist, start, horizon, 3, refit=refit)
+    assert sorted(v["window"].unique()) == [1, 2, 3] and trained == [75, 83]
+    assert windows.refits(replace(cfg, devices=2), False) is False  # not under data-parallel training
