@@ -158,15 +158,19 @@ def windows_note(recommendation: dict) -> str:
     per, used = rec.get("windows") or {}, rec.get("chosen_on_windows") or []
     if not per:
         return "Chosen on the one validation window before the hold-out (a run made before rolling windows)."
-    most = max((len(v) for k, v in per.items() if k != "recommended"), default=0)
-    few = sorted(k for k, v in per.items() if k != "recommended" and len(v) < most)
-    text = (f"Chosen on the {len(used)} window{'s' if len(used) != 1 else ''} of {most} that every model forecast")
-    if few:
-        text += (f"; {', '.join(few)} forecast fewer: a network is trained once, and forecasting an earlier window "
-                 "would read weeks it trained on (a network per window would multiply its training time)")
+    counts = {m: len(v) for m, v in per.items() if m != "recommended"}
+    most = max(counts.values(), default=0)
+    if len(used) >= most:
+        text = ("Chosen on the one window before the hold-out" if most == 1 else
+                f"Chosen on {'both' if most == 2 else f'all {most}'} windows, which every model forecast")
+    else:
+        few = sorted(m for m, n in counts.items() if n < most)
+        text = (f"Chosen on the {'last window' if used == [1] else f'{len(used)} windows'} every model forecast; "
+                f"{', '.join(few)} forecast fewer than {most}: a network is trained once, and its forecast of an "
+                "earlier window would read weeks it trained on (`--network-windows` trains one per window, "
+                "multiplying its training time)")
     if most < 3:
-        text += "; the history allowed only " + (f"{most} window" if most == 1 else f"{most} windows") + \
-            " with a year of weeks before it"
+        text += f"; the history allowed {most} of the 3 windows (each needs a year of weeks before it)"
     return text + "."
 
 
