@@ -29,9 +29,11 @@ VARIANTS = {
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.network_variants")
-    ap.add_argument("dataset", choices=["sample", "pasta"], nargs="?", default="pasta")
+    ap.add_argument("dataset", choices=["sample", "pasta", "reference"], nargs="?", default="pasta",
+                    help="reference: the model frame a `python -m bench --scale reference --keep` left")
     ap.add_argument("--model", default="tft", choices=["tft", "lstm"])
     ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--first-seed", type=int, default=42, help="seeds first, first + 10, ...")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--variants", default="standard,dropout-0.3,encoder-26,hidden-16")
     ap.add_argument("--json")
@@ -44,9 +46,14 @@ def main(argv=None) -> int:
     from dashboard.schema import preset_config
     from models import create
 
-    store, ds = imported(args.dataset, f"network-variants-{args.dataset}")
-    frame = model_frame(store, ds)
-    store.close()
+    if args.dataset == "reference":
+        import pandas as pd
+
+        frame = pd.read_parquet(Path(__file__).resolve().parent / "out" / "reference" / "ws" / "frame.parquet")
+    else:
+        store, ds = imported(args.dataset, f"network-variants-{args.dataset}")
+        frame = model_frame(store, ds)
+        store.close()
     hist = frame[frame["units"].notna()]
     start = holdout_start(frame, 13)
     visible = frame.copy()
@@ -55,7 +62,7 @@ def main(argv=None) -> int:
     for variant in args.variants.split(","):
         rows = []
         for i in range(args.seeds):
-            seed = 42 + 10 * i
+            seed = args.first_seed + 10 * i
             cfg = preset_config(args.model, "standard", threads=args.threads, seed=seed, **VARIANTS[variant])
             model = create(cfg)
             t = time.perf_counter()
