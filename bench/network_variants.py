@@ -85,7 +85,8 @@ def main(argv=None) -> int:
                             "mean_seconds": round(statistics.mean(r["seconds"] for r in rows), 1), "runs": rows}
     print(f"{'variant':<16}{'mean WAPE':>10}{'spread':>8}{'valid.':>8}{'s':>7}")
     for k, r in results.items():
-        print(f"{k:<16}{r['mean_wape']:10.2f}{r['spread']:8.2f}{r['mean_validation_wape']:8.2f}{r['mean_seconds']:7.0f}")
+        print(f"{k:<16}{r['mean_wape']:10.2f}{r['spread']:8.2f}{r['mean_validation_wape']:8.2f}"
+              f"{r['mean_seconds']:7.0f}")
     if args.json:
         Path(args.json).write_text(json.dumps({"dataset": args.dataset, "model": args.model, "seeds": args.seeds,
                                                "threads": args.threads, "variants": results}, indent=1))

@@ -182,7 +182,8 @@ class Bench:
             r = m["lightgbm"]
             self.figures += [
                 fig(f"{label} lightgbm at {scale} scale: seconds", r["seconds"], "s", None if tiny else 60,
-                    note=f"fit of 3 target candidates and the final model, one fit per earlier validation window + hold-out and future forecasts, {self.threads} threads"),
+                    note=f"fit of 3 target candidates and the final model, one fit per earlier validation window "
+                         f"+ hold-out and future forecasts, {self.threads} threads"),
                 fig(f"{label} lightgbm at {scale} scale: WAPE / best baseline", r["wape"] / m[best]["wape"], "x",
                     None if tiny else 1.0, note=f"{r['wape']:.1f} vs {best} {m[best]['wape']:.1f}")]
         singles = {k: v for k, v in m.items() if k not in ("recommended", "tft-fast")}

@@ -35,7 +35,8 @@ def _training() -> argparse.ArgumentParser:
     g.add_argument("--seeds", type=int, help="TFT, LSTM and LightGBM trained from different seeds and averaged "
                    "(thorough: 3)")
     g.add_argument("--validation-windows", type=int, help="windows of the horizon's weeks before the hold-out that "
-                   "choose the recommended forecast and calibrate the bands (default 3; the networks forecast the last)")
+                   "choose the recommended forecast and calibrate the bands (default 3; the networks forecast the "
+                   "last)")
     g.add_argument("--network-windows", action="store_true", default=None, help="TFT/LSTM: retrain the network for "
                    "each earlier validation window too (its training time x the windows)")
     g.add_argument("--devices", type=int, help="TFT/LSTM: training processes on this machine, data-parallel through "

@@ -76,7 +76,8 @@ def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: di
     if reader is not None:
         frame = reader(False)
         hist = frame[frame["units"].notna()]
-    # before the hold-out forecast (interp): rolling-origin windows before the hold-out (dashboard/forecasting/windows.py)
+    # rolling-origin windows before the hold-out (dashboard/forecasting/windows.py); before the hold-out forecast,
+    # whose interpretation the run keeps
     validation = windows.validation(model, hist, start, config.horizon, config.validation_windows)
     bands = calibration.offsets(validation) if validation is not None else None
     # the model never sees hold-out units; the weeks after the history stay for their known inputs, which a network's
