@@ -53,9 +53,8 @@ def main(argv=None) -> int:
     ap.add_argument("--variants", default="auto,auto-promo-around,log1p,scaled,tweedie,direct")
     ap.add_argument("--json")
     args = ap.parse_args(argv)
-    from bench.leaderboard import imported
+    from bench.leaderboard import held_out, imported
     from dashboard.forecasting.evaluation import evaluate
-    from dashboard.forecasting.pipeline import holdout_start
     from dashboard.forecasting.training import model_frame
     from dashboard.schema import preset_config
     from models import create
@@ -63,10 +62,7 @@ def main(argv=None) -> int:
     store, ds = imported(args.dataset, f"gbm-variants-{args.dataset}")
     frame = model_frame(store, ds)
     store.close()
-    hist = frame[frame["units"].notna()]
-    start = holdout_start(frame, 13)
-    visible = frame.copy()
-    visible.loc[visible["time_idx"] >= start, "units"] = float("nan")
+    hist, start, visible = held_out(frame)
     results = {}
     import models.gbm_features as gf
 

@@ -57,6 +57,18 @@ def imported(dataset: str, ws_name: str, pasta: Path = PASTA):
     return store, ds
 
 
+def held_out(frame, weeks: int = 13):
+    """(the weeks with actuals, the first hold-out week, the frame with hold-out units hidden): what a variant bench
+    trains on and forecasts from, the same 13 weeks as the leaderboard."""
+    from dashboard.forecasting.pipeline import holdout_start
+
+    hist = frame[frame["units"].notna()]
+    start = holdout_start(frame, weeks)
+    visible = frame.copy()
+    visible.loc[visible["time_idx"] >= start, "units"] = float("nan")
+    return hist, start, visible
+
+
 def main(argv=None) -> int:
     from dashboard.schema import MODELS
 

@@ -38,9 +38,8 @@ def main(argv=None) -> int:
     ap.add_argument("--variants", default="standard,dropout-0.3,encoder-26,hidden-16")
     ap.add_argument("--json")
     args = ap.parse_args(argv)
-    from bench.leaderboard import imported
+    from bench.leaderboard import held_out, imported
     from dashboard.forecasting.evaluation import evaluate
-    from dashboard.forecasting.pipeline import holdout_start
     from dashboard.forecasting.training import model_frame
     from dashboard.forecasting.windows import forecast_window
     from dashboard.schema import preset_config
@@ -54,10 +53,7 @@ def main(argv=None) -> int:
         store, ds = imported(args.dataset, f"network-variants-{args.dataset}")
         frame = model_frame(store, ds)
         store.close()
-    hist = frame[frame["units"].notna()]
-    start = holdout_start(frame, 13)
-    visible = frame.copy()
-    visible.loc[visible["time_idx"] >= start, "units"] = float("nan")
+    hist, start, visible = held_out(frame)
     results = {}
     for variant in args.variants.split(","):
         rows = []
