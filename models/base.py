@@ -63,9 +63,7 @@ class Forecaster(ABC):
 
     def window_model(self, train: pd.DataFrame) -> "Forecaster":
         """A fresh model of this configuration trained on ``train``: the weeks before an earlier validation window."""
-        from models import create
-
-        m = create(self.config)
+        m = type(self)(self.config)
         m.fit(train)
         return m
 

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 
 from dashboard.cli import options
 from dashboard.cli.output import progress_line, records
@@ -45,7 +46,7 @@ def train(args, out=None) -> int:
     from dashboard.forecasting import jobs, training
     from dashboard.forecasting.evaluation import overall_public
     from dashboard.store import Store
-    from dashboard.store.runs import load_metrics
+    from dashboard.store.runs import load_metrics, read_run
 
     store = Store(args.db)
     info = store.dataset(args.dataset)
@@ -81,6 +82,9 @@ def train(args, out=None) -> int:
                        "by_region": records(load_metrics(run["run_dir"], "by_region"))}}
     if run.get("seeds"):
         result["seeds"] = run["seeds"]  # several seeds averaged: each one's hold-out WAPE and the spread
+    windows = read_run(Path(run["run_dir"])).get("validation_windows")
+    if windows:
+        result["validation_windows"] = windows  # WAPE on each window before the hold-out (what chose and calibrated)
     out = out or sys.stdout
     if args.json:
         print(json.dumps(result), file=out)

@@ -36,7 +36,8 @@ def test_refresh_retrains_a_baseline_and_a_network(cli, tmp_path):
     promos = ["--promotions", tmp_path / "promotions.csv", "--weather", SAMPLE / "weather.csv"]
     cli("ingest", first, *promos, "--name", "grocer")
 
-    out = json.loads(cli("refresh", second, "--dataset", "grocer", *promos, "--models", "seasonal-naive", "--json").stdout)
+    out = json.loads(cli("refresh", second, "--dataset", "grocer", *promos, "--models", "seasonal-naive",
+                         "--validation-windows", "2", "--json").stdout)
     assert out["version"] == 2 and set(out["runs"]) == {"seasonal-naive"}
     board = json.loads(cli("evaluate", "--dataset", out["dataset"], "--json").stdout)
     assert {r["model"] for r in board} == {"seasonal-naive"}
@@ -46,7 +47,14 @@ def test_refresh_retrains_a_baseline_and_a_network(cli, tmp_path):
     assert out["version"] == 3 and set(out["runs"]) == {"lstm"}
     run = next(r for r in json.loads(cli("evaluate", "--dataset", out["dataset"], "--json").stdout) if r["model"] == "lstm")
     assert run["preset"] == "fast"
+    # train as typed, with the windows in its JSON: the newest two before the hold-out, earliest first
+    gbm = json.loads(cli("train", "--model", "lightgbm", "--dataset", out["dataset"], "--preset", "fast",
+                         "--validation-windows", "2", "--threads", "1", "--json").stdout)
+    assert [w["window"] for w in gbm["validation_windows"]] == [2, 1]
+    assert all(w["weeks"] == 13 and w["wape"] > 0 for w in gbm["validation_windows"])
     from dashboard.store import Store
 
     record = Store().run(run["run_id"])
     assert record["config"]["max_epochs"] == 1 and record["config"]["holdout_weeks"] == 8 and record["holdout_weeks"] == 8
+    naive = next(r for r in Store().runs().to_dict("records") if r["model"] == "seasonal-naive")
+    assert Store().run(naive["run_id"])["config"]["validation_windows"] == 2
