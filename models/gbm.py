@@ -65,11 +65,6 @@ def choose_target(scores: dict[str, float]) -> str:
     return best if base is None or finite[best] < base * (1 - SWITCH) else "log1p"
 
 
-def _members(mlf) -> list[str]:
-    """The output columns of an mlforecast pipeline's LightGBM members ("lgb", "lgb1", ...)."""
-    return list(mlf.models_)
-
-
 def _wape(actual: np.ndarray, forecast: np.ndarray) -> float:
     total = np.abs(actual).sum()
     return float(np.abs(forecast - actual).sum() / total * 100) if total else float("nan")
@@ -230,7 +225,7 @@ class LightGBMForecaster(Forecaster):
         fc = mlf.predict(h=h, new_df=new_df, X_df=X_df, before_predict_callback=capture)
         self._last_features = captured
         self._last_ids = new_df["unique_id"].drop_duplicates().to_numpy()  # the order of each step's feature rows
-        names = _members(mlf)
+        names = list(mlf.models_)  # one column per seed: "lgb", "lgb1", ...
         fc["p50"] = fc[names].mean(axis=1)  # the seeds' average (one column with one seed)
         self._last_members = fc[["unique_id", "ds"] + names] if len(names) > 1 else None
         ids = fc["unique_id"].str.split("|", n=1, expand=True)

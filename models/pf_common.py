@@ -147,12 +147,13 @@ def decoder_dataset(params: dict, frame: pd.DataFrame, start_idx: int, horizon: 
 
 
 class PFForecaster(Forecaster):
+    """Base for pytorch-forecasting models; subclasses build the network from a dataset."""
+
     refit_windows = False  # a network per validation window would multiply its training time (docs/accuracy.md)
 
     def honest_from(self, origin: int) -> bool:
         """Its early-stopping window only: every earlier week taught the network by gradient."""
         return self.validation_start is not None and origin >= self.validation_start
-    """Base for pytorch-forecasting models; subclasses build the network from a dataset."""
 
     def __init__(self, config: TrainConfig):
         super().__init__(config)
