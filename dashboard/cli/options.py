@@ -25,6 +25,17 @@ def source_files(p: argparse.ArgumentParser) -> None:
     p.add_argument("--map", default="", help="source=target column mapping, e.g. Date=week,Dept=sku")
 
 
+def _at_least_one(text: str) -> int:
+    """A count of 1 or more (argparse names the option and the value when it is not)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n}: give 1 or more")
+    return n
+
+
 def _training() -> argparse.ArgumentParser:
     t = argparse.ArgumentParser(add_help=False)
     g = t.add_argument_group("training (train, and refresh --models)")
@@ -34,7 +45,7 @@ def _training() -> argparse.ArgumentParser:
     g.add_argument("--threads", type=int, help="torch threads (default: all cores; the app uses 1)")
     g.add_argument("--seeds", type=int, help="TFT, LSTM and LightGBM trained from different seeds and averaged "
                    "(thorough: 3)")
-    g.add_argument("--validation-windows", type=int, help="windows of the horizon's weeks before the hold-out that "
+    g.add_argument("--validation-windows", type=_at_least_one, help="windows of the horizon's weeks before the hold-out that "
                    "choose the recommended forecast and calibrate the bands (default 3; the networks forecast the "
                    "last)")
     g.add_argument("--network-windows", action="store_true", default=None, help="TFT/LSTM: retrain the network for "

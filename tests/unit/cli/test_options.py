@@ -45,6 +45,13 @@ def test_refresh_hands_train_every_option_as_given():
     assert config_of(parsed).validation_windows == 2 and config_of(parsed).network_windows is True
 
 
+@pytest.mark.parametrize("value", ["0", "-2", "three"])
+def test_validation_windows_below_one_is_refused_naming_the_option(value, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["train", "--model", "lightgbm", "--validation-windows", value])
+    assert exit_.value.code == 2 and "--validation-windows" in capsys.readouterr().err
+
+
 def test_refresh_refuses_an_unknown_model_before_storing_anything(workspace, capsys):
     assert main(["refresh", "missing.csv", "--dataset", "x", "--models", "tft,prophet"]) == 2
     assert "--models: unknown prophet" in capsys.readouterr().err
