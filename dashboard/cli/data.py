@@ -103,7 +103,7 @@ def check(args) -> int:
     from dashboard.store import Store
 
     store = Store(args.db)
-    info = store.dataset(args.dataset)
+    info = options.dataset_of(store, args.dataset)
     check = history_check(store.series_spans(info.id), info.last_week)
     named = check.rename(columns={"region": "store", "area": "region"}) if "area" in check else check  # store grain
     if args.json:

@@ -20,12 +20,11 @@ def add_parsers(sub) -> None:
 
 def run(args) -> int:
     from dashboard.data.partitioned import export
-    from dashboard.planning.refresh import resolve
     from dashboard.store import Store
 
     store = Store(args.db, read_only=True)
     t = time.perf_counter()
-    dataset_id = resolve(store, args.dataset) if args.dataset else store.dataset().id
+    dataset_id = options.dataset_of(store, args.dataset).id
     out = export(store, dataset_id, args.root)
     out["seconds"] = round(time.perf_counter() - t, 2)
     if args.json:

@@ -10,10 +10,18 @@ from dashboard.schema import PRESETS
 def database(p: argparse.ArgumentParser, dataset: bool = False) -> None:
     """[--dataset ID] --json --db PATH --workspace NAME: every command that reads or writes a workspace."""
     if dataset:
-        p.add_argument("--dataset", help="dataset id (default: the newest)")
+        p.add_argument("--dataset", help="dataset id or name (a name: its newest version; default: the newest dataset)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--db", help="DuckDB file (default: $PROMOCAST_DB or the workspace's promocast.duckdb)")
     p.add_argument("--workspace", help="client workspace (python -m dashboard workspace list); default: default")
+
+
+def dataset_of(store, name_or_id: str | None):
+    """The dataset a command's ``--dataset`` names: an id, or a name (its newest version), as ``refresh`` and
+    ``export-parquet`` take it; the newest dataset when none is given."""
+    from dashboard.planning.refresh import resolve
+
+    return store.dataset(resolve(store, name_or_id) if name_or_id else None)
 
 
 def source_files(p: argparse.ArgumentParser) -> None:

@@ -49,7 +49,7 @@ def train(args, out=None) -> int:
     from dashboard.store.runs import load_metrics, read_run
 
     store = Store(args.db)
-    info = store.dataset(args.dataset)
+    info = options.dataset_of(store, args.dataset)
     config = config_of(args)
     t0 = time.perf_counter()
     job_id = training.submit(store, info.id, config)
@@ -100,7 +100,7 @@ def evaluate(args) -> int:
     from dashboard.store import Store
 
     store = Store(args.db)
-    info = store.dataset(args.dataset)
+    info = options.dataset_of(store, args.dataset)
     board = training.leaderboard(store, info.id)
     if args.json:
         rows = [{"run_id": r.run_id, "model": r.model, "preset": r.preset,
@@ -133,7 +133,7 @@ def recommend(args) -> int:
     from dashboard.store.runs import read_run
 
     store = Store(args.db)
-    info = store.dataset(args.dataset)
+    info = options.dataset_of(store, args.dataset)
     run_id = training.rebuild_recommendation(store, info.id)
     if run_id is None:
         print(f"{info.id}: fewer than two models with a validation forecast yet; train more models", file=sys.stderr)

@@ -48,7 +48,7 @@ def test_refresh_retrains_a_baseline_and_a_network(cli, tmp_path):
     run = next(r for r in json.loads(cli("evaluate", "--dataset", out["dataset"], "--json").stdout) if r["model"] == "lstm")
     assert run["preset"] == "fast"
     # train as typed, with the windows in its JSON: the newest two before the hold-out, earliest first
-    gbm = json.loads(cli("train", "--model", "lightgbm", "--dataset", out["dataset"], "--preset", "fast",
+    gbm = json.loads(cli("train", "--model", "lightgbm", "--dataset", "grocer", "--preset", "fast",  # a name, as typed
                          "--validation-windows", "2", "--threads", "1", "--json").stdout)
     assert [w["window"] for w in gbm["validation_windows"]] == [2, 1]
     assert all(w["weeks"] == 13 and w["wape"] > 0 for w in gbm["validation_windows"])
