@@ -36,7 +36,9 @@ if len(rec_dirs):
         st.dataframe(recommend.why(chosen), hide_index=True, key="acc_why")
         st.markdown("**Each validation window**: WAPE % of every model on each window of weeks before the hold-out, "
                     "forecast from the weeks before that window only")
-        st.dataframe(recommend.window_table(chosen), hide_index=True, key="acc_windows")
+        table = recommend.window_table(chosen).set_index("model")
+        st.dataframe(table.map(lambda v: "—" if pd.isna(v) else f"{v:.2f}").reset_index(), hide_index=True,
+                     key="acc_windows")  # a dash where a model did not forecast that window
         st.caption(recommend.windows_note(chosen))
         st.caption("The hold-out above was never used to choose: a model can win the hold-out and still not be the "
                    "one chosen, and the leaderboard says so honestly.")
