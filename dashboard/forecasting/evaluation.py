@@ -13,6 +13,13 @@ import pandas as pd
 METRICS = ["mape", "wape", "smape", "bias", "mase"]
 
 
+def wape(actual: np.ndarray, forecast: np.ndarray) -> float:
+    """Weighted absolute percentage error, %: sum |forecast - actual| / sum |actual| (NaN without actuals)."""
+    actual, forecast = np.asarray(actual, float), np.asarray(forecast, float)
+    total = np.abs(actual).sum()
+    return float(np.abs(forecast - actual).sum() / total * 100) if total else float("nan")
+
+
 def metrics(y: np.ndarray, f: np.ndarray, scale: np.ndarray | None = None) -> dict:
     """MAPE, WAPE, sMAPE, bias (all %), MASE, band coverage inputs: n points and zero actuals."""
     y, f = np.asarray(y, float), np.asarray(f, float)

@@ -18,17 +18,12 @@ import numpy as np
 import pandas as pd
 
 from dashboard.forecasting import calibration, windows
-from dashboard.forecasting.evaluation import breakdowns
+from dashboard.forecasting.evaluation import breakdowns, wape
 from dashboard.store.runs import load_future, load_holdout, load_validation, read_run, write_run
 
 TOP = 3  # averages of the best two and three models alone on the validation weeks
 KEYS = ["sku", "region", "time_idx"]
 MARGIN = 1.0  # WAPE points a category's own choice must gain over the choice made on every category's weeks
-
-
-def wape(actual: np.ndarray, forecast: np.ndarray) -> float:
-    total = np.abs(actual).sum()
-    return float(np.abs(forecast - actual).sum() / total * 100) if total else float("nan")
 
 
 def _aligned(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -18,7 +18,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from dashboard.forecasting.evaluation import join_actuals
+from dashboard.forecasting.evaluation import join_actuals, wape
 
 MIN_HISTORY = 52  # weeks before a window: a year of lags and seasons to forecast it from
 COLUMNS = ["sku", "region", "category", "week", "time_idx", "step", "actual", "p10", "p50", "p90", "point",
@@ -84,8 +84,7 @@ def scores(validation: pd.DataFrame | None) -> list[dict]:
     v = validation if "window" in validation else validation.assign(window=1)
     out = []
     for k, g in sorted(v[np.isfinite(v["actual"])].groupby("window"), key=lambda kg: -kg[0]):
-        total = g["actual"].abs().sum()
+        w = wape(g["actual"], g["p50"])
         out.append({"window": int(k), "first_week": str(pd.Timestamp(g["week"].min()).date()),
-                    "weeks": int(g["time_idx"].nunique()),
-                    "wape": round(float((g["p50"] - g["actual"]).abs().sum() / total * 100), 3) if total else None})
+                    "weeks": int(g["time_idx"].nunique()), "wape": round(w, 3) if np.isfinite(w) else None})
     return out
