@@ -34,7 +34,7 @@ def photograph(ws: Path, out: Path, level: str) -> None:
     with streamlit_server(ws) as url, browser_page() as page:
         page.set_viewport_size({"width": 1400, "height": 1050})
         page.goto(f"{url}/forecast")
-        page.get_by_role("heading", name="Forecast").wait_for(timeout=120_000)
+        page.get_by_role("heading", name="Forecast", exact=True).wait_for(timeout=120_000)
         if level != "series":
             page.get_by_test_id("stMain").get_by_test_id("stSelectbox").filter(has_text="Show").click()
             page.get_by_role("option").filter(has_text=level).first.click()

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.e2e
 def test_click_through_every_page(trained_workspace):
     with streamlit_server(trained_workspace) as url, browser_page() as page:
         page.goto(url)
-        page.get_by_role("heading", name="Data").wait_for()
+        page.get_by_role("heading", name="Data", exact=True).wait_for()
         page.get_by_role("tab", name="Overview & history check").click()
         for name in ("Data", "Train", "Forecast", "Accuracy", "Explain", "Promotions"):
             if name != "Data":

@@ -29,7 +29,7 @@ def test_refresh_override_publish_refresh_fva(tmp_path):
     cli(ws, "ingest", str(tmp_path / "q0.csv"), "--promotions", str(SAMPLE / "promotions.csv"), "--name", "grocer")
     with streamlit_server(ws) as url, browser_page() as page:
         page.goto(url)  # refresh 1 through the browser: the upload stored as the next version
-        page.get_by_role("heading", name="Data").wait_for()
+        page.get_by_role("heading", name="Data", exact=True).wait_for()
         page.locator("input[type=file]").first.set_input_files(str(tmp_path / "q1.csv"))
         page.get_by_test_id("stSelectbox").filter(has_text="Store as").click()
         page.get_by_role("option", name="the next version of grocer").click()
@@ -37,7 +37,7 @@ def test_refresh_override_publish_refresh_fva(tmp_path):
         page.get_by_text("version 2 of").first.wait_for(timeout=120_000)
         cli(ws, "train", "--model", "seasonal-naive")  # the newest dataset: version 2
         page.goto(f"{url}/forecast")
-        page.get_by_role("heading", name="Forecast").wait_for()
+        page.get_by_role("heading", name="Forecast", exact=True).wait_for()
         page.get_by_text("(planner override)").first.click()
         page.get_by_test_id("stMultiSelect").filter(has_text="Weeks").click()
         page.get_by_role("option").first.click()
@@ -48,7 +48,7 @@ def test_refresh_override_publish_refresh_fva(tmp_path):
         page.get_by_role("button", name="Save override").click()
         page.get_by_role("button", name="Undo override").wait_for()  # the override is listed, with its undo
         page.get_by_test_id("stSidebarNav").get_by_text("Plan", exact=True).click()
-        page.get_by_role("heading", name="Plan").wait_for()
+        page.get_by_role("heading", name="Plan", exact=True).wait_for()
         page.get_by_role("button", name="Publish the").click()
         page.get_by_text("plan.", exact=False).filter(has_text="Published the").wait_for()
         cli(ws, "refresh", str(tmp_path / "q2.csv"), "--dataset", "grocer")  # the next quarter's actuals, app still open

@@ -12,7 +12,7 @@ def test_upload_bad_then_good_file(workspace, tmp_path):
     bad.write_text("week,sku,units\n2024-01-01,A,-3\n2024-01-08,A,abc\n")
     with streamlit_server(workspace) as url, browser_page() as page:
         page.goto(url)
-        page.get_by_role("heading", name="Data").wait_for()
+        page.get_by_role("heading", name="Data", exact=True).wait_for()
         page.locator("input[type=file]").first.set_input_files(str(bad))
         page.get_by_role("button", name="Validate and import").click()
         page.get_by_text("Nothing was imported: 2 problem(s) found").wait_for()
