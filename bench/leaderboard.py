@@ -1,4 +1,5 @@
-"""`python -m bench.leaderboard sample|pasta [--preset standard] [--models ...] [--seeds N] [--threads N] [--json OUT]`
+"""`python -m bench.leaderboard sample|pasta [--preset standard] [--models ...] [--seeds N] [--seed S]
+[--network-windows] [--workspace NAME] [--threads N] [--json OUT]`
 
 Every model trained on one dataset the way the app trains it (the same pipeline, run folders and recommended
 forecast), and the leaderboard printed with band coverage: the accuracy tables in docs/accuracy.md for the bundled sample
@@ -79,10 +80,14 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--pasta", default=str(PASTA), help="the pasta data's wide CSV")
     ap.add_argument("--seeds", type=int, help="the networks averaged over this many seeds (thorough's 3), spread shown")
+    ap.add_argument("--seed", type=int, help="every model's seed (default the preset's 42)")
+    ap.add_argument("--network-windows", action="store_true",
+                    help="the networks retrained per validation window, as `train --network-windows` does")
+    ap.add_argument("--workspace", help="the workspace's name under bench/out (default leaderboard-DATASET)")
     ap.add_argument("--json", help="write the leaderboard here as JSON")
     args = ap.parse_args(argv)
 
-    store, ds = imported(args.dataset, f"leaderboard-{args.dataset}", Path(args.pasta))
+    store, ds = imported(args.dataset, args.workspace or f"leaderboard-{args.dataset}", Path(args.pasta))
     from dashboard.forecasting.pipeline import train_and_evaluate
     from dashboard.forecasting.training import leaderboard, model_frame, register_run
     from dashboard.schema import preset_config
@@ -94,7 +99,8 @@ def main(argv=None) -> int:
     for model in args.models.split(","):
         t = time.perf_counter()
         run_dir, rec = train_and_evaluate(frame, preset_config(model, args.preset, threads=args.threads,
-                                                                        seeds=args.seeds),
+                                                                        seeds=args.seeds, seed=args.seed,
+                                                                        network_windows=args.network_windows or None),
                                           {"dataset_id": ds, "content_hash": info.content_hash})
         register_run(store, run_dir)
         print(f"  {model}: WAPE {rec['overall']['wape']:.2f} in {time.perf_counter() - t:.0f} s", file=sys.stderr)
@@ -119,7 +125,9 @@ def main(argv=None) -> int:
               f"{r['made_of'] or seeds or ''}")
     if args.json:
         Path(args.json).write_text(json.dumps({"dataset": args.dataset, "preset": args.preset, "series": info.series,
-                                               "threads": args.threads, "runs": rows}, indent=1, default=str))
+                                               "threads": args.threads, "seed": args.seed or 42,
+                                               "network_windows": args.network_windows, "runs": rows},
+                                              indent=1, default=str))
     return 0
 
 

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 NETWORKS, STATISTICAL = ("tft", "lstm"), ("mstl", "holt-winters", "seasonal-naive")
 
@@ -112,6 +113,39 @@ def _pooled_unless(margin):
     return choose
 
 
+def _pooled_unless_evident(z, margin=1.0):
+    """The pooled equal-average choice, except in a category whose own equal-average choice beats it there by
+    ``margin`` WAPE points and by ``z`` standard errors of that gain over the category's series (paired: each
+    series' absolute error summed over its validation weeks under both choices)."""
+    def choose(validation):
+        from dashboard.forecasting.recommend import _aligned
+
+        pooled, own = _equal_average(validation), _equal_average(validation, pooled=False)
+        v = _aligned(validation)
+        out = {}
+        for cat, g in v.groupby("category"):
+            c = str(cat)
+            y = g["actual"].to_numpy(float)
+
+            def err(w):
+                return np.abs(y - sum(x * g[m].to_numpy(float) for m, x in w.items()))
+            d = pd.Series(err(pooled[c]["weights"]) - err(own[c]["weights"])).groupby(
+                (g["sku"].astype(str) + "|" + g["region"].astype(str)).to_numpy()).sum()
+            total = np.abs(y).sum()
+            gain, se = 100 * d.sum() / total, 100 * np.sqrt(len(d)) * d.std(ddof=1) / total if len(d) > 1 else np.inf
+            out[c] = own[c] if gain > margin and gain > z * se else pooled[c]
+        return out
+    return choose
+
+
+def _last_window(rule):
+    """``rule`` shown only the last validation window (what a run without --network-windows chooses on when a
+    network is among the models)."""
+    def choose(validation):
+        return rule({m: f[f["window"] == 1] if "window" in f else f for m, f in validation.items()})
+    return choose
+
+
 def rules():
     from bench.recommend_rules_old import free_blends
     from dashboard.forecasting.recommend import choose
@@ -123,7 +157,11 @@ def rules():
             "pooled, equal average of the best 1-3": _equal_average,
             "per category, equal average of the best 1-3": lambda v: _equal_average(v, pooled=False),
             "pooled, equal average of the best 3": lambda v: _top(v, 3),
-            "pooled equal average, a category's own where 3 points better": _pooled_unless(3.0)}
+            "pooled equal average, a category's own where 3 points better": _pooled_unless(3.0),
+            "pooled equal average, a category's own where 1 point and 2 s.e. better": _pooled_unless_evident(2.0),
+            "today, on the last window only": _last_window(choose),
+            "pooled equal average of the best 1-3, on the last window only": _last_window(_equal_average),
+            "1 point and 2 s.e. better, on the last window only": _last_window(_pooled_unless_evident(2.0))}
 
 
 def evaluate(root: Path, preset: str = "standard") -> dict:

@@ -26,6 +26,7 @@ from . import gbm_features as gf
 from .base import Forecaster, cap_runaway, future_rows, ordered
 
 TARGETS = ("log1p", "scaled", "tweedie")  # the candidates fit chooses between on its held-out weeks
+SEARCH_SERIES = 5000  # the target candidates are compared on this many series drawn at random where there are more
 SWITCH = 0.03  # another target replaces log1p when it is this much better (relative WAPE) on the held-out weeks
 
 
@@ -63,6 +64,10 @@ def choose_target(scores: dict[str, float]) -> str:
     best = min(finite, key=lambda t: (finite[t], TARGETS.index(t)))
     base = finite.get("log1p")
     return best if base is None or finite[best] < base * (1 - SWITCH) else "log1p"
+
+
+def series_count(frame: pd.DataFrame) -> int:
+    return int(frame[["sku", "region"]].drop_duplicates().shape[0])
 
 
 def _wape(actual: np.ndarray, forecast: np.ndarray) -> float:
@@ -103,6 +108,7 @@ class LightGBMForecaster(Forecaster):
         lags (a young series' first year still teaches the model)."""
         mlf = into or self._mlf(target)
         X, y = mlf.preprocess(data, static_features=list(self.categories), dropna=False, return_X_y=True)
+        X = X.astype({c: np.float32 for c, t in X.dtypes.items() if t == np.float64})  # lags: LightGBM bins them
         cats = [c for c in self.categories if c in X.columns]
         members = dict(into.models_) if into is not None else {}
         for i in range(len(members), max(1, int(seeds))):
@@ -121,7 +127,7 @@ class LightGBMForecaster(Forecaster):
         t0 = time.time()
         h = int(self.config.horizon)
         seeds = max(1, int(getattr(self.config, "seeds", 1) or 1))
-        self.categories = {c: sorted(train[c].astype(str).unique()) for c in gf.statics(train)}
+        self.categories = {c: sorted({str(v) for v in pd.unique(train[c])}) for c in gf.statics(train)}
         self.inputs = gf.known(train)
         data = gf.long_format(train, self.categories, self.inputs)
         last = int(train["time_idx"].max())
@@ -134,7 +140,8 @@ class LightGBMForecaster(Forecaster):
             if chosen not in TARGETS:
                 raise ValueError(f"gbm_target '{chosen}': choose auto or one of {', '.join(TARGETS)}")
             targets = [chosen]
-        fits = len(targets) + (seeds - 1) + seeds  # one per target, the winner's other seeds, then the final seeds
+        # one per target (on a sample of series when there are many), the winner's other seeds, the final seeds
+        fits = len(targets) + (seeds - 1) + seeds + int(len(targets) > 1 and series_count(train) > SEARCH_SERIES)
         trees = int(self.config.gbm_trees)
         done_fits = [0]
 
@@ -157,15 +164,21 @@ class LightGBMForecaster(Forecaster):
         scores, models, preds = {}, {}, {}
         # _raw reads units before ``cut`` only (its leak test: tests/unit/models/test_gbm.py), so the training frame
         # serves as it is: no masked copy (3 GB at store grain)
+        search_data, search_train = self._search_sample(early_data, train, len(targets))
         for target in targets:
-            mlf = self._train(early_data, target, reporter(target))
-            scores[target], preds[target] = self._scored(mlf, train, cut)
+            mlf = self._train(search_data, target, reporter(target))
+            scores[target], preds[target] = self._scored(mlf, search_train, cut)
             models[target] = mlf
         best = choose_target(scores)
         early = models[best]
+        if search_data is not early_data:  # chosen on a sample of series: the early model learns them all
+            del search_data, search_train, models, preds
+            early = self._train(early_data, best, reporter(f"{best}, every series"))
+            preds = {best: self._scored(early, train, cut)[1]}
         if seeds > 1:  # the validation forecast comes from the same ensemble the hold-out's does
             early = self._train(early_data, best, reporter(f"{best}, seeds"), seeds, into=early)
             _, preds[best] = self._scored(early, train, cut)
+        del early_data
         self.early, self.early_end = early, cut - 1
         j = preds[best]
         err = np.log1p(j["units"].clip(lower=0)) - np.log1p(j["p50"].clip(lower=0))
@@ -181,6 +194,18 @@ class LightGBMForecaster(Forecaster):
             progress({"epoch": fits, "epochs": fits, "step": fits * trees, "steps": fits * trees, "eta_s": 0,
                       "note": f"target {best} chosen on the last {h} training weeks: " +
                               ", ".join(f"{t} {s:.1f}" for t, s in scores.items())})
+
+    def _search_sample(self, early_data: pd.DataFrame, train: pd.DataFrame, candidates: int):
+        """(long-format rows, model-frame rows) the target candidates are fitted and scored on: every series, or
+        ``SEARCH_SERIES`` of them drawn with the run's seed where there are more (at store grain three fits on
+        every series' rows were most of the time; the chosen target's early model then learns every series)."""
+        ids = early_data["unique_id"]
+        labels = ids.cat.categories if hasattr(ids, "cat") else pd.Index(ids.unique())
+        if candidates < 2 or len(labels) <= SEARCH_SERIES:
+            return early_data, train
+        rng = np.random.default_rng(int(self.config.seed))
+        keep = set(rng.choice(np.asarray(labels, dtype=object), SEARCH_SERIES, replace=False))
+        return early_data[ids.isin(keep).to_numpy()], train[gf.series_ids(train).isin(keep)]
 
     def honest_from(self, origin: int) -> bool:
         return origin > (self.early_end if self.early is not None else self._final_end)

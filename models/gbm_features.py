@@ -50,26 +50,52 @@ def long_format(frame: pd.DataFrame, categories: dict[str, list] | None = None,
     """unique_id, ds, y (units), the static ids as categoricals (on ``categories``' levels when given, so a later
     frame codes a SKU as training did) and the known ``inputs`` (default: ``known(frame)``)."""
     ids = statics(frame) if categories is None else list(categories)
-    out = pd.DataFrame({"unique_id": frame["sku"].astype(str) + "|" + frame["region"].astype(str),
-                        "ds": pd.to_datetime(frame["week"]).to_numpy(), "y": frame["units"].to_numpy(float)})
+    out = pd.DataFrame({"unique_id": series_ids(frame), "ds": pd.to_datetime(frame["week"]).to_numpy(),
+                        "y": frame["units"].to_numpy(float)})
     for c in ids:
-        values = frame[c].astype(str).to_numpy()
-        out[c] = pd.Categorical(values, categories=None if categories is None else categories[c])
+        out[c] = _categorical(frame[c], None if categories is None else categories[c])
     for c in known(frame) if inputs is None else inputs:
-        out[c] = _known(frame, c)
+        out[c] = _known(frame, c).astype(np.float32)  # trees bin them: float32 halves the frame at store grain
     return out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+
+
+def series_ids(frame: pd.DataFrame) -> pd.Categorical:
+    """'sku|region' per row as a categorical whose levels sort as the strings do: one label per series, not one
+    string per row (11.9 M strings, about 0.9 GB, at store grain)."""
+    sku, sku_levels = pd.factorize(frame["sku"])
+    region, region_levels = pd.factorize(frame["region"])
+    pair = sku.astype(np.int64) * max(1, len(region_levels)) + region
+    uniq, codes = np.unique(pair, return_inverse=True)
+    labels = np.array([f"{sku_levels[p // max(1, len(region_levels))]}|{region_levels[p % max(1, len(region_levels))]}"
+                       for p in uniq], dtype=object)
+    order = np.argsort(labels, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return pd.Categorical.from_codes(rank[codes], categories=labels[order])
+
+
+def _categorical(column: pd.Series, levels: list | None) -> pd.Categorical:
+    """``column`` as a categorical of its values as strings (on ``levels`` when given), coded from its distinct
+    values rather than a string per row."""
+    codes, uniques = pd.factorize(column)
+    strings = np.array([str(u) for u in uniques], dtype=object)
+    if levels is None:
+        levels = sorted(set(strings))
+    position = pd.Index(levels).get_indexer(strings)  # -1: a value training never saw
+    mapped = np.where(codes >= 0, position[np.maximum(codes, 0)] if len(position) else -1, -1)
+    return pd.Categorical.from_codes(mapped, categories=levels)
 
 
 def _known(frame: pd.DataFrame, column: str) -> np.ndarray:
     if column in ("promo_prev", "promo_next"):  # the week before / after on promotion: pantry loading, the dip after
         step = 1 if column == "promo_prev" else -1
         order = frame.sort_values(["sku", "region", "time_idx"]).index
-        shifted = frame.loc[order].groupby(["sku", "region"], sort=False)["promo"].shift(step)
+        shifted = frame.loc[order].groupby(["sku", "region"], sort=False, observed=True)["promo"].shift(step)
         return shifted.reindex(frame.index).to_numpy(float)
     if column == "rel_price":  # price against the series' own median: a price cut without a promotion reads as one
         if "price" not in frame or frame["price"].isna().all():
             return np.full(len(frame), np.nan)
-        med = frame.groupby(["sku", "region"], sort=False)["price"].transform("median")
+        med = frame.groupby(["sku", "region"], sort=False, observed=True)["price"].transform("median")
         return (frame["price"] / med.where(med > 0)).fillna(1.0).to_numpy(float)
     if column not in frame:
         return np.zeros(len(frame))

@@ -121,3 +121,39 @@ def test_several_seeds_forecast_their_average_and_explain_it():
     mean_log = ((logs[0] + logs[1]) / 2).reindex(pd.MultiIndex.from_frame(c[["sku", "region", "time_idx"]]))
     np.testing.assert_allclose(total.to_numpy(), mean_log.to_numpy(), rtol=1e-4, atol=1e-4)
     assert m.training_log["seeds"] == 2
+
+
+def test_series_ids_code_each_series_once_and_sort_as_strings():
+    from models.gbm_features import long_format, series_ids
+
+    f = ar1_frame(series=3, weeks=60)
+    f["sku"] = f["sku"].map({"S0": "b", "S1": "a", "S2": "c"}).astype("category")
+    ids = series_ids(f)
+    assert list(ids.categories) == ["a|North", "b|North", "c|North"]
+    assert (np.asarray(ids, dtype=object) == (f["sku"].astype(str) + "|" + f["region"].astype(str)).to_numpy()).all()
+    long = long_format(f)
+    assert long["unique_id"].cat.codes.is_monotonic_increasing  # mlforecast's order: by series, then week
+    assert long["promo"].dtype == np.float32
+
+
+def test_target_chosen_on_a_sample_of_series_where_there_are_many(monkeypatch):
+    from models import gbm
+
+    f = ar1_frame(series=6)
+    monkeypatch.setattr(gbm, "SEARCH_SERIES", 3)
+    seen = []
+    real = gbm.LightGBMForecaster._train
+
+    def spy(self, data, target, report=None, seeds=1, into=None):
+        seen.append((target, int(data["unique_id"].nunique())))
+        return real(self, data, target, report, seeds, into)
+
+    monkeypatch.setattr(gbm.LightGBMForecaster, "_train", spy)
+    m = fitted(f, 100)
+    best = m.training_log["target"]
+    # three candidates on 3 of the 6 series, then the chosen one's early model and the final one on all 6
+    assert seen[:3] == [(t, 3) for t in gbm.TARGETS]
+    assert seen[3:] == [(best, 6), (best, 6)]
+    assert set(m.training_log["validation_wape"]) == set(gbm.TARGETS)
+    p = m.predict(f, 100 - 8)  # the early model's weeks: every series forecast
+    assert p[["sku", "region"]].drop_duplicates().shape[0] == 6
