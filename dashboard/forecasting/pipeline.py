@@ -47,9 +47,10 @@ def new_run_id(model: str) -> str:
 
 def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: dict, progress=None,
                        run_root: Path | None = None, reader=None) -> tuple[Path, dict]:
-    """``reader``: instead of ``frame``, under DDP: ``reader(True)`` gives this process's shard of the series to
-    train on (models/shards.py), ``reader(False)`` every series, read by the first process alone after training
-    for the forecasts; the shard is freed before, so no process ever holds both."""
+    """``reader``: instead of ``frame`` (a job's way): ``reader(True)`` gives this process's series to train on
+    (under DDP its shard, models/shards.py; alone, every series), ``reader(False)`` every series, read again by the
+    first process alone after training for the forecasts. The frame is dropped while the model trains, so only the
+    training weeks are held beside the model (at store grain the frame and its copy with actuals are 6 GB)."""
     from models import create
 
     t0 = time.time()

@@ -43,8 +43,6 @@ def main(job_dir: str) -> int:
 
     code = 0
     try:
-        import pandas as pd
-
         from dashboard.forecasting.pipeline import train_and_evaluate
         from dashboard.schema import TrainConfig
 
@@ -54,10 +52,9 @@ def main(job_dir: str) -> int:
             run_dir, run_id = None, None
         else:
             meta = {"dataset_id": spec["dataset_id"], "content_hash": spec["content_hash"], "job_id": spec["job_id"]}
-            if "RANK" in os.environ:  # under torchrun: this process trains on its shard of the series
-                run_dir, record = train_and_evaluate(None, config, meta, progress, reader=_reader(job))
-            else:
-                run_dir, record = train_and_evaluate(pd.read_parquet(job / "frame.parquet"), config, meta, progress)
+            # under torchrun this process trains on its shard of the series; alone, on every series. Either way
+            # only the training weeks stay in memory while the model trains: the frame is read again after
+            run_dir, record = train_and_evaluate(None, config, meta, progress, reader=_reader(job))
             run_id = record["run_id"]
         write_json(job / "state.json", {**state, "status": "finished", "finished_at": now(),
                                         "run_dir": str(run_dir) if run_dir else None, "run_id": run_id})
