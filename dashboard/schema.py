@@ -113,6 +113,8 @@ class TrainConfig:
     hidden_continuous_size: int = 16
     lstm_layers: int = 2
     dropout: float = 0.1
+    dropout_choices: tuple = ()  # TFT on up to 500 series in one process: a network per dropout here, the one
+                                 # with the lowest validation WAPE kept (models/regularisation.py); () = dropout
     learning_rate: float = 0.003
     batch_size: int = 128
     max_epochs: int = 30
@@ -148,8 +150,9 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
         known = {**LEGACY, **{k: v for k, v in d.items() if k in cls.__dataclass_fields__}}
-        if "quantiles" in known:
-            known["quantiles"] = tuple(known["quantiles"])
+        for name in ("quantiles", "dropout_choices"):  # JSON lists
+            if name in known:
+                known[name] = tuple(known[name])
         return cls(**known)
 
 
@@ -171,10 +174,10 @@ PRESET_VALUES = {
                  gbm_trees=200, gbm_learning_rate=0.08),
     "standard": dict(hidden_size=32, attention_heads=4, hidden_continuous_size=16, max_epochs=20, patience=4,
                      limit_train_batches=60, learning_rate=0.01, batch_size=512, lr_schedule="cosine",
-                     gbm_trees=600, gbm_learning_rate=0.03),
+                     gbm_trees=600, gbm_learning_rate=0.03, dropout_choices=(0.1, 0.3)),
     "thorough": dict(hidden_size=64, attention_heads=4, hidden_continuous_size=32, max_epochs=80, patience=8,
                      limit_train_batches=None, learning_rate=0.005, batch_size=512, seeds=3,
-                     gbm_trees=1500, gbm_learning_rate=0.015),
+                     gbm_trees=1500, gbm_learning_rate=0.015, dropout_choices=(0.1, 0.3)),
 }
 
 

@@ -150,6 +150,7 @@ class PFForecaster(Forecaster):
     """Base for pytorch-forecasting models; subclasses build the network from a dataset."""
 
     refit_windows = False  # a network per validation window would multiply its training time (docs/accuracy.md)
+    chooses_dropout = False  # trains one network per ``config.dropout_choices`` on small datasets (models/regularisation.py)
 
     def honest_from(self, origin: int) -> bool:
         """Its early-stopping window only: every earlier week taught the network by gradient."""
@@ -177,7 +178,7 @@ class PFForecaster(Forecaster):
         index on the training device (models/windows.py) and fed to the network by models/loop.py."""
         from dataclasses import replace
 
-        from . import distributed, shards
+        from . import distributed, regularisation, shards
         from .loop import fit_network
         from .seeds import training_summary
         from .windows import WindowArrays
@@ -200,26 +201,42 @@ class PFForecaster(Forecaster):
         ds = training_dataset(data[data["time_idx"] < val_start], cfg, world)
         val = decoder_dataset(ds.get_parameters(), data, val_start, cfg.horizon, with_target=True)
         train_w, valid_w = WindowArrays(ds, self.device), WindowArrays(val, self.device)
-        self.members = []
+        self.params = ds.get_parameters()
         seeds = [cfg.seed + i for i in range(max(1, int(getattr(cfg, "seeds", 1))))]
-        logs = []
-        for i, seed in enumerate(seeds):
-            setup_torch(cfg, seed)
-            self.net = self.build(ds).to(self.device)
-            self.on_device()
-            member = progress if len(seeds) == 1 or progress is None else (
-                lambda d, i=i: progress({**d, "member": i + 1, "members": len(seeds)}))
-            logs.append(fit_network(self.net, train_w, valid_w, replace(cfg, seed=seed), member if world.main else None,
-                                    world=world))
-            self.members.append(self.net)
-        self.net = self.members[0]
+        choices = regularisation.candidates(self, cfg, data, world)
+        tried, kept = {}, None
+        for k, dropout in enumerate(choices):
+            self.config = cfg = replace(cfg, dropout=dropout)
+            self.members, logs = [], []
+            for i, seed in enumerate(seeds):
+                setup_torch(cfg, seed)
+                self.net = self.build(ds).to(self.device)
+                self.on_device()
+                n, at = len(seeds) * len(choices), k * len(seeds) + i
+                what = {"network": f"dropout {dropout:g}"} if len(choices) > 1 else {}
+                member = progress if n == 1 or progress is None else (
+                    lambda d, at=at, n=n, what=what: progress({**d, "member": at + 1, "members": n, **what}))
+                logs.append(fit_network(self.net, train_w, valid_w, replace(cfg, seed=seed),
+                                        member if world.main else None, world=world))
+                self.members.append(self.net)
+            self.net = self.members[0]
+            if len(choices) > 1:
+                tried[dropout] = regularisation.validation_wape(self, train, val_start)
+                if kept is None or tried[dropout] < tried[kept[0]]:
+                    kept = (dropout, self.members, logs)
+        if kept is not None:  # the dropout whose networks forecast the early-stopping weeks best
+            dropout, self.members, logs = kept
+            self.net, self.config = self.members[0], replace(cfg, dropout=dropout)
+            cfg = self.config
         self.training_log = {**training_summary(logs, seeds), "device": self.device, "batch_size": cfg.batch_size,
                              "learning_rate": cfg.learning_rate, "batches_per_epoch": cfg.limit_train_batches,
                              "world_size": world.size, "devices": _devices(world, self.device),
                              "series_per_process": distributed.gather(int(data[GROUPS].drop_duplicates().shape[0]), world),
                              "peak_memory_mb": distributed.gather(distributed.peak_memory_mb(), world)}  # per process
+        if tried:
+            self.training_log["dropout"] = {"chosen": cfg.dropout,
+                                            "validation_wape": {str(d): round(w, 3) for d, w in tried.items()}}
         self.best_epoch, self.best_val_loss = self.training_log["best_epoch"], self.training_log["best_val_loss"]
-        self.params = ds.get_parameters()
         self.after_fit(data, val_start)
 
     def on_device(self) -> None:

@@ -16,7 +16,9 @@ def problems(exc, what: str) -> int:
 def progress_line(p: dict) -> str:
     parts = [f"epoch {p.get('epoch')}/{p.get('epochs', '?')}", f"step {p.get('step')}"]
     if p.get("members"):
-        parts.insert(0, f"seed {p['member']}/{p['members']}")
+        kind = f"network {p['member']}/{p['members']} ({p['network']})" if p.get("network") else \
+            f"seed {p['member']}/{p['members']}"
+        parts.insert(0, kind)
     if p.get("loss") is not None:
         parts.append(f"loss {p['loss']:.4g}")
     if p.get("val_loss") is not None:

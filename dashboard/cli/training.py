@@ -36,7 +36,8 @@ def config_of(args):
     config = preset_config(args.model, args.preset, holdout_weeks=args.holdout_weeks, max_epochs=args.max_epochs,
                            threads=args.threads or os.cpu_count() or 1, seeds=args.seeds, devices=args.devices,
                            num_nodes=args.num_nodes, master=args.master, ray=args.ray,
-                           validation_windows=args.validation_windows, network_windows=args.network_windows)
+                           validation_windows=args.validation_windows, network_windows=args.network_windows,
+                           dropout=args.dropout, dropout_choices=None if args.dropout is None else ())
     config.horizon = max(config.horizon, config.holdout_weeks)
     return config
 

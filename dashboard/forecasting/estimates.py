@@ -76,10 +76,15 @@ def estimate(model: str, preset: str, rows: int, series: int, threads: int = 1, 
     epoch_s = steps * cfg.batch_size / rate
     fixed = FIXED_S * max(0.05, series / 1360)
     n = max(1, cfg.seeds)  # networks trained one after another (models/seeds.py)
+    from models.regularisation import MAX_SERIES
+
+    choices = len(set(cfg.dropout_choices)) if model == "tft" and series <= MAX_SERIES else 1
+    n *= max(1, choices)  # a network per dropout on a small panel (models/regularisation.py)
     typical = n * min(cfg.max_epochs, TYPICAL_EPOCHS[preset]) * epoch_s + fixed
-    seeds = f", {n} seeds averaged" if n > 1 else ""
+    seeds = f", {max(1, cfg.seeds)} seeds averaged" if cfg.seeds > 1 else ""
+    dropouts = f", one network per dropout ({', '.join(f'{d:g}' for d in cfg.dropout_choices)})" if choices > 1 else ""
     return Estimate(model, preset, typical, n * cfg.max_epochs * epoch_s + fixed,
-                    note=f"{cfg.max_epochs} epochs of {steps} batches of {cfg.batch_size} at most{seeds}")
+                    note=f"{cfg.max_epochs} epochs of {steps} batches of {cfg.batch_size} at most{seeds}{dropouts}")
 
 
 def estimates(rows: int, series: int, threads: int = 1, holdout: int = 13) -> dict[str, list[Estimate]]:

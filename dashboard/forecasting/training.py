@@ -149,7 +149,9 @@ def job_summary(status: str, progress: list[dict], error: str | None = None) -> 
     elif status == "running":
         eta = last.get("eta_s")
         parts = [f"epoch {last.get('epoch', 1)}/{last.get('epochs', '?')}"]
-        if last.get("members"):  # several seeds, trained one after another (models/seeds.py)
+        if last.get("network"):  # a network per dropout, one after another (models/regularisation.py)
+            parts.insert(0, f"network {last['member']} of {last['members']} ({last['network']})")
+        elif last.get("members"):  # several seeds, trained one after another (models/seeds.py)
             parts.insert(0, f"seed {last['member']} of {last['members']}")
         if last.get("loss") is not None:
             parts.append(f"loss {last['loss']:.3g}")
@@ -157,7 +159,7 @@ def job_summary(status: str, progress: list[dict], error: str | None = None) -> 
             parts.append(f"validation {last['val_loss']:.3g}")
         if eta is not None:
             rest = last["members"] - last["member"] if last.get("members") else 0
-            parts.append(f"about {format_seconds(eta)} left (at most)" + (f", then {rest} more seed(s)" if rest else ""))
+            parts.append(f"about {format_seconds(eta)} left (at most)" + (f", then {rest} more {'network' if last.get('network') else 'seed'}(s)" if rest else ""))
         label = ", ".join(parts) if progress else "starting (loading data and libraries)"
     elif status == "finished":
         label, fraction = "finished", 1.0

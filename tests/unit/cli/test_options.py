@@ -31,18 +31,28 @@ def test_refresh_hands_train_every_option_as_given():
     args = build_parser().parse_args(["refresh", "new.csv", "--dataset", "grocer", "--models", "tft,lstm",
                                       "--preset", "fast", "--holdout-weeks", "8", "--max-epochs", "2", "--threads", "1",
                                       "--seeds", "2", "--devices", "2", "--ray", "local", "--validation-windows", "2",
-                                      "--network-windows", "--workspace", "client-a"])
+                                      "--network-windows", "--dropout", "0.3", "--workspace", "client-a"])
     ns = train_args(args, "tft", "ds-2")
     parsed = build_parser().parse_args(["train", "--model", "tft", "--dataset", "ds-2", "--preset", "fast",
                                         "--holdout-weeks", "8", "--max-epochs", "2", "--threads", "1", "--seeds", "2",
                                         "--devices", "2", "--ray", "local", "--validation-windows", "2",
-                                        "--network-windows", "--workspace", "client-a"])
+                                        "--network-windows", "--dropout", "0.3", "--workspace", "client-a"])
     for dest in [*options.training_dests(), "model", "dataset", "workspace", "db"]:
         assert getattr(ns, dest) == getattr(parsed, dest), dest
     from dashboard.cli.training import config_of
 
     assert config_of(ns).to_dict() == config_of(parsed).to_dict()
     assert config_of(parsed).validation_windows == 2 and config_of(parsed).network_windows is True
+    assert config_of(parsed).dropout == 0.3 and config_of(parsed).dropout_choices == ()  # fixed: no choice
+    chosen = build_parser().parse_args(["train", "--model", "tft", "--dataset", "ds-2"])
+    assert config_of(chosen).dropout_choices == (0.1, 0.3)  # the standard preset chooses on small panels
+
+
+@pytest.mark.parametrize("value", ["1", "-0.1", "lots"])
+def test_a_dropout_outside_0_to_1_is_refused_naming_the_option(value, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["refresh", "new.csv", "--models", "tft", "--dropout", value])
+    assert exit_.value.code == 2 and "--dropout" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("value", ["0", "-2", "three"])

@@ -5,9 +5,13 @@ from dashboard.schema import MODELS
 
 
 def test_larger_presets_and_datasets_take_longer():
-    small = estimate("tft", "standard", rows=24_960, series=160)
+    small = estimate("tft", "standard", rows=93_600, series=600)
     ref = estimate("tft", "standard", rows=198_832, series=1360)
     assert 0 < small.typical_s < ref.typical_s <= ref.most_s
+    # up to 500 series the TFT trains one network per dropout (models/regularisation.py): twice the networks
+    tiny = estimate("tft", "standard", rows=24_960, series=160)
+    assert "one network per dropout (0.1, 0.3)" in tiny.note and "dropout" not in small.note
+    assert tiny.typical_s > 1.5 * estimate("tft", "fast", rows=24_960, series=160).typical_s
     assert estimate("tft", "fast", 198_832, 1360).typical_s < ref.typical_s < estimate("tft", "thorough", 198_832, 1360).typical_s
     assert estimate("tft", "standard", 198_832, 1360, threads=2).typical_s < ref.typical_s
     assert estimate("holt-winters", "standard", 198_832, 1360, threads=2).typical_s < estimate(

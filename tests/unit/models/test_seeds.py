@@ -69,3 +69,7 @@ def test_train_page_label_counts_seeds():
                                      "member": 2, "members": 3}])
     assert label["label"].startswith("seed 2 of 3, epoch 2/10") and "then 1 more seed" in label["label"]
     assert label["fraction"] == pytest.approx((1 + 0.5) / 3)
+    dropouts = job_summary("running", [{"epoch": 1, "epochs": 10, "step": 5, "steps": 10, "eta_s": 30,
+                                        "member": 1, "members": 2, "network": "dropout 0.1"}])
+    assert dropouts["label"].startswith("network 1 of 2 (dropout 0.1), epoch 1/10")
+    assert "then 1 more network" in dropouts["label"]

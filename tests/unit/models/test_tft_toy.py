@@ -101,3 +101,33 @@ def test_category_promo_features_leave_the_sku_out():
     out = add_category_promo(f)
     assert list(out["cat_promo_share"]) == [0.0, 0.5, 0.5]
     assert list(out["cat_mean_discount"]) == [0.0, 15.0, 15.0]
+
+
+def test_a_small_panel_chooses_the_tft_dropout_on_its_validation_weeks(frame, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from models import regularisation
+
+    start = int(frame["time_idx"].max()) - H + 1
+    model = create(replace(toy_config(), dropout_choices=(0.1, 0.3)))
+    seen = []
+    model.fit(frame[frame["time_idx"] < start], progress=seen.append)
+    tried = model.training_log["dropout"]
+    assert set(tried["validation_wape"]) == {"0.1", "0.3"}
+    assert tried["chosen"] == float(min(tried["validation_wape"], key=tried["validation_wape"].get))
+    assert model.config.dropout == tried["chosen"]
+    assert {(d["member"], d["members"], d["network"]) for d in seen if "members" in d} == {
+        (1, 2, "dropout 0.1"), (2, 2, "dropout 0.3")}  # progress names each network
+    again = regularisation.validation_wape(model, frame[frame["time_idx"] < start], model.validation_start)
+    assert again == pytest.approx(tried["validation_wape"][str(tried["chosen"])], abs=1e-3)  # the kept networks
+    model.save(tmp_path / "m")
+    assert load(tmp_path / "m").config.dropout == tried["chosen"]
+    # more series than MAX_SERIES, or the LSTM: one network at the configured dropout
+    monkeypatch.setattr(regularisation, "MAX_SERIES", 5)
+    big = create(replace(toy_config(), dropout_choices=(0.1, 0.3), max_epochs=1))
+    big.fit(frame[frame["time_idx"] < start])
+    assert "dropout" not in big.training_log and big.config.dropout == 0.1
+    monkeypatch.setattr(regularisation, "MAX_SERIES", 500)
+    lstm = create(replace(toy_config("lstm"), dropout_choices=(0.1, 0.3), max_epochs=1))
+    lstm.fit(frame[frame["time_idx"] < start])
+    assert "dropout" not in lstm.training_log
