@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pickle
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -247,7 +248,9 @@ class LightGBMForecaster(Forecaster):
                 captured.append(features.copy())
             return features
 
-        fc = mlf.predict(h=h, new_df=new_df, X_df=X_df, before_predict_callback=capture)
+        with warnings.catch_warnings():  # the week after the last one is unknown: promo_next is NaN there, by design
+            warnings.filterwarnings("ignore", message="Found null values in", category=UserWarning)
+            fc = mlf.predict(h=h, new_df=new_df, X_df=X_df, before_predict_callback=capture)
         self._last_features = captured
         self._last_ids = new_df["unique_id"].drop_duplicates().to_numpy()  # the order of each step's feature rows
         names = list(mlf.models_)  # one column per seed: "lgb", "lgb1", ...

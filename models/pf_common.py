@@ -156,6 +156,15 @@ class PFForecaster(Forecaster):
         """Its early-stopping window only: every earlier week taught the network by gradient."""
         return self.validation_start is not None and origin >= self.validation_start
 
+    def window_model(self, train: pd.DataFrame) -> "PFForecaster":
+        """A network of this configuration trained on ``train`` (``--network-windows``), at the dropout this one
+        chose: the choice is fixed, as the LightGBM's target is for its windows."""
+        from dataclasses import replace
+
+        m = type(self)(replace(self.config, dropout_choices=()))
+        m.fit(train)
+        return m
+
     def __init__(self, config: TrainConfig):
         super().__init__(config)
         self.net = None
