@@ -83,7 +83,11 @@ def train(args, out=None) -> int:
                        "by_region": records(load_metrics(run["run_dir"], "by_region"))}}
     if run.get("seeds"):
         result["seeds"] = run["seeds"]  # several seeds averaged: each one's hold-out WAPE and the spread
-    windows = read_run(Path(run["run_dir"])).get("validation_windows")
+    record = read_run(Path(run["run_dir"]))
+    windows = record.get("validation_windows")
+    dropout = (record.get("training") or {}).get("dropout")
+    if dropout:
+        result["dropout"] = dropout  # the TFT on a small panel: each dropout's validation WAPE and the one kept
     if windows:
         result["validation_windows"] = windows  # WAPE on each window before the hold-out (what chose and calibrated)
     out = out or sys.stdout
