@@ -60,7 +60,7 @@ def _pooled(rule):
     return choose
 
 
-def _equal_average(validation, k_max=3, pooled=True):
+def _equal_average(validation, k_max=3, pooled=True, prefer=0.0):
     from dashboard.forecasting.recommend import _aligned, wape
 
     v = _aligned({m: f.assign(category="all") if pooled else f for m, f in validation.items()})
@@ -73,7 +73,7 @@ def _equal_average(validation, k_max=3, pooled=True):
         for k in range(2, k_max + 1):
             top = tuple(order[:k])
             cands[top] = wape(y, np.mean([g[m].to_numpy(float) for m in top], axis=0))
-        best = min(cands, key=cands.get)
+        best = min(cands, key=lambda c: cands[c] * (1 - prefer if len(c) > 1 else 1))  # averages favoured by prefer
         out[str(cat)] = {"weights": {m: 1 / len(best) for m in best}}
     if pooled:
         cats = next(iter(validation.values()))["category"].astype(str).unique()
@@ -92,13 +92,15 @@ def _top(validation, k):
     return {c: {"weights": {m: 1 / k for m in order}} for c in cats}
 
 
-def _pooled_unless(margin):
+def _pooled_unless(margin, prefer=0.0):
     """The pooled equal-average choice, except in a category whose own equal-average choice beats it there on the
-    validation weeks by ``margin`` WAPE points."""
+    validation weeks by ``margin`` WAPE points; ``prefer``: an average wins over a single model unless the single
+    model's WAPE is lower by more than this share of it."""
     def choose(validation):
         from dashboard.forecasting.recommend import _aligned, wape
 
-        pooled, own = _equal_average(validation), _equal_average(validation, pooled=False)
+        pooled = _equal_average(validation, prefer=prefer)
+        own = _equal_average(validation, pooled=False, prefer=prefer)
         v = _aligned(validation)
         out = {}
         for cat, g in v.groupby("category"):
@@ -159,6 +161,9 @@ def rules():
             "pooled, equal average of the best 3": lambda v: _top(v, 3),
             "pooled equal average, a category's own where 3 points better": _pooled_unless(3.0),
             "pooled equal average, a category's own where 1 point and 2 s.e. better": _pooled_unless_evident(2.0),
+            "today, an average unless a single model is 1 % better": _pooled_unless(1.0, 0.01),
+            "today, an average unless a single model is 2 % better": _pooled_unless(1.0, 0.02),
+            "today, an average unless a single model is 3 % better": _pooled_unless(1.0, 0.03),
             "today, on the last window only": _last_window(choose),
             "pooled equal average of the best 1-3, on the last window only": _last_window(_equal_average),
             "1 point and 2 s.e. better, on the last window only": _last_window(_pooled_unless_evident(2.0))}

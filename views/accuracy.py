@@ -26,7 +26,8 @@ st.dataframe((board if seeds else board.drop(columns="seed_spread")).round(2), h
 st.caption("Hold-out errors in %: the recommended forecast first, then best WAPE first. Bias > 0 means over-forecasting. "
            "MASE < 1 beats seasonal naive's in-sample error. **recommended**: the model, or the equal average of the best "
            "two or three, with the lowest error on the validation weeks before the hold-out (never on the hold-out "
-           "itself), for all categories together unless a category's own weeks clearly differ; *made_of* says which.")
+           "itself; an average unless one model is more than 2 % better there), for all categories together unless "
+           "a category's own weeks clearly differ; *made_of* says which.")
 if seeds:
     st.info(seeds)
 rec_dirs = runs.loc[runs["model"] == "recommended", "run_dir"]

@@ -140,3 +140,24 @@ def test_a_category_keeps_the_pooled_choice_unless_its_own_weeks_clearly_differ(
     assert choice["snacks"]["basis"] == "its own weeks" and "mstl" in choice["snacks"]["weights"]
     s = choice["snacks"]["scores"]
     assert choice["snacks"]["validation_wape"] < s["all categories' choice"] - MARGIN
+
+
+def test_an_average_is_kept_unless_a_single_model_is_clearly_better_on_the_validation_weeks():
+    from dashboard.forecasting import recommend
+
+    rows = []
+    rng = np.random.default_rng(3)
+    for i in range(400):
+        y = rng.uniform(50, 150)
+        rows.append({"sku": f"S{i}", "region": "North", "time_idx": 1, "category": "dairy", "actual": y,
+                     "a": y * 1.10, "b": y * 0.885, "c": y * 1.30})
+    frame = pd.DataFrame(rows)
+    frames = {m: frame[["sku", "region", "time_idx", "category", "actual"]].assign(p50=frame[m]) for m in "abc"}
+    # a over-forecasts 10 %, b under-forecasts 11.5 %: their average (0.75 % off) is far better, and is chosen
+    assert recommend.choose(frames)["dairy"]["weights"] == {"b": 0.5, "a": 0.5}
+    # now an average 1 % worse than the best single model: still the average (its share of 2 %)
+    scores = {"a": 10.0, "a x 0.50 + b x 0.50": 10.1}
+    weights = {"a": {"a": 1.0}, "a x 0.50 + b x 0.50": {"a": 0.5, "b": 0.5}}
+    assert recommend._best(scores, weights) == "a x 0.50 + b x 0.50"
+    # an average 5 % worse: the single model
+    assert recommend._best({**scores, "a x 0.50 + b x 0.50": 10.5}, weights) == "a"
