@@ -152,7 +152,8 @@ def rules():
     from bench.recommend_rules_old import free_blends
     from dashboard.forecasting.recommend import choose
 
-    return {"pooled equal average, a category's own where 1 point better (today)": choose,
+    return {"today: pooled averages unless one model is 2 % better, a category's own where 1 point better": choose,
+            "before: the same with no preference for averages": _pooled_unless(1.0),
             "per category, free blends of up to 3 (issue 25's first try)": free_blends,
             "per category, a network x a statistical model": _old,
             "pooled, free blends of up to 3": _pooled(free_blends),
@@ -161,9 +162,8 @@ def rules():
             "pooled, equal average of the best 3": lambda v: _top(v, 3),
             "pooled equal average, a category's own where 3 points better": _pooled_unless(3.0),
             "pooled equal average, a category's own where 1 point and 2 s.e. better": _pooled_unless_evident(2.0),
-            "today, an average unless a single model is 1 % better": _pooled_unless(1.0, 0.01),
-            "today, an average unless a single model is 2 % better": _pooled_unless(1.0, 0.02),
-            "today, an average unless a single model is 3 % better": _pooled_unless(1.0, 0.03),
+            "before, with averages preferred unless one model is 1 % better": _pooled_unless(1.0, 0.01),
+            "before, with averages preferred unless one model is 3 % better": _pooled_unless(1.0, 0.03),
             "today, on the last window only": _last_window(choose),
             "pooled equal average of the best 1-3, on the last window only": _last_window(_equal_average),
             "1 point and 2 s.e. better, on the last window only": _last_window(_pooled_unless_evident(2.0))}
