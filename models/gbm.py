@@ -76,6 +76,37 @@ def _wape(actual: np.ndarray, forecast: np.ndarray) -> float:
     return float(np.abs(forecast - actual).sum() / total * 100) if total else float("nan")
 
 
+def search_sample(early_data: pd.DataFrame, train: pd.DataFrame, candidates: int, seed: int):
+    """(long-format rows, model-frame rows) the target candidates are fitted and scored on: every series, or
+    ``SEARCH_SERIES`` of them drawn with the run's seed where there are more (at store grain three fits on
+    every series' rows were most of the time; the chosen target's early model then learns every series)."""
+    ids = early_data["unique_id"]
+    labels = ids.cat.categories if hasattr(ids, "cat") else pd.Index(ids.unique())
+    if candidates < 2 or len(labels) <= SEARCH_SERIES:
+        return early_data, train
+    rng = np.random.default_rng(int(seed))
+    keep = set(rng.choice(np.asarray(labels, dtype=object), SEARCH_SERIES, replace=False))
+    return early_data[ids.isin(keep).to_numpy()], train[gf.series_ids(train).isin(keep)]
+
+
+def member_frames(members: pd.DataFrame | None, out: pd.DataFrame) -> list[pd.DataFrame]:
+    """Each seed's own forecast (``members``: unique_id, ds and a column per seed) shaped as ``out``, its band
+    scaled with it, so a run reports the spread between seeds as the networks' do; empty with one seed."""
+    if members is None:
+        return []
+    m = members.copy()
+    ids = m.pop("unique_id").str.split("|", n=1, expand=True)
+    m["sku"], m["region"], m["ds"] = ids[0], ids[1], pd.to_datetime(m["ds"])
+    keyed = out.assign(ds=pd.to_datetime(out["week"]), sku=out["sku"].astype(str), region=out["region"].astype(str))
+    keyed = keyed.merge(m, on=["sku", "region", "ds"], how="left")
+    frames = []
+    for name in m.columns.drop(["sku", "region", "ds"]):
+        r = (keyed[name].fillna(0.0).clip(lower=0) / keyed["p50"].where(keyed["p50"] > 0)).fillna(1.0).to_numpy()
+        frames.append(ordered(out.assign(p50=out["p50"].to_numpy() * r, p10=out["p10"].to_numpy() * r,
+                                         p90=out["p90"].to_numpy() * r)))
+    return frames
+
+
 class LightGBMForecaster(Forecaster):
     name = "lightgbm"
 
@@ -165,7 +196,7 @@ class LightGBMForecaster(Forecaster):
         scores, models, preds = {}, {}, {}
         # _raw reads units before ``cut`` only (its leak test: tests/unit/models/test_gbm.py), so the training frame
         # serves as it is: no masked copy (3 GB at store grain)
-        search_data, search_train = self._search_sample(early_data, train, len(targets))
+        search_data, search_train = search_sample(early_data, train, len(targets), self.config.seed)
         for target in targets:
             mlf = self._train(search_data, target, reporter(target))
             scores[target], preds[target] = self._scored(mlf, search_train, cut)
@@ -195,18 +226,6 @@ class LightGBMForecaster(Forecaster):
             progress({"epoch": fits, "epochs": fits, "step": fits * trees, "steps": fits * trees, "eta_s": 0,
                       "note": f"target {best} chosen on the last {h} training weeks: " +
                               ", ".join(f"{t} {s:.1f}" for t, s in scores.items())})
-
-    def _search_sample(self, early_data: pd.DataFrame, train: pd.DataFrame, candidates: int):
-        """(long-format rows, model-frame rows) the target candidates are fitted and scored on: every series, or
-        ``SEARCH_SERIES`` of them drawn with the run's seed where there are more (at store grain three fits on
-        every series' rows were most of the time; the chosen target's early model then learns every series)."""
-        ids = early_data["unique_id"]
-        labels = ids.cat.categories if hasattr(ids, "cat") else pd.Index(ids.unique())
-        if candidates < 2 or len(labels) <= SEARCH_SERIES:
-            return early_data, train
-        rng = np.random.default_rng(int(self.config.seed))
-        keep = set(rng.choice(np.asarray(labels, dtype=object), SEARCH_SERIES, replace=False))
-        return early_data[ids.isin(keep).to_numpy()], train[gf.series_ids(train).isin(keep)]
 
     def honest_from(self, origin: int) -> bool:
         return origin > (self.early_end if self.early is not None else self._final_end)
@@ -273,26 +292,8 @@ class LightGBMForecaster(Forecaster):
         out["p90"] = np.expm1(base + self.spread[step, 1])
         out, self.capped_series = cap_runaway(out, frame, start_idx)
         self._start = int(start_idx)
-        self.member_frames = self._member_frames(out)
+        self.member_frames = member_frames(self._last_members, out)
         return ordered(out)
-
-    def _member_frames(self, out: pd.DataFrame) -> list[pd.DataFrame]:
-        """Each seed's own forecast of the last ``predict`` (its band scaled with it), so a run reports the spread
-        between seeds as the networks' do; empty with one seed."""
-        if self._last_members is None:
-            return []
-        m = self._last_members.copy()
-        ids = m.pop("unique_id").str.split("|", n=1, expand=True)
-        m["sku"], m["region"], m["ds"] = ids[0], ids[1], pd.to_datetime(m["ds"])
-        keyed = out.assign(ds=pd.to_datetime(out["week"]), sku=out["sku"].astype(str), region=out["region"].astype(str))
-        keyed = keyed.merge(m, on=["sku", "region", "ds"], how="left")
-        ratio = lambda v: (v.fillna(0.0).clip(lower=0) / keyed["p50"].where(keyed["p50"] > 0)).fillna(1.0)  # noqa: E731
-        frames = []
-        for name in m.columns.drop(["sku", "region", "ds"]):
-            r = ratio(keyed[name]).to_numpy()
-            frames.append(ordered(out.assign(p50=out["p50"].to_numpy() * r, p10=out["p10"].to_numpy() * r,
-                                             p90=out["p90"].to_numpy() * r)))
-        return frames
 
     # ---- interpretation --------------------------------------------------------------------------------------
     def contributions(self) -> pd.DataFrame:
