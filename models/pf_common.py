@@ -213,7 +213,7 @@ class PFForecaster(Forecaster):
         self.params = ds.get_parameters()
         seeds = [cfg.seed + i for i in range(max(1, int(getattr(cfg, "seeds", 1))))]
         choices = regularisation.candidates(self, cfg, data, world)
-        tried, kept = {}, None
+        tried, spent, kept = {}, {}, None
         for k, dropout in enumerate(choices):
             self.config = cfg = replace(cfg, dropout=dropout)
             self.members, logs = [], []
@@ -230,6 +230,7 @@ class PFForecaster(Forecaster):
                 self.members.append(self.net)
             self.net = self.members[0]
             if len(choices) > 1:
+                spent[dropout] = round(sum(float(log.get("seconds") or 0) for log in logs), 1)
                 tried[dropout] = regularisation.validation_wape(self, train, val_start)
                 if kept is None or tried[dropout] < tried[kept[0]]:
                     kept = (dropout, self.members, logs)
@@ -242,9 +243,11 @@ class PFForecaster(Forecaster):
                              "world_size": world.size, "devices": _devices(world, self.device),
                              "series_per_process": distributed.gather(int(data[GROUPS].drop_duplicates().shape[0]), world),
                              "peak_memory_mb": distributed.gather(distributed.peak_memory_mb(), world)}  # per process
-        if tried:
+        if tried:  # the training time counts every network trained, the kept one's figures the rest
             self.training_log["dropout"] = {"chosen": cfg.dropout,
-                                            "validation_wape": {str(d): round(w, 3) for d, w in tried.items()}}
+                                            "validation_wape": {str(d): round(w, 3) for d, w in tried.items()},
+                                            "seconds": {str(d): t for d, t in spent.items()}}
+            self.training_log["seconds"] = round(sum(spent.values()), 1)
         self.best_epoch, self.best_val_loss = self.training_log["best_epoch"], self.training_log["best_val_loss"]
         self.after_fit(data, val_start)
 

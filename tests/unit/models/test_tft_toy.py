@@ -116,6 +116,8 @@ def test_a_small_panel_chooses_the_tft_dropout_on_its_validation_weeks(frame, tm
     assert set(tried["validation_wape"]) == {"0.1", "0.3"}
     assert tried["chosen"] == float(min(tried["validation_wape"], key=tried["validation_wape"].get))
     assert model.config.dropout == tried["chosen"]
+    assert set(tried["seconds"]) == {"0.1", "0.3"}  # both networks' training counts in the run's time
+    assert model.training_log["seconds"] == pytest.approx(sum(tried["seconds"].values()), abs=0.2)
     assert {(d["member"], d["members"], d["network"]) for d in seen if "members" in d} == {
         (1, 2, "dropout 0.1"), (2, 2, "dropout 0.3")}  # progress names each network
     again = regularisation.validation_wape(model, frame[frame["time_idx"] < start], model.validation_start)
