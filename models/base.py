@@ -129,3 +129,11 @@ def cap_runaway(out: pd.DataFrame, frame: pd.DataFrame, start_idx: int,
     for c in ("p10", "p50", "p90"):
         out[c] = np.minimum(out[c].to_numpy(dtype=float), cap)
     return out, capped
+
+
+def wape(actual, forecast) -> float:
+    """Weighted absolute percentage error, %: sum |forecast - actual| / sum |actual| (NaN without actuals); the one
+    every model, the recommendation and the validation windows score with."""
+    actual, forecast = np.asarray(actual, float), np.asarray(forecast, float)
+    total = np.abs(actual).sum()
+    return float(np.abs(forecast - actual).sum() / total * 100) if total else float("nan")

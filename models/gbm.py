@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import gbm_features as gf
-from .base import Forecaster, cap_runaway, future_rows, ordered
+from .base import Forecaster, cap_runaway, future_rows, ordered, wape
 
 TARGETS = ("log1p", "scaled", "tweedie")  # the candidates fit chooses between on its held-out weeks
 SEARCH_SERIES = 5000  # the target candidates are compared on this many series drawn at random where there are more
@@ -69,11 +69,6 @@ def choose_target(scores: dict[str, float]) -> str:
 
 def series_count(frame: pd.DataFrame) -> int:
     return int(frame[["sku", "region"]].drop_duplicates().shape[0])
-
-
-def _wape(actual: np.ndarray, forecast: np.ndarray) -> float:
-    total = np.abs(actual).sum()
-    return float(np.abs(forecast - actual).sum() / total * 100) if total else float("nan")
 
 
 def search_sample(early_data: pd.DataFrame, train: pd.DataFrame, candidates: int, seed: int):
@@ -153,7 +148,7 @@ class LightGBMForecaster(Forecaster):
     def _scored(self, mlf, train: pd.DataFrame, cut: int) -> tuple[float, pd.DataFrame]:
         p = self._raw(mlf, train, cut)
         j = p.merge(train[["sku", "region", "time_idx", "units"]], on=["sku", "region", "time_idx"])
-        return _wape(j["units"].to_numpy(float), j["p50"].to_numpy(float)), j
+        return wape(j["units"].to_numpy(float), j["p50"].to_numpy(float)), j
 
     def fit(self, train: pd.DataFrame, progress=None) -> None:
         t0 = time.time()

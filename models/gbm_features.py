@@ -64,10 +64,10 @@ def series_ids(frame: pd.DataFrame) -> pd.Categorical:
     string per row (11.9 M strings, about 0.9 GB, at store grain)."""
     sku, sku_levels = pd.factorize(frame["sku"])
     region, region_levels = pd.factorize(frame["region"])
-    pair = sku.astype(np.int64) * max(1, len(region_levels)) + region
+    n = max(1, len(region_levels))
+    pair = sku.astype(np.int64) * n + region
     uniq, codes = np.unique(pair, return_inverse=True)
-    labels = np.array([f"{sku_levels[p // max(1, len(region_levels))]}|{region_levels[p % max(1, len(region_levels))]}"
-                       for p in uniq], dtype=object)
+    labels = np.array([f"{sku_levels[p // n]}|{region_levels[p % n]}" for p in uniq], dtype=object)
     order = np.argsort(labels, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))

@@ -11,8 +11,9 @@ every candidate costs one more training.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
+
+from .base import wape
 
 MAX_SERIES = 500  # more series: one network at config.dropout
 
@@ -36,6 +37,4 @@ def validation_wape(model, train: pd.DataFrame, start: int) -> float:
     visible.loc[visible["time_idx"] >= start, "units"] = float("nan")
     pred = model.to_frame(model.raw_predict(visible, start), visible, start)
     j = pred[keys + ["p50"]].astype({"sku": str, "region": str}).merge(actual, on=keys)
-    y = j["units"].to_numpy(float)
-    total = np.abs(y).sum()
-    return float(np.abs(j["p50"].to_numpy(float) - y).sum() / total * 100) if total else float("nan")
+    return wape(j["units"], j["p50"])

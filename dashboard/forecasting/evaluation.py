@@ -10,14 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from models.base import wape  # noqa: F401 - the one WAPE, named here for the dashboard
+
 METRICS = ["mape", "wape", "smape", "bias", "mase"]
-
-
-def wape(actual: np.ndarray, forecast: np.ndarray) -> float:
-    """Weighted absolute percentage error, %: sum |forecast - actual| / sum |actual| (NaN without actuals)."""
-    actual, forecast = np.asarray(actual, float), np.asarray(forecast, float)
-    total = np.abs(actual).sum()
-    return float(np.abs(forecast - actual).sum() / total * 100) if total else float("nan")
 
 
 def metrics(y: np.ndarray, f: np.ndarray, scale: np.ndarray | None = None) -> dict:
