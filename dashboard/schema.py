@@ -29,10 +29,7 @@ DEFAULT_REGION = "all"
 DEFAULT_CATEGORY = "uncategorised"
 ALL = "all"  # wildcard in a promotion calendar
 
-# History sufficiency: seasonal models need 2-3 full annual cycles.
-SEASON_WEEKS = 52
-HISTORY_WARN_WEEKS = 104
-HISTORY_STRONG_WEEKS = 52
+# History sufficiency (2-3 annual cycles: 104 weeks or 24 months) is dashboard/data/history.py's, by frequency.
 
 
 def default_db_path() -> Path:
@@ -100,6 +97,8 @@ class TrainConfig:
     """Everything that decides a run; saved with it (config.json) so the run describes itself."""
     model: str = "tft"
     preset: str = "standard"
+    freq: str = "week"           # the dataset's periods, "week" or "month" (dashboard/periods.py): every length below
+                                 # named in weeks counts periods (6 months is holdout_weeks=6 for a monthly dataset)
     holdout_weeks: int = 13      # the last weeks kept out of training and scored
     horizon: int = 13            # a quarter: what planners plan
     encoder_weeks: int = 52      # one year back, so the same week last year is visible to attention
@@ -181,10 +180,17 @@ PRESET_VALUES = {
 }
 
 
-def preset_config(model: str, preset: str = "standard", **overrides) -> TrainConfig:
+def preset_config(model: str, preset: str = "standard", freq: str = "week", **overrides) -> TrainConfig:
+    """A preset's config for ``model`` at the dataset's frequency: horizon, hold-out and encoder default to the
+    frequency's (13 / 13 / 52 weeks; 6 / 6 / 24 months), so a preset means the same at both."""
+    from dashboard import periods
+
+    period = periods.of(freq)
     if model not in MODELS:
         raise ValueError(f"unknown model '{model}' (choose from {', '.join(MODELS)})")
     if preset not in PRESETS:
         raise ValueError(f"unknown preset '{preset}' (choose from {', '.join(PRESETS)})")
-    values = {**PRESET_VALUES[preset], **{k: v for k, v in overrides.items() if v is not None}}
-    return TrainConfig(model=model, preset=preset, **values)
+    lengths = dict(holdout_weeks=period.horizon, horizon=period.horizon, encoder_weeks=period.encoder,
+                   min_encoder_weeks=period.min_encoder)
+    values = {**lengths, **PRESET_VALUES[preset], **{k: v for k, v in overrides.items() if v is not None}}
+    return TrainConfig(model=model, preset=preset, freq=period.name, **values)

@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from dashboard import periods
 from dashboard.schema import TrainConfig
 
 Progress = Callable[[dict], None]
@@ -27,6 +28,11 @@ class Forecaster(ABC):
     def __init__(self, config: TrainConfig):
         self.config = config
         self.device = "cpu"
+
+    @property
+    def period(self) -> periods.Frequency:
+        """The dataset's frequency (week or month): the season, lags and offsets count in its periods."""
+        return periods.of(getattr(self.config, "freq", "week"))
 
     @abstractmethod
     def fit(self, train: pd.DataFrame, progress: Progress | None = None) -> None:

@@ -125,7 +125,8 @@ class LightGBMForecaster(Forecaster):
     def _mlf(self, target: str):
         from mlforecast import MLForecast
 
-        return MLForecast(models={}, freq="W-MON", lags=list(gf.LAGS), lag_transforms=gf.lag_transforms(),
+        return MLForecast(models={}, freq=self.period.pandas, lags=gf.lags(self.period),
+                          lag_transforms=gf.lag_transforms(self.period),
                           target_transforms=_transforms(target), num_threads=1)
 
     def _train(self, data: pd.DataFrame, target: str, report=None, seeds: int = 1, into=None):
@@ -318,7 +319,7 @@ class LightGBMForecaster(Forecaster):
         gain = pd.Series(np.mean([b.feature_importance("gain") for b in boosters], axis=0),
                          index=boosters[0].feature_name())
         gain = gain / gain.sum() * 100 if gain.sum() else gain
-        importance = pd.DataFrame({"feature": gain.index, "label": [gf.label(f) for f in gain.index],
+        importance = pd.DataFrame({"feature": gain.index, "label": [gf.label(f, self.period) for f in gain.index],
                                    "group": [gf.groups(f) for f in gain.index], "gain_pct": gain.to_numpy(float)})
         return {"kind": "gbm", "target": self.training_log.get("target"),
                 "importance": importance.sort_values("gain_pct", ascending=False).reset_index(drop=True),

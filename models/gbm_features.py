@@ -11,12 +11,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dashboard import periods
 from dashboard.data.features import KNOWN_REALS
 
-LAGS = (1, 2, 3, 4, 13, 26, 52)
+LAGS = (1, 2, 3, 4, 13, 26, 52)  # weekly; a monthly dataset's: 1, 2, 3, 6, 12 (dashboard/periods.py, ``lags``)
 # rolling means of the last 4 and 13 weeks (from lag 1), and of the 3 weeks around the same week last year
-# (weeks t-51, t-52, t-53: a rolling mean of 3 over lag 51)
+# (weeks t-51, t-52, t-53: a rolling mean of 3 over lag 51); by month, of the last 3 and 6 months and of months
+# t-11, t-12, t-13
 ROLLING = {1: (4, 13), 51: (3,)}
+
+
+def lags(period: periods.Frequency = periods.WEEK) -> list[int]:
+    return list(period.gbm_lags)
 # known future inputs read from the model frame. lag52_log is left out: mlforecast's own lag 52 is the same week
 # last year on the model's target scale; woy (the week number) replaces its sine and cosine, trees split it directly
 # promo_prev / promo_next: the week before and after on promotion (pantry loading before, the dip after): 0.2-0.4
@@ -26,10 +32,14 @@ KNOWN = [c for c in KNOWN_REALS if c not in ("lag52_log", "lag52_known", "woy_si
 STATIC = ["sku", "region", "category"]
 
 
-def lag_transforms() -> dict:
+def rolling(period: periods.Frequency = periods.WEEK) -> dict[int, tuple]:
+    return {1: period.gbm_windows, period.season - 1: (3,)}
+
+
+def lag_transforms(period: periods.Frequency = periods.WEEK) -> dict:
     from mlforecast.lag_transforms import RollingMean
 
-    return {lag: [RollingMean(window_size=w) for w in windows] for lag, windows in ROLLING.items()}
+    return {lag: [RollingMean(window_size=w) for w in windows] for lag, windows in rolling(period).items()}
 
 
 def statics(frame: pd.DataFrame) -> list[str]:
@@ -119,17 +129,18 @@ LABELS = {"promo": "promotion", "discount_pct": "discount depth", "cat_promo_sha
           "promo_prev": "a promotion the week before", "promo_next": "a promotion the week after"}
 
 
-def label(feature: str) -> str:
-    """A feature in a planner's words: lag13 -> 'sales 13 weeks before'."""
+def label(feature: str, period: periods.Frequency = periods.WEEK) -> str:
+    """A feature in a planner's words: lag13 -> 'sales 13 weeks earlier'; lag12 of a monthly model -> 'sales the
+    same month last year'."""
+    if period is periods.MONTH and feature in ("woy", "weeks_to_holiday"):
+        return {"woy": "month of the year", "weeks_to_holiday": "months to the next major holiday"}[feature]
     if feature in LABELS:
         return LABELS[feature]
     if feature.startswith("lag") and feature[3:].isdigit():
-        n = int(feature[3:])
-        return "sales the week before" if n == 1 else ("sales the same week last year" if n == 52 else
-                                                        f"sales {n} weeks before")
+        return "sales " + period.lag_words(int(feature[3:]))
     if feature.startswith("rolling_mean_lag"):
         lag, window = feature[len("rolling_mean_lag"):].split("_window_size")
-        if lag == "51":
-            return "sales around the same week last year"
-        return f"mean sales of the last {window} weeks"
+        if int(lag) == period.season - 1:
+            return f"sales around the same {period.name} last year"
+        return f"mean sales of the last {period.count(int(window))}"
     return feature

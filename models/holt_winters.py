@@ -15,4 +15,4 @@ class HoltWintersForecaster(StatsForecaster):
     def seasonal_model(self):
         from statsforecast.models import HoltWinters
 
-        return HoltWinters(season_length=SEASON, error_type="A")
+        return HoltWinters(season_length=self.season, error_type="A")

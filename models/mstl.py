@@ -4,7 +4,7 @@ department, no promotion flags: WAPE 8.3 vs Holt-Winters 10.1); it knows nothing
 """
 from __future__ import annotations
 
-from .statistical import SEASON, StatsForecaster
+from .statistical import StatsForecaster
 
 
 class MSTLForecaster(StatsForecaster):
@@ -15,4 +15,4 @@ class MSTLForecaster(StatsForecaster):
     def seasonal_model(self):
         from statsforecast.models import MSTL, AutoETS
 
-        return MSTL(season_length=SEASON, trend_forecaster=AutoETS(model="ZZN"), alias=self.alias)
+        return MSTL(season_length=self.season, trend_forecaster=AutoETS(model="ZZN"), alias=self.alias)

@@ -40,13 +40,13 @@ def _excludes() -> list[str]:
     return [".venv", ".git", "workspace", "bench/out", "tests", "*.duckdb", "*.parquet", "sample_data/*.csv"]
 
 
-def _fit_partition(model, df: pd.DataFrame):
+def _fit_partition(model, df: pd.DataFrame, freq: str = "W-MON"):
     from .sf_spawn import SpawningStatsForecast
 
-    return SpawningStatsForecast(models=[model], freq="W-MON", n_jobs=1).fit(df)
+    return SpawningStatsForecast(models=[model], freq=freq, n_jobs=1).fit(df)
 
 
-def fit(address: str, model, df: pd.DataFrame) -> list:
+def fit(address: str, model, df: pd.DataFrame, freq: str = "W-MON") -> list:
     """Fitted statsforecast objects, one per partition of ``df``'s series (unique_id, ds, y)."""
     ray = connect(address)
     ids = df["unique_id"].unique()
@@ -54,5 +54,5 @@ def fit(address: str, model, df: pd.DataFrame) -> list:
     remote = ray.remote(num_cpus=1)(_fit_partition)
     futures = []
     for chunk in np.array_split(ids, parts):
-        futures.append(remote.remote(model, df[df["unique_id"].isin(set(chunk))]))
+        futures.append(remote.remote(model, df[df["unique_id"].isin(set(chunk))], freq))
     return ray.get(futures)

@@ -1,4 +1,5 @@
-"""Seasonal naive: next year's week = this year's week (52 weeks back); the benchmark to beat."""
+"""Seasonal naive: next year's week = this year's week (52 weeks back; 12 months for monthly data); the benchmark
+to beat."""
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ import pandas as pd
 
 from .base import Forecaster, future_rows, ordered
 
-SEASON = 52
+
 
 
 class SeasonalNaiveForecaster(Forecaster):
@@ -22,13 +23,13 @@ class SeasonalNaiveForecaster(Forecaster):
     def fit(self, train: pd.DataFrame, progress=None) -> None:
         """Calibrate the band: quantiles of in-sample seasonal-naive errors (relative, per series)."""
         f = train.sort_values(["sku", "region", "time_idx"])
-        lag = f.groupby(["sku", "region"])["units"].shift(SEASON)
+        lag = f.groupby(["sku", "region"])["units"].shift(self.period.season)
         err = np.log1p(f["units"]) - np.log1p(lag)
         e = pd.DataFrame({"series": f["sku"] + "|" + f["region"], "err": err}).dropna()
         pooled = (float(e["err"].quantile(0.1)), float(e["err"].quantile(0.9))) if len(e) else (-0.3, 0.3)
         q = e.groupby("series")["err"].quantile([0.1, 0.9]).unstack() if len(e) else pd.DataFrame()
         counts = e.groupby("series").size() if len(e) else pd.Series(dtype=int)
-        self.spread = {s: (float(r[0.1]), float(r[0.9])) for s, r in q.iterrows() if counts[s] >= 13}
+        self.spread = {s: (float(r[0.1]), float(r[0.9])) for s, r in q.iterrows() if counts[s] >= self.period.horizon}
         self.spread["*"] = pooled
         if progress:
             progress({"epoch": 1, "step": 1, "loss": float(e["err"].abs().mean()) if len(e) else 0.0, "eta_s": 0})
@@ -38,7 +39,7 @@ class SeasonalNaiveForecaster(Forecaster):
         out = future_rows(frame, start_idx, h)
         hist = frame[frame["time_idx"] < start_idx]
         units = hist.set_index(["sku", "region", "time_idx"])["units"]
-        key = pd.MultiIndex.from_arrays([out["sku"], out["region"], out["time_idx"] - SEASON])
+        key = pd.MultiIndex.from_arrays([out["sku"], out["region"], out["time_idx"] - self.period.season])
         base = units.reindex(key).to_numpy()
         recent = hist[hist["time_idx"] >= start_idx - 4].groupby(["sku", "region"])["units"].mean()
         fallback = recent.reindex(pd.MultiIndex.from_arrays([out["sku"], out["region"]])).to_numpy()

@@ -1,6 +1,6 @@
 """Statistical forecasters on statsforecast: one class per model, the same fitting, forecasting and saving.
 
-Each model has a 52-week season; series with less than two full years cannot be fitted seasonally and get a
+Each model has a season of a year (52 weeks, or 12 months for a monthly dataset); series with less than two full years cannot be fitted seasonally and get a
 non-seasonal ETS instead (listed in ``fallback_series``; the history check warns about them too). Fitting runs
 in statsforecast's process pool, spawned rather than forked (``sf_spawn``), or on Ray when the config names a
 cluster (``ray``: models/ray_backend.py).
@@ -15,9 +15,9 @@ import pandas as pd
 
 from .base import Forecaster, future_rows, ordered
 
-SEASON = 52
+SEASON = 52  # weeks; a monthly dataset's models use its frequency's 12 (``Forecaster.period``)
 MIN_SEASONAL = 2 * SEASON
-MIN_ETS = 12  # fewer weeks than this and statsforecast's ETS refuses the series ("tiny datasets"): last value
+MIN_ETS = 12  # fewer periods than this and statsforecast's ETS refuses the series ("tiny datasets"): last value
 
 
 def _sf_frame(f: pd.DataFrame) -> pd.DataFrame:
@@ -53,6 +53,10 @@ class StatsForecaster(Forecaster):
     def seasonal_model(self):
         raise NotImplementedError
 
+    @property
+    def season(self) -> int:
+        return self.period.season
+
     def short_model(self):
         from statsforecast.models import AutoETS
 
@@ -63,26 +67,27 @@ class StatsForecaster(Forecaster):
 
         df = _sf_frame(hist)
         n = df.groupby("unique_id").size()
-        long_ids = n.index[n >= MIN_SEASONAL]
-        short_ids = n.index[(n < MIN_SEASONAL) & (n >= MIN_ETS)]
+        long_ids = n.index[n >= 2 * self.season]
+        short_ids = n.index[(n < 2 * self.season) & (n >= MIN_ETS)]
         tiny_ids = n.index[n < MIN_ETS]  # a launch weeks ago (seen when forecasting the validation weeks)
         out = {}
         address = getattr(self.config, "ray", None)
         if len(long_ids) and address:  # Ray tasks over partitions of the series (models/ray_backend.py)
             from .ray_backend import fit as ray_fit
 
-            for i, sf in enumerate(ray_fit(address, self.seasonal_model(), df[df["unique_id"].isin(long_ids)])):
+            for i, sf in enumerate(ray_fit(address, self.seasonal_model(), df[df["unique_id"].isin(long_ids)],
+                                           self.period.pandas)):
                 out[f"seasonal-{i}"] = sf
         elif len(long_ids):
-            sf = StatsForecast(models=[self.seasonal_model()], freq="W-MON", n_jobs=_jobs(len(long_ids)))
+            sf = StatsForecast(models=[self.seasonal_model()], freq=self.period.pandas, n_jobs=_jobs(len(long_ids)))
             out["seasonal"] = sf.fit(df[df["unique_id"].isin(long_ids)])
         if len(short_ids):
-            sf = StatsForecast(models=[self.short_model()], freq="W-MON", n_jobs=_jobs(len(short_ids)))
+            sf = StatsForecast(models=[self.short_model()], freq=self.period.pandas, n_jobs=_jobs(len(short_ids)))
             out["short"] = sf.fit(df[df["unique_id"].isin(short_ids)])
         if len(tiny_ids):
             from statsforecast.models import Naive
 
-            sf = StatsForecast(models=[Naive(alias=self.alias)], freq="W-MON", n_jobs=1)
+            sf = StatsForecast(models=[Naive(alias=self.alias)], freq=self.period.pandas, n_jobs=1)
             out["tiny"] = sf.fit(df[df["unique_id"].isin(tiny_ids)])
         return out, sorted([*short_ids, *tiny_ids])
 

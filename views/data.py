@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
+from dashboard import periods, ui
 from dashboard.data.history import history_rollup, summary_line
 from dashboard.planning.refresh import changes_summary
 from dashboard.reports import charts
@@ -70,13 +70,14 @@ with overview_tab:
             st.info(f"Version {last['version']} of {len(versions)}, after {versions.iloc[-2]['id']} (still readable in the "
                     "sidebar). " + "; ".join(changes_summary(last["changes"])))
         check = ui.cached_history(dataset_id, info.last_week)
-        (st.success if (check["status"] == "ok").all() else st.warning)(summary_line(check))
+        period = periods.of(info.extras.get("freq"))
+        (st.success if (check["status"] == "ok").all() else st.warning)(summary_line(check, period))
         coverage = ui.cached_coverage(dataset_id)
         st.plotly_chart(charts.coverage_lines(coverage), key="coverage_lines")
         st.plotly_chart(charts.coverage_heatmap(coverage), key="coverage_heatmap")
         st.subheader("History check")
         left, right = st.columns(2)
-        by_cat, by_reg = history_rollup(check, "category"), history_rollup(check, "region")
+        by_cat, by_reg = history_rollup(check, "category", period), history_rollup(check, "region", period)
         left.plotly_chart(charts.history_bars(by_cat, "category"), key="history_category")
         right.plotly_chart(charts.history_bars(by_reg, "region"), key="history_region")
         left.dataframe(by_cat, hide_index=True)

@@ -1,7 +1,7 @@
 """Train: queue TFT, LSTM, Holt-Winters and seasonal naive in a background process; watch; compare."""
 import streamlit as st
 
-from dashboard import ui
+from dashboard import periods, ui
 from dashboard.forecasting.devices import choices as device_choices
 from dashboard.forecasting.estimates import expected_time_text
 from dashboard.forecasting.training import job_threads, submit
@@ -23,7 +23,9 @@ with st.form("train_form"):
     models = c1.multiselect("Models", MODELS, default=list(MODELS), key="train_models")
     preset = c2.selectbox("Preset", PRESETS, index=1, key="train_preset",
                           help="fast: a few minutes at the reference scale; standard: trained to convergence; thorough: bigger network")
-    holdout = c3.number_input("Hold-out weeks", 4, 52, 13, key="train_holdout")
+    period = periods.of(info.extras.get("freq"))
+    holdout = c3.number_input(f"Hold-out {period.plural}", 3, 2 * period.season, period.horizon,
+                              key=f"train_holdout_{period.name}")
     offered = device_choices()
     devices = st.selectbox("Devices for the TFT and LSTM", list(offered), format_func=offered.get, key="train_devices",
                            help="Several processes train one network together (data-parallel, launched with torchrun); "
@@ -31,7 +33,7 @@ with st.form("train_form"):
     start = st.form_submit_button("Start training", type="primary")
 if start:
     for model in models:
-        config = preset_config(model, preset, holdout_weeks=int(holdout), threads=job_threads(),
+        config = preset_config(model, preset, period.name, holdout_weeks=int(holdout), threads=job_threads(),
                                devices=int(devices) if model in ("tft", "lstm") else 1)
         config.horizon = max(config.horizon, config.holdout_weeks)
         submit(store, dataset_id, config)

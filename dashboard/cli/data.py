@@ -23,6 +23,9 @@ def add_parsers(sub) -> None:
     i.add_argument("--grain", default="region", choices=["region", "store"],
                    help="region: stores summed to SKU x region series (default); store: one series per SKU x store, "
                         "rolled up to regions in the app without training again")
+    i.add_argument("--freq", default="auto", choices=["auto", "week", "month"],
+                   help="forecast frequency: auto (the file's own: daily and weekly files by week, monthly by month), "
+                        "week, or month (daily and weekly files summed into calendar months)")
     i.add_argument("--name")
     i.add_argument("--country", default="US", help="holiday country for every region (holidays package code)")
     i.add_argument("--subdiv", default=None, help="holiday subdivision, e.g. CA")
@@ -60,7 +63,7 @@ def ingest(args) -> int:
     try:
         events = parse_custom_events(Path(args.events).read_text()) if args.events else None
         prepared = prepare(Path(args.sales), args.promotions, args.weather, parse_mapping(args.map), args.name,
-                           args.temperature_unit, args.grain)
+                           args.temperature_unit, args.grain, args.freq)
     except ValidationError as exc:
         return problems(exc, "import")
     store = Store(args.db)
@@ -71,12 +74,14 @@ def ingest(args) -> int:
     if args.json:
         print(json.dumps({"dataset": ds_id, "created": created, "rows": info.rows, "source_rows": info.source_rows,
                           "series": info.series, "first_week": info.first_week, "last_week": info.last_week,
+                          "freq": info.extras.get("freq", "week"),
                           "notes": prepared.notes, "seconds": round(secs, 2)}))
     else:
         print(ds_id)
         state = "stored" if created else "already stored (same content): nothing changed"
         grain = info.extras.get("grain", "region")
-        print(f"{state}: {info.name}: {info.source_rows:,} source rows -> {info.rows:,} SKU x {grain} x week rows, "
+        print(f"{state}: {info.name}: {info.source_rows:,} source rows -> {info.rows:,} SKU x {grain} x "
+              f"{info.extras.get('freq', 'week')} rows, "
               f"{info.series} series, {info.first_week} .. {info.last_week} ({secs:.1f}s)", file=sys.stderr)
         for n in prepared.notes:
             print(f"note: {n}", file=sys.stderr)
@@ -99,24 +104,26 @@ def datasets(args) -> int:
 
 
 def check(args) -> int:
+    from dashboard import periods
     from dashboard.data.history import history_check, history_rollup, summary_line
     from dashboard.store import Store
 
     store = Store(args.db)
     info = options.dataset_of(store, args.dataset)
-    check = history_check(store.series_spans(info.id), info.last_week)
+    freq = periods.of(info.extras.get("freq"))
+    check = history_check(store.series_spans(info.id), info.last_week, freq)
     named = check.rename(columns={"region": "store", "area": "region"}) if "area" in check else check  # store grain
     if args.json:
         out = named.assign(first_week=named["first_week"].astype(str))
-        print(json.dumps({"dataset": info.id, "summary": summary_line(check),
+        print(json.dumps({"dataset": info.id, "freq": freq.name, "summary": summary_line(check, freq),
                           "series": out.to_dict(orient="records"),
-                          "by_category": history_rollup(check, "category").to_dict(orient="records"),
-                          "by_region": history_rollup(check, "region").to_dict(orient="records")}))
+                          "by_category": history_rollup(check, "category", freq).to_dict(orient="records"),
+                          "by_region": history_rollup(check, "region", freq).to_dict(orient="records")}))
         return 0
-    print(f"{info.id} {info.name}: {summary_line(check)}")
-    print(history_rollup(check, "category").to_string(index=False))
+    print(f"{info.id} {info.name}: {summary_line(check, freq)}")
+    print(history_rollup(check, "category", freq).to_string(index=False))
     print()
-    print(history_rollup(check, "region").to_string(index=False))
+    print(history_rollup(check, "region", freq).to_string(index=False))
     short = named[named["status"] != "ok"]
     if len(short):
         print()

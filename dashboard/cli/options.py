@@ -59,7 +59,8 @@ def _training() -> argparse.ArgumentParser:
     t = argparse.ArgumentParser(add_help=False)
     g = t.add_argument_group("training (train, and refresh --models)")
     g.add_argument("--preset", default="standard", choices=list(PRESETS))
-    g.add_argument("--holdout-weeks", type=int, default=13)
+    g.add_argument("--holdout-weeks", type=int, help="periods held out and scored (default: the dataset's "
+                   "frequency's, 13 weeks or 6 months)")
     g.add_argument("--max-epochs", type=int, help="override the preset's epoch limit")
     g.add_argument("--threads", type=int, help="torch threads (default: all cores; the app uses 1)")
     g.add_argument("--seeds", type=int, help="TFT, LSTM and LightGBM trained from different seeds and averaged "

@@ -29,11 +29,12 @@ def add_parsers(sub) -> None:
     r.set_defaults(handler=recommend)
 
 
-def config_of(args):
-    """The TrainConfig the training options ask for (``options.TRAINING``), for ``args.model``."""
+def config_of(args, freq: str = "week"):
+    """The TrainConfig the training options ask for (``options.TRAINING``), for ``args.model`` on a dataset of
+    frequency ``freq``."""
     from dashboard.schema import preset_config
 
-    config = preset_config(args.model, args.preset, holdout_weeks=args.holdout_weeks, max_epochs=args.max_epochs,
+    config = preset_config(args.model, args.preset, freq, holdout_weeks=args.holdout_weeks, max_epochs=args.max_epochs,
                            threads=args.threads or os.cpu_count() or 1, seeds=args.seeds, devices=args.devices,
                            num_nodes=args.num_nodes, master=args.master, ray=args.ray,
                            validation_windows=args.validation_windows, network_windows=args.network_windows,
@@ -51,7 +52,7 @@ def train(args, out=None) -> int:
 
     store = Store(args.db)
     info = options.dataset_of(store, args.dataset)
-    config = config_of(args)
+    config = config_of(args, info.extras.get("freq", "week"))
     t0 = time.perf_counter()
     job_id = training.submit(store, info.id, config)
     job_dir = training.job_dir(store, job_id)

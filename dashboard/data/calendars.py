@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dashboard import periods
+
 # Holidays that move demand enough to plan around; every custom event counts as major.
 MAJOR_KEYWORDS = (
     "new year", "easter", "memorial", "independence", "labor day", "thanksgiving", "christmas",
@@ -58,12 +60,14 @@ def weekly_holiday_features(
     weeks: pd.Series | list,
     calendars: list[RegionCalendar],
     custom_events: pd.DataFrame | None = None,
+    freq: periods.Frequency = periods.WEEK,
 ) -> pd.DataFrame:
     """Per region x week: holiday (any in the week), major_holiday, holiday_name, weeks_to_holiday.
 
     weeks_to_holiday counts weeks until the week holding the next major holiday (0 = this week),
     capped at MAX_WEEKS_TO_HOLIDAY. Custom events (date, name[, region]) apply to every region
-    unless a region column names one.
+    unless a region column names one. By month (``freq``), ``holiday`` and ``major_holiday`` count the month's
+    holidays (Easter's month holds Good Friday and Easter Sunday) and the distance is in months.
     """
     weeks = pd.DatetimeIndex(sorted(set(pd.to_datetime(list(weeks)))))
     if len(weeks) == 0:
@@ -79,24 +83,33 @@ def weekly_holiday_features(
                 ev = ev[ev["region"].isna() | (ev["region"].astype(str).isin([cal.region, "all", ""]))]
             ev = pd.DataFrame({"date": pd.to_datetime(ev["date"]), "name": ev["name"].astype(str), "major": True})
             hol = pd.concat([hol, ev], ignore_index=True)
-        out.append(_features_for(weeks, hol, cal.region))
+        out.append(_features_for(weeks, hol, cal.region, freq))
     return pd.concat(out, ignore_index=True)
 
 
-def _features_for(weeks: pd.DatetimeIndex, hol: pd.DataFrame, region: str) -> pd.DataFrame:
-    hol = hol.assign(week=week_start(hol["date"]).values)
-    by_week = hol.groupby("week").agg(name=("name", lambda s: "; ".join(sorted(set(s)))), major=("major", "max"))
+def _features_for(weeks: pd.DatetimeIndex, hol: pd.DataFrame, region: str,
+                  freq: periods.Frequency = periods.WEEK) -> pd.DataFrame:
+    hol = hol.assign(week=freq.start(hol["date"]).values)
+    by_week = hol.groupby("week").agg(name=("name", lambda s: "; ".join(sorted(set(s)))), major=("major", "max"),
+                                      n=("date", "nunique"), n_major=("major", "sum"))
     frame = pd.DataFrame({"week": weeks})
     frame["region"] = region
-    frame["holiday"] = frame["week"].isin(by_week.index).astype(np.int8)
     frame["holiday_name"] = frame["week"].map(by_week["name"]).fillna("")
     major_weeks = np.array(sorted(by_week.index[by_week["major"].astype(bool)]), dtype="datetime64[ns]")
-    frame["major_holiday"] = frame["week"].isin(major_weeks).astype(np.int8)
+    if freq is periods.WEEK:
+        frame["holiday"] = frame["week"].isin(by_week.index).astype(np.int8)
+        frame["major_holiday"] = frame["week"].isin(major_weeks).astype(np.int8)
+    else:  # a month holds several: count them
+        frame["holiday"] = frame["week"].map(by_week["n"]).fillna(0).astype(np.int8)
+        frame["major_holiday"] = frame["week"].map(by_week["n_major"]).fillna(0).astype(np.int8)
     w = frame["week"].values.astype("datetime64[ns]")
     if len(major_weeks):
         idx = np.searchsorted(major_weeks, w, side="left")
         nxt = major_weeks[np.minimum(idx, len(major_weeks) - 1)]
-        dist = ((nxt - w) / np.timedelta64(7, "D")).astype(float)
+        if freq is periods.WEEK:
+            dist = ((nxt - w) / np.timedelta64(7, "D")).astype(float)
+        else:
+            dist = np.round((nxt - w) / np.timedelta64(1, "D") / 30.44).astype(float)
         dist[(idx >= len(major_weeks)) | (dist < 0)] = MAX_WEEKS_TO_HOLIDAY
     else:
         dist = np.full(len(w), MAX_WEEKS_TO_HOLIDAY, dtype=float)
@@ -125,13 +138,14 @@ def parse_custom_events(text: str) -> pd.DataFrame:
 
 
 def seasonal_normal_weather(weather: pd.DataFrame, future_weeks: list) -> pd.DataFrame:
-    """Default future weather: per region, the average of past years for the same week of year."""
+    """Default future weather: per region, the average of past years for the same week (or month) of year."""
     w = weather.copy()
-    w["woy"] = week_of_year(w["week"]).values
+    freq = periods.of_dates(w["week"])
+    w["woy"] = freq.of_year(w["week"])
     cols = [c for c in ("temperature", "precipitation") if c in w.columns]
     normal = w.groupby(["region", "woy"])[cols].mean().reset_index()
     fut = pd.DataFrame({"week": pd.to_datetime(list(future_weeks))})
-    fut["woy"] = week_of_year(fut["week"]).values
+    fut["woy"] = freq.of_year(fut["week"])
     out = fut.merge(normal, on="woy").drop(columns="woy")
     out["source"] = "average of past years"
     return out

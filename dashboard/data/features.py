@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.data.calendars import RegionCalendar, seasonal_normal_weather, week_of_year, weekly_holiday_features
+from dashboard import periods
+from dashboard.data.calendars import RegionCalendar, seasonal_normal_weather, weekly_holiday_features
 
 KNOWN_REALS = ["promo", "discount_pct", "cat_promo_share", "cat_mean_discount", "holiday", "major_holiday",
                "weeks_to_holiday", "woy_sin", "woy_cos", "temperature", "lag52_log", "lag52_known"]
@@ -30,7 +31,8 @@ def build_frame(sales: pd.DataFrame, calendars: list[RegionCalendar], events: pd
     s = sales.copy()
     s["week"] = pd.to_datetime(s["week"])
     last = s["week"].max()
-    all_weeks = pd.date_range(s["week"].min(), last + pd.Timedelta(weeks=horizon), freq="W-MON")
+    freq = periods.of_dates(s["week"])  # weekly or monthly: the periods' own spacing (dashboard/periods.py)
+    all_weeks = freq.range(s["week"].min(), end=freq.shift(last, horizon))
     if "area" not in s:
         s["area"] = s["region"]
     first = s.groupby(KEYS, as_index=False).agg(first_week=("week", "min"), category=("category", "first"),
@@ -56,17 +58,18 @@ def build_frame(sales: pd.DataFrame, calendars: list[RegionCalendar], events: pd
     f["price"] = f.groupby(KEYS, sort=False)["price"].ffill()
     f["price"] = f.groupby(KEYS, sort=False)["price"].bfill()
     f = add_category_promo(f)
-    woy = week_of_year(f["week"]).to_numpy()
+    woy = freq.of_year(f["week"])  # the week of the year, or the month
     f["woy"] = woy
-    f["woy_sin"], f["woy_cos"] = np.sin(2 * np.pi * woy / 52), np.cos(2 * np.pi * woy / 52)
-    hol = weekly_holiday_features(all_weeks, calendars or [RegionCalendar(r) for r in f["area"].unique()], events)
+    f["woy_sin"], f["woy_cos"] = np.sin(2 * np.pi * woy / freq.season), np.cos(2 * np.pi * woy / freq.season)
+    hol = weekly_holiday_features(all_weeks, calendars or [RegionCalendar(r) for r in f["area"].unique()], events,
+                                  freq)
     hol = hol.rename(columns={"region": "area"})[["area", "week", "holiday", "major_holiday", "weeks_to_holiday"]]
     f = f.merge(hol, on=["area", "week"], how="left")
     for c in ("holiday", "major_holiday"):
         f[c] = f[c].fillna(0).astype(float)
     f["weeks_to_holiday"] = f["weeks_to_holiday"].fillna(8).astype(float)
     f = add_weather(f, weather, last)
-    f = add_lag52(f)
+    f = add_lag52(f, freq.season)
     f["series"] = f["sku"].astype(str) + "|" + f["region"].astype(str)
     return f.sort_values(["sku", "region", "week"]).reset_index(drop=True)
 
@@ -113,10 +116,11 @@ def add_weather(f: pd.DataFrame, weather: pd.DataFrame | None, last) -> pd.DataF
     return f
 
 
-def add_lag52(f: pd.DataFrame) -> pd.DataFrame:
-    """log1p(units 52 weeks earlier) and whether it exists (young series have no last year)."""
+def add_lag52(f: pd.DataFrame, season: int = 52) -> pd.DataFrame:
+    """log1p(units a year earlier: 52 weeks, or 12 months) and whether it exists (young series have no last year).
+    The columns keep their weekly names (``lag52_log``) at either frequency."""
     f = f.sort_values(KEYS + ["week"])
-    lag = f.groupby(KEYS)["units"].shift(52)
+    lag = f.groupby(KEYS)["units"].shift(season)
     f["lag52_known"] = lag.notna().astype(float)
     f["lag52_log"] = np.log1p(lag.fillna(0.0).clip(lower=0))
     return f

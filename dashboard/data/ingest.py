@@ -14,8 +14,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from dashboard import periods
 from dashboard import schema as S
 from dashboard.data import grain as G
+from dashboard.data import month_calendar, source_frequency
 from dashboard.data import sales_scan as scan
 from dashboard.data.file_reader import load_raw, read_problem  # noqa: F401 (load_raw: bench/tasks.py reads files through it)
 from dashboard.data.validation import (Rule, comma_note, counters, date_rules, date_sql, decimal_comma_columns,
@@ -68,21 +70,28 @@ def file_hash(paths: list[Path | None], mapping: dict) -> str:
 def map_columns(columns: list[str], mapping: dict[str, str], required, optional) -> tuple[dict[str, str], list[str]]:
     """canonical -> source column, and the missing required canonical names."""
     found: dict[str, str] = {}
-    for src in columns:
-        key = src.strip().lstrip("\ufeff").strip().lower()  # a UTF-8 byte-order mark stuck to the first name
-        dst = mapping.get(key) or (key if key in (*required, *optional) else S.ALIASES.get(key))
-        if dst and dst not in found and dst in (*required, *optional):
-            found[dst] = src
+    keys = {src: src.strip().lstrip("\ufeff").strip().lower() for src in columns}  # a byte-order mark on the first
+    for explicit in (True, False):  # the planner's mapping first: it wins over a header's own name or alias
+        for src, key in keys.items():
+            if explicit:
+                dst = mapping.get(key)
+            elif key in mapping:
+                continue
+            else:
+                dst = key if key in (*required, *optional) else S.ALIASES.get(key)
+            if dst and dst not in found and dst in (*required, *optional):
+                found[dst] = src
     missing = [c for c in required if c not in found]
     return found, missing
 
 
 def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = None,
             mapping: dict[str, str] | None = None, name: str | None = None, temperature_unit: str = "auto",
-            grain: str = "region") -> Prepared:
+            grain: str = "region", freq: str = "auto") -> Prepared:
     """Read, validate and roll up. Raises ValidationError listing every problem found. ``temperature_unit``:
     the weather file's unit, "C", "F" or "auto" (dashboard/data/weather_file.py); ``grain``: "region" sums stores,
-    "store" keeps each store's series (dashboard/data/grain.py)."""
+    "store" keeps each store's series (dashboard/data/grain.py); ``freq``: the forecast frequency, "auto" (the file's own:
+    daily and weekly files by week, monthly by month), "week" or "month" (dashboard/data/source_frequency.py)."""
     grain = G.check(grain)
     sales, mapping = Path(sales), dict(mapping or {})
     promotions = Path(promotions) if promotions else None
@@ -96,21 +105,24 @@ def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = 
     con.execute("SET enable_progress_bar = false")  # a bar on stdout would corrupt --json output
     try:
         file_notes: list[str] = []  # what reading the files assumed: sheet, encoding, decimal commas
-        roll, notes, has_promo = _sales(con, sales, mapping, file_notes, grain)
-        promo_frame = _promotions(con, promotions, mapping, roll, file_notes) if promotions else _empty_promotions()
+        roll, notes, has_promo, period, source = _sales(con, sales, mapping, file_notes, grain, freq)
+        promo_frame = _promotions(con, promotions, mapping, roll, file_notes, period) if promotions else _empty_promotions()
         weather_frame = pd.DataFrame(columns=["week", "region", "temperature", "precipitation"])
         if weather:
             weather_frame, weather_notes = read_weather(
                 con, weather, lambda c, p, v, req, opt: _open(c, p, v, mapping, req, opt, file_notes), roll, _known,
-                temperature_unit)
+                temperature_unit, period)
             notes += weather_notes
         notes += file_notes
-        roll, overlap_note = _apply_calendar(con, roll, promo_frame, has_promo)
+        roll, overlap_note = _apply_calendar(con, roll, promo_frame, has_promo, period)
         notes += [overlap_note] if overlap_note else []
+        promo_frame = promo_frame.drop(columns=["first_day", "last_day"], errors="ignore")
     finally:
         con.close()
         hasher.join()
     h = digest["h"]
+    if period is periods.MONTH and source.kind != "month":  # a daily or weekly file kept by month is another dataset
+        h = hashlib.sha256(f"{h}|month".encode()).hexdigest()
     series = roll.groupby(["sku", "region"]).ngroups
     info = DatasetInfo(
         id="ds-" + h[:10], name=name or sales.stem, rows=len(roll), series=series,
@@ -118,10 +130,12 @@ def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = 
         content_hash=h, source_rows=int(notes.pop(0)), weeks=roll["week"].nunique(),
     )
     info.extras["grain"] = grain
+    info.extras["freq"] = period.name
     return Prepared(info, roll, promo_frame, weather_frame, notes, mapping)
 
 
-def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "region") -> tuple[pd.DataFrame, list, bool]:
+def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "region", freq: str = "auto"
+           ) -> tuple[pd.DataFrame, list, bool, periods.Frequency, source_frequency.SourceFrequency]:
     fname = path.name
     cols = _open(con, path, "raw_sales", mapping, S.SALES_REQUIRED, S.SALES_OPTIONAL, file_notes)
     if grain == "store" and "store" not in cols:
@@ -130,11 +144,13 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "
     us = month_first(con, "raw_sales", cols.get("week"))
     if us:
         file_notes.append(f"{fname}: dates read month first (US: 09/16/2024)")
-    if scan.typed_source(con, path, cols):
-        scan.sales_view(con, cols, "raw_sales_typed", typed=True, us=us)
+    typed = scan.typed_source(con, path, cols)
+    scan.sales_view(con, cols, "raw_sales_typed" if typed else "raw_sales", typed=typed, us=us)
+    period, source = _frequency(con, fname, freq, file_notes)
+    if typed:
         rules = scan.sales_rules(typed=True)
         try:
-            roll = scan.rollup(con, scan.indicators(), grain)
+            roll = scan.rollup(con, scan.indicators(), grain, period.duckdb_unit)
             problems = find_problems(con, "sales_t", rules, fname) if scan.dirty(roll) else []
         except duckdb.Error:
             roll = None  # a cell the reader could not parse past its sample: text mode finds and names it
@@ -144,7 +160,7 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "
         scan.sales_view(con, cols, "raw_sales", typed=False, comma=comma, us=us)
         rules = scan.sales_rules(typed=False)
         try:
-            roll = scan.rollup(con, counters(rules), grain)
+            roll = scan.rollup(con, counters(rules), grain, period.duckdb_unit)
         except duckdb.Error as exc:
             raise ValidationError([read_problem(fname, ".csv", exc)]) from None
         problems = find_problems(con, "sales_t", rules, fname, [int(roll[f"bad_{i}"].sum()) for i in range(len(rules))])
@@ -157,18 +173,28 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "
     roll, split = G.to_locations(roll, fname, grain)
     if problems or split:
         raise ValidationError(problems + split)
-    problems, notes = scan.structure(con, roll, fname, "store" in cols)
-    problems += scan.outliers(con, roll, fname, "store" if grain == "store" else "region")
+    problems, notes = scan.structure(con, roll, fname, "store" in cols, source.kind, period)
+    problems += scan.outliers(con, roll, fname, "store" if grain == "store" else "region", period.duckdb_unit)
     if problems:
         raise ValidationError(problems)
     source_rows = int(roll["n_rows"].sum())
-    roll, dropped = scan.drop_partial_edges(roll)
-    if dropped:
-        notes.append(dropped)
+    roll, dropped = scan.drop_partial_edges(roll, period)
+    notes += [n for n in (dropped, source_frequency.gaps_note(roll, period, fname)) if n]
     roll["week"] = pd.to_datetime(roll["week"])
     roll = roll.rename(columns={"n_rows": "source_rows"})
     keep = ["week", "region", "area", "sku", "category", "units", "price", "promo", "discount_pct", "source_rows"]
-    return roll[keep].reset_index(drop=True), [source_rows, *notes], "promo" in cols or "discount_pct" in cols
+    return roll[keep].reset_index(drop=True), [source_rows, *notes], "promo" in cols or "discount_pct" in cols, period, source
+
+
+def _frequency(con, fname: str, freq: str, file_notes: list[str]):
+    """The forecast frequency for this file (``freq``: auto, week or month) and the file's own; raises
+    ValidationError when the file cannot be read at the frequency asked for."""
+    source, dates = source_frequency.detect(con)
+    period, problems, notes = source_frequency.choose(con, fname, source, dates, freq)
+    if problems:
+        raise ValidationError(problems)
+    file_notes += notes
+    return period, source
 
 
 def _open(con, path: Path, view: str, mapping: dict, required, optional, notes: list[str] | None = None) -> dict[str, str]:
@@ -189,7 +215,8 @@ def _empty_promotions() -> pd.DataFrame:
                          ("start_week", "datetime64[ns]"), ("end_week", "datetime64[ns]"), ("promo_type", "object"), ("discount_pct", "float64")]})
 
 
-def _promotions(con, path: Path, mapping: dict, roll: pd.DataFrame, file_notes: list[str]) -> pd.DataFrame:
+def _promotions(con, path: Path, mapping: dict, roll: pd.DataFrame, file_notes: list[str],
+                period: periods.Frequency = periods.WEEK) -> pd.DataFrame:
     cols = _open(con, path, "raw_promo", mapping, S.PROMO_REQUIRED, S.PROMO_OPTIONAL, file_notes)
     none = "NULL"
     comma = decimal_comma_columns(con, "raw_promo", [cols.get("discount_pct")])
@@ -216,8 +243,10 @@ def _promotions(con, path: Path, mapping: dict, roll: pd.DataFrame, file_notes: 
     problems = find_problems(con, "promo_t", rules, path.name)
     if problems:
         raise ValidationError(problems)
-    out = con.execute("""SELECT sku, category, region, CAST(date_trunc('week', start_week) AS DATE) AS start_week,
-        CAST(date_trunc('week', end_week) AS DATE) AS end_week, promo_type, discount_pct FROM promo_t""").df()
+    unit = period.duckdb_unit  # from a literal of two names, not from input
+    out = con.execute(f"""SELECT sku, category, region, CAST(date_trunc('{unit}', start_week) AS DATE) AS start_week,
+        CAST(date_trunc('{unit}', end_week) AS DATE) AS end_week, promo_type, discount_pct,
+        CAST(start_week AS DATE) AS first_day, CAST(end_week AS DATE) AS last_day FROM promo_t""").df()
     out["start_week"] = pd.to_datetime(out["start_week"])
     out["end_week"] = pd.to_datetime(out["end_week"])
     return out
@@ -230,10 +259,15 @@ def _known(con, roll: pd.DataFrame) -> None:
         con.register(table, pd.DataFrame({col: roll[source].unique()}))  # regions: the stores' regions at store grain
 
 
-def _apply_calendar(con, roll: pd.DataFrame, promos: pd.DataFrame, has_promo_cols: bool) -> tuple[pd.DataFrame, str]:
-    """Weeks covered by the promotion calendar are promo weeks with its discount; and a note on overlaps."""
+def _apply_calendar(con, roll: pd.DataFrame, promos: pd.DataFrame, has_promo_cols: bool,
+                    period: periods.Frequency = periods.WEEK) -> tuple[pd.DataFrame, str]:
+    """Weeks covered by the promotion calendar are promo weeks with its discount; and a note on overlaps. By month,
+    a month's promo is the share of its days a promotion covers (dashboard/data/month_calendar.py)."""
     if promos.empty:
         return roll, ""
+    if period is periods.MONTH:
+        return month_calendar.apply(con, roll, promos, has_promo_cols)
+    promos = promos.drop(columns=["first_day", "last_day"], errors="ignore")
     con.register("roll_df", roll)
     con.register("promo_df", promos)
     # Promotions expanded to their weeks, then equality joins: on (sku, week) for SKU promotions, on week

@@ -13,6 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from dashboard import periods
 from dashboard import schema as S
 from dashboard.data.validation import (FLAG_SQL, Rule, date_rules, date_sql, first_rows, number_sql, numeric_rules,
                                        raw_col, text_col, text_rules)
@@ -78,12 +79,14 @@ def sales_rules(typed: bool) -> list[Rule]:
 LIMITS = {"units": (0, None), "price": (0, None), "promo": (0, 1), "discount_pct": (0, 100)}
 
 
-def rollup(con, checks: str, grain: str = "region") -> pd.DataFrame:
-    """One scan: the roll-up to SKU x region x week (x store at store grain) plus the validation aggregates ``checks``.
+def rollup(con, checks: str, grain: str = "region", unit: str = "week") -> pd.DataFrame:
+    """One scan: the roll-up to SKU x region x period (x store at store grain) plus the validation aggregates ``checks``.
+    ``unit``: date_trunc's "week" or "month" (dashboard/periods.py).
     Duplicate keys are counted as len(list_distinct(list(...))): count(DISTINCT) cost 3.5 s more at the reference scale."""
     store = ", store" if grain == "store" else ""
+    assert unit in ("week", "month")
     roll = con.execute(f"""
-        SELECT CAST(date_trunc('week', d) AS DATE) AS week, region, sku{store}, min(category) AS category,
+        SELECT CAST(date_trunc('{unit}', d) AS DATE) AS week, region, sku{store}, min(category) AS category,
                sum(units) AS units, avg(price) AS price, avg(promo) AS promo, avg(discount_pct) AS discount_pct,
                count(*) AS n_rows, len(list_distinct(list(hash(store, d)))) AS n_keys,
                min(d) AS d_min, max(d) AS d_max, max(category) AS max_category, {checks}
@@ -129,8 +132,10 @@ def dirty(roll: pd.DataFrame) -> bool:
     return False
 
 
-def structure(con, roll: pd.DataFrame, fname: str, has_store: bool) -> tuple[list[Problem], list[str]]:
-    """Duplicate keys, conflicting categories, mixed frequencies or weekdays (from the roll-up)."""
+def structure(con, roll: pd.DataFrame, fname: str, has_store: bool, source: str = "week",
+              period: periods.Frequency = periods.WEEK) -> tuple[list[Problem], list[str]]:
+    """Duplicate keys, conflicting categories, mixed frequencies or weekdays (from the roll-up). ``source``: the
+    file's own frequency (day, week or month: source_frequency.py); ``period``: the one it is rolled up to."""
     problems, notes = [], []
     if len(roll) == 0:
         return [Problem(fname, "(file)", "header only: the file has no data rows", 1)], notes
@@ -146,6 +151,8 @@ def structure(con, roll: pd.DataFrame, fname: str, has_store: bool) -> tuple[lis
     if len(multi):
         problems.append(Problem(fname, "category", "SKU listed under more than one category", len(multi),
                                 example=", ".join(map(str, multi[:5]))))
+    if source == "month" or (source == "week" and period is periods.MONTH):
+        return problems, notes  # month starts fall on any weekday; source_frequency checked the dates
     daily_groups = (roll["n_dates"] > 1).mean()
     weekdays = int(np.bitwise_or.reduce(roll["weekdays"].to_numpy(dtype=np.int64)))
     n_weekdays = bin(weekdays).count("1")
@@ -156,8 +163,9 @@ def structure(con, roll: pd.DataFrame, fname: str, has_store: bool) -> tuple[lis
             ex = ", ".join(f"{s}/{r}" for s, r in weekly_like.index[:5])
             problems.append(Problem(fname, "week", "mixed frequencies: most series are daily but these have one date per week", len(weekly_like), example=ex))
         else:
-            notes.append("daily data aggregated to weeks (Monday to Sunday)")
-    elif n_weekdays > 1:
+            notes.append("daily data aggregated to weeks (Monday to Sunday)" if period is periods.WEEK
+                         else "daily data aggregated to calendar months")
+    elif n_weekdays > 1 and period is periods.WEEK:
         names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
         present = [names[i - 1] for i in range(1, 8) if weekdays >> i & 1]
         first = con.execute("SELECT isodow(d) AS wd, count(*) AS n FROM sales_t WHERE d IS NOT NULL GROUP BY 1 ORDER BY n DESC").fetchall()
@@ -173,7 +181,7 @@ OUTLIER_RATIO = 100.0   # a week this many times the series' next-largest week .
 OUTLIER_FLOOR = 10_000  # ... and at least this many units (a slow seller's 1 -> 150 promotion week is real)
 
 
-def outliers(con, roll: pd.DataFrame, fname: str, location: str = "region") -> list[Problem]:
+def outliers(con, roll: pd.DataFrame, fname: str, location: str = "region", unit: str = "week") -> list[Problem]:
     """Weeks far outside their series' range (a stray 1e30, a value typed in cents or with extra zeros): they would
     wreck training, so the import refuses them, naming the lines. A promotion lifts a week a few times (the
     synthetic truth's deepest: ~7x), far below 100x the next-largest week."""
@@ -190,8 +198,8 @@ def outliers(con, roll: pd.DataFrame, fname: str, location: str = "region") -> l
         got = con.execute(f"""SELECT _line, CAST(c_units AS VARCHAR) || ' (' || sku || ', ' || {location} || ', ' || c_week || ')'
             FROM (SELECT row_number() OVER () + 1 AS _line, * FROM sales_t) t
             WHERE EXISTS (SELECT 1 FROM outlier_weeks o WHERE o.sku = t.sku AND o.region = t.{location}
-                          AND o.week = CAST(date_trunc('week', t.d) AS DATE))
-            QUALIFY row_number() OVER (PARTITION BY sku, {location}, date_trunc('week', d) ORDER BY units DESC) = 1
+                          AND o.week = CAST(date_trunc('{unit}', t.d) AS DATE))
+            QUALIFY row_number() OVER (PARTITION BY sku, {location}, date_trunc('{unit}', d) ORDER BY units DESC) = 1
             ORDER BY _line LIMIT 5""").fetchall()
         rows, example = tuple(int(r[0]) for r in got), (got[0][1] if got else "")
     finally:
@@ -202,13 +210,17 @@ def outliers(con, roll: pd.DataFrame, fname: str, location: str = "region") -> l
                     example or f"{first['units']:g} ({first['sku']}, {first['region']}, {first['week']})")]
 
 
-def drop_partial_edges(roll: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """Daily data: drop a first or last week covering fewer days than a typical week (it would look like a collapse)."""
+def drop_partial_edges(roll: pd.DataFrame, period: periods.Frequency = periods.WEEK) -> tuple[pd.DataFrame, str]:
+    """Daily (or, by month, weekly) data: drop a first or last period covering fewer days than a typical one (it
+    would look like a collapse)."""
     per_week = roll.groupby("week")["n_dates"].max().sort_index()
     if per_week.max() <= 1 or len(per_week) < 3:
         return roll, ""
     typical = per_week.iloc[1:-1].median()
-    drop = [w for w in (per_week.index[0], per_week.index[-1]) if per_week[w] < typical]
+    cut = typical if period is periods.WEEK else 0.75 * typical  # a full February is a full month
+    drop = [w for w in (per_week.index[0], per_week.index[-1]) if per_week[w] < cut]
     if not drop:
         return roll, ""
-    return roll[~roll["week"].isin(drop)], f"dropped partial week(s) {', '.join(str(pd.Timestamp(w).date()) for w in drop)} (fewer days than a full week)"
+    return roll[~roll["week"].isin(drop)], (f"dropped partial {period.name}(s) "
+                                            f"{', '.join(str(pd.Timestamp(w).date()) for w in drop)} "
+                                            f"(fewer days than a full {period.name})")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard import periods
 from dashboard import schema as S
 from dashboard.data.validation import (Rule, comma_note, date_rules, date_sql, decimal_comma_columns, find_problems,
                                        month_first, number_sql, numeric_rules, raw_col, text_col)
@@ -27,10 +28,11 @@ def guess_unit(lo: float | None, hi: float | None, median: float | None) -> str:
     return "F" if plausible_f and (hi > 50 or median > 35) else "C"
 
 
-def read_weather(con, path: Path, open_file, roll: pd.DataFrame, known, unit: str = "auto"
-                 ) -> tuple[pd.DataFrame, list[str]]:
+def read_weather(con, path: Path, open_file, roll: pd.DataFrame, known, unit: str = "auto",
+                 period: periods.Frequency = periods.WEEK) -> tuple[pd.DataFrame, list[str]]:
     """``open_file(con, path, view, required, optional) -> columns`` loads and maps the file (ingest._open);
-    ``known(con, roll)`` registers the SKUs and regions of the sales."""
+    ``known(con, roll)`` registers the SKUs and regions of the sales. By month, the month's mean of the file's rows
+    (daily, weekly or monthly); by week, one row per week and region."""
     if unit not in UNITS:
         raise ValueError(f"temperature unit must be one of {', '.join(UNITS)}, not {unit!r}")
     cols = open_file(con, path, "raw_weather", S.WEATHER_REQUIRED, S.WEATHER_OPTIONAL)
@@ -45,14 +47,16 @@ def read_weather(con, path: Path, open_file, roll: pd.DataFrame, known, unit: st
             notes.append(f"temperature read as Fahrenheit ({lo:g} to {hi:g}, median {med:g}) and converted to "
                          "Celsius; choose the unit on import if that is wrong")
     celsius = f"(({temp}) - 32) * 5 / 9" if unit == "F" else temp
+    same = "date_trunc('week', {week})" if period is periods.WEEK else "{week}"  # by month: one row per date
     week = date_sql(raw_col(cols, "week"), month_first(con, "raw_weather", cols.get("week")))
+    same = same.format(week=week)
     region = text_col(cols, "region", S.DEFAULT_REGION)
     con.execute(f"""CREATE OR REPLACE TEMP VIEW weather_t AS SELECT
         {raw_col(cols, 'week')} AS c_week, {week} AS week, {region} AS region,
         {raw_col(cols, 'temperature')} AS c_temperature, {celsius} AS temperature,
         {raw_col(cols, 'precipitation')} AS c_precipitation,
         {number_sql(raw_col(cols, 'precipitation'), cols.get('precipitation') in comma)} AS precipitation,
-        count(*) OVER (PARTITION BY date_trunc('week', {week}), {region}) AS n_same
+        count(*) OVER (PARTITION BY {same}, {region}) AS n_same
         FROM raw_weather""")
     what = ("temperature outside -60..60 C after converting from Fahrenheit" if unit == "F"
             else "temperature outside -60..60 C (a Fahrenheit file? choose F as the unit on import)")
@@ -64,7 +68,11 @@ def read_weather(con, path: Path, open_file, roll: pd.DataFrame, known, unit: st
     problems: list[Problem] = find_problems(con, "weather_t", rules, path.name)
     if problems:
         raise ValidationError(problems)
-    out = con.execute("""SELECT CAST(date_trunc('week', week) AS DATE) AS week, region, temperature, precipitation
-                         FROM weather_t ORDER BY region, week""").df()
+    if period is periods.WEEK:
+        out = con.execute("""SELECT CAST(date_trunc('week', week) AS DATE) AS week, region, temperature, precipitation
+                             FROM weather_t ORDER BY region, week""").df()
+    else:
+        out = con.execute("""SELECT CAST(date_trunc('month', week) AS DATE) AS week, region, avg(temperature) AS temperature,
+                             avg(precipitation) AS precipitation FROM weather_t GROUP BY ALL ORDER BY region, week""").df()
     out["week"] = pd.to_datetime(out["week"])
     return out, notes

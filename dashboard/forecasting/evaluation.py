@@ -2,17 +2,19 @@
 
 Metrics are in percent. Roll-ups pool the series-week points of a group (a category's WAPE is its
 total absolute error over its total units). MAPE skips zero actuals and says how many it skipped;
-MASE scales each series by its in-sample mean absolute seasonal (52-week) difference, or the
-week-to-week difference when the series is younger than a year and a quarter.
+MASE scales each series by its in-sample mean absolute seasonal (52-week, or 12-month) difference, or the
+period-to-period difference when the series is younger than a year and a horizon. MAE is the mean absolute error
+per series-period, in units (what the Stallion reference scores are given in).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from dashboard import periods
 from models.base import wape  # noqa: F401 - the one WAPE, named here for the dashboard
 
-METRICS = ["mape", "wape", "smape", "bias", "mase"]
+METRICS = ["mape", "wape", "smape", "bias", "mase", "mae"]
 
 
 def metrics(y: np.ndarray, f: np.ndarray, scale: np.ndarray | None = None) -> dict:
@@ -27,6 +29,7 @@ def metrics(y: np.ndarray, f: np.ndarray, scale: np.ndarray | None = None) -> di
         "smape": float(np.mean(np.where(denom > 0, 2 * np.abs(err) / np.where(denom > 0, denom, 1), 0)) * 100) if len(y) else float("nan"),
         "bias": float(err.sum() / np.abs(y).sum() * 100) if np.abs(y).sum() else float("nan"),
         "mase": float("nan"),
+        "mae": float(np.mean(np.abs(err))) if len(y) else float("nan"),
         "n": int(len(y)),
         "zero_actuals": int((~nz).sum()),
     }
@@ -39,14 +42,16 @@ def metrics(y: np.ndarray, f: np.ndarray, scale: np.ndarray | None = None) -> di
 
 
 def mase_scale(train: pd.DataFrame) -> pd.DataFrame:
-    """Per series: mean |y_t - y_{t-52}| over training weeks (|y_t - y_{t-1}| for younger series)."""
+    """Per series: mean |y_t - y_{t-52}| over training weeks, or |y_t - y_{t-12}| over months (|y_t - y_{t-1}|
+    for younger series)."""
     f = train.sort_values(["sku", "region", "time_idx"])
     g = f.groupby(["sku", "region"])["units"]
-    d52 = (f["units"] - g.shift(52)).abs()
+    period = periods.of_dates(f["week"]) if "week" in f else periods.WEEK
+    d52 = (f["units"] - g.shift(period.season)).abs()
     d1 = (f["units"] - g.shift(1)).abs()
     s = pd.DataFrame({"sku": f["sku"], "region": f["region"], "d52": d52, "d1": d1})
     agg = s.groupby(["sku", "region"]).agg(d52=("d52", "mean"), n52=("d52", "count"), d1=("d1", "mean")).reset_index()
-    agg["scale"] = np.where(agg["n52"] >= 13, agg["d52"], agg["d1"])
+    agg["scale"] = np.where(agg["n52"] >= period.horizon, agg["d52"], agg["d1"])
     return agg[["sku", "region", "scale"]]
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard import periods
 from dashboard.data.features import build_frame, calendar_plan
 from dashboard.forecasting import jobs
 from dashboard.schema import TrainConfig
@@ -13,11 +14,14 @@ from dashboard.store import Store
 from dashboard.store.runs import read_run
 
 
-def model_frame(store: Store, dataset_id: str, horizon: int = 13, plan: pd.DataFrame | None = None) -> pd.DataFrame:
-    """History plus ``horizon`` future weeks whose promotions come from ``plan`` (default: the stored calendar, and
+def model_frame(store: Store, dataset_id: str, horizon: int | None = None, plan: pd.DataFrame | None = None
+                ) -> pd.DataFrame:
+    """History plus ``horizon`` future periods (default: the dataset's frequency's, 13 weeks or 6 months) whose promotions come from ``plan`` (default: the stored calendar, and
     the frame is then read from the workspace when it was built before: ``frame_cache``)."""
     from dashboard.data.frame_cache import cached
 
+    if horizon is None:
+        horizon = periods.of(store.dataset(dataset_id).extras.get("freq")).horizon
     if plan is not None or not horizon:
         return _build_frame(store, dataset_id, horizon, plan)
     return cached(store, dataset_id, horizon, lambda: _build_frame(store, dataset_id, horizon, None))
@@ -27,7 +31,8 @@ def _build_frame(store: Store, dataset_id: str, horizon: int, plan: pd.DataFrame
     sales = store.sales(dataset_id)
     if plan is None and horizon:
         last = pd.Timestamp(sales["week"].max())
-        future = pd.date_range(last + pd.Timedelta(weeks=1), periods=horizon, freq="W-MON")
+        period = periods.of_dates(sales["week"])
+        future = period.range(period.shift(last, 1), periods=horizon)
         series = sales[["sku", "region", "category", "area"]].drop_duplicates()
         plan = calendar_plan(store.promotions(dataset_id), series, future)
     return build_frame(sales, store.calendars(dataset_id), store.custom_events(dataset_id),
@@ -115,7 +120,7 @@ def leaderboard(store: Store, dataset_id: str) -> pd.DataFrame:
     ``seed_spread`` (runs averaged over several seeds) how far apart the seeds' own hold-out WAPEs were."""
     import json
 
-    cols = ["run_id", "model", "preset", "wape", "mape", "smape", "bias", "mase", "seconds", "device", "created_at"]
+    cols = ["run_id", "model", "preset", "wape", "mape", "smape", "bias", "mase", "mae", "seconds", "device", "created_at"]
     runs = store.runs(dataset_id)
     board = runs[cols].copy()
     extra = [json.loads(c) if isinstance(c, str) else {} for c in runs["config"]]

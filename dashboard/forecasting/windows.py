@@ -18,9 +18,10 @@ import sys
 import numpy as np
 import pandas as pd
 
+from dashboard import periods
 from dashboard.forecasting.evaluation import join_actuals, wape
 
-MIN_HISTORY = 52  # weeks before a window: a year of lags and seasons to forecast it from
+MIN_HISTORY = 52  # weeks before a window: a year of lags and seasons to forecast it from (12 for monthly data)
 COLUMNS = ["sku", "region", "category", "week", "time_idx", "step", "actual", "p10", "p50", "p90", "point",
            "promo", "holiday", "scale"]
 
@@ -29,8 +30,9 @@ def origins(hist: pd.DataFrame, start: int, horizon: int, windows: int) -> list[
     """First week (time_idx) of each validation window, earliest first: ``start - k * horizon`` for k = windows .. 1,
     those with ``MIN_HISTORY`` weeks of actuals before them (the last window always, as before windows)."""
     first = int(hist["time_idx"].min())
+    need = periods.of_dates(hist["week"]).season if "week" in hist else MIN_HISTORY
     out = [start - k * horizon for k in range(max(1, int(windows)), 0, -1)]
-    return [o for o in out if o - first >= MIN_HISTORY or o == start - horizon]
+    return [o for o in out if o - first >= need or o == start - horizon]
 
 
 def forecast_window(model, hist: pd.DataFrame, origin: int, horizon: int, end: int) -> pd.DataFrame | None:

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from dashboard.planning import overrides as ov
-from dashboard.schema import HISTORY_WARN_WEEKS
+from dashboard.data.history import STATUS_OK
 
-HISTORY_NOTE = (f"under {HISTORY_WARN_WEEKS} weeks of history: fewer than two annual cycles, so seasonal peaks "
-                "(holidays, summer) may be missed")
+HISTORY_NOTE = ("under two annual cycles of history (104 weeks, or 24 months): seasonal peaks (holidays, summer) "
+                "may be missed")
 COLUMNS = ["sku", "region", "category", "week", "p10", "p50", "p90", "model_p50", "scenario_delta", "override_reason",
            "weeks_of_history", "history_flag", "history_note"]
 
@@ -52,9 +52,9 @@ def plan_forecast(future: pd.DataFrame, series: pd.DataFrame, check: pd.DataFram
         f = f.drop(columns=["delta_p10", "delta_p50", "delta_p90"])
     f = ov.apply(f, overrides)
     f = f.merge(series[["sku", "region", "category"]].drop_duplicates(), on=["sku", "region"], how="left")
-    h = check[["sku", "region", "weeks_of_history"]]
+    h = check[["sku", "region", "weeks_of_history", "status"]]
     f = f.merge(h, on=["sku", "region"], how="left")
-    f["history_flag"] = f["weeks_of_history"].fillna(0) < HISTORY_WARN_WEEKS
+    f["history_flag"] = f["status"].fillna("") != STATUS_OK
     f["history_note"] = np.where(f["history_flag"], HISTORY_NOTE, "")
     return f[COLUMNS].sort_values(["region", "category", "sku", "week"]).reset_index(drop=True)
 
@@ -126,10 +126,11 @@ def assemble(store, dataset_id: str, run_id: str, scenario: str | None = None, e
 def selection_note(check: pd.DataFrame, level: str, key) -> str:
     """The history warning for what the Forecast page shows: the series' own, or how many of a roll-up's series
     carry it (empty when none)."""
-    short = check[check["weeks_of_history"] < HISTORY_WARN_WEEKS]
+    short = check[check["status"] != STATUS_OK]
     if level == "series":
         hit = short[(short["sku"] == key[0]) & (short["region"] == key[1])]
-        return f"{key[0]} in {key[1]}: {int(hit['weeks_of_history'].iloc[0])} weeks of history, {HISTORY_NOTE}." if len(hit) else ""
+        unit = "months" if "months" in str(hit["message"].iloc[0]) else "weeks" if len(hit) else ""
+        return f"{key[0]} in {key[1]}: {int(hit['weeks_of_history'].iloc[0])} {unit} of history, {HISTORY_NOTE}." if len(hit) else ""
     if level in ("category", "region", "store"):
         col = "area" if level == "region" and "area" in check else ("region" if level == "store" else level)
         n, of = int((short[col] == key).sum()), int((check[col] == key).sum())
@@ -141,7 +142,7 @@ def selection_note(check: pd.DataFrame, level: str, key) -> str:
 def with_history_flag(frame: pd.DataFrame, check: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (rows per SKU, or per SKU x region) with a ``history_warning`` column: the sentence for a series
     under two years of history (for a SKU row: when any of its regions is), empty otherwise — for every export."""
-    short = check[check["weeks_of_history"] < HISTORY_WARN_WEEKS]
+    short = check[check["status"] != STATUS_OK]
     sku_col = "sku" if "sku" in frame.columns else "SKU"
     if sku_col not in frame.columns:
         return frame

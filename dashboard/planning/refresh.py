@@ -118,8 +118,9 @@ def refresh(store, name_or_id: str, sales, promotions=None, weather=None, mappin
     from dashboard.data.ingest import prepare
 
     base_id = resolve(store, name_or_id)
-    grain = store.dataset(base_id).extras.get("grain", "region")  # a version keeps its dataset's grain
-    return store_version(store, base_id, prepare(sales, promotions, weather, mapping, None, temperature_unit, grain))
+    extras = store.dataset(base_id).extras  # a version keeps its dataset's grain and frequency
+    return store_version(store, base_id, prepare(sales, promotions, weather, mapping, None, temperature_unit,
+                                                 extras.get("grain", "region"), extras.get("freq", "week")))
 
 
 def store_version(store, base_id: str, prepared) -> dict:

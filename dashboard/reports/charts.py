@@ -30,8 +30,9 @@ def coverage_lines(coverage: pd.DataFrame) -> go.Figure:
 
 
 def history_bars(rollup: pd.DataFrame, by: str) -> go.Figure:
-    cols = {"ok": "#0f766e", "warn (<104 wk)": "#d97706", "too short (<52 wk)": "#b91c1c"}
-    fig = go.Figure([go.Bar(name=k, x=rollup[by], y=rollup[k], marker_color=c) for k, c in cols.items()])
+    status = [c for c in rollup.columns if c == "ok" or c.startswith(("warn (", "too short ("))]  # weeks or months
+    fig = go.Figure([go.Bar(name=k, x=rollup[by], y=rollup[k], marker_color=c)
+                     for k, c in zip(status, ("#0f766e", "#d97706", "#b91c1c"))])
     fig.update_layout(barmode="stack", title=f"Series by history length, per {by}", height=320,
                       margin=dict(l=10, r=10, t=50, b=10), yaxis_title="series")
     return fig

@@ -12,7 +12,6 @@ from dashboard.forecasting.interpretation import explain
 from dashboard.planning import plans
 from dashboard.reports import charts
 from dashboard.reports.exports import report_html
-from dashboard.schema import HISTORY_WARN_WEEKS
 from dashboard.store import Store
 from dashboard.store.runs import load_future, load_holdout, load_interpretation, load_metrics, read_run
 
@@ -60,7 +59,7 @@ def build_report(store: Store, dataset_id: str, run_id: str, scenario: dict | No
         totals = {"base": rollup_forecast(scenario["base"]), scenario["name"]: rollup_forecast(scenario["forecast"])}
         figs.append(charts.scenario_chart(totals, f"What-if: {scenario['name']} vs base"))
     check = history_check(store.series_spans(dataset_id), info.last_week)
-    short = int((check["weeks_of_history"] < HISTORY_WARN_WEEKS).sum())
+    short = int((check["status"] != "ok").sum())
     if short:
         sentences.append(f"History: {short} of {len(check)} series have {plans.HISTORY_NOTE}.")
     if plan:

@@ -25,10 +25,10 @@ class DatasetTables:
         calendars = calendars or [RegionCalendar(r) for r in regions]
         with self._write() as cur:
             cur.execute("""INSERT INTO datasets (id, name, content_hash, created_at, rows, source_rows, series, weeks,
-                           first_week, last_week, notes, mapping, grain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
+                           first_week, last_week, notes, mapping, grain, freq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
                 info.id, info.name, info.content_hash, utc_now(),
                 info.rows, info.source_rows, info.series, info.weeks, info.first_week, info.last_week,
-                "; ".join(prepared.notes), json.dumps(prepared.mapping), grain])
+                "; ".join(prepared.notes), json.dumps(prepared.mapping), grain, info.extras.get("freq", "week")])
             cur.register("new_sales", G.stored(prepared.sales, grain))
             cur.execute("""INSERT INTO sales (dataset_id, week, region, sku, category, units, price, promo, discount_pct,
                            source_rows, store) SELECT ?, week, region, sku, category, units, price, promo,
@@ -64,7 +64,8 @@ class DatasetTables:
 
     def datasets(self) -> pd.DataFrame:
         return self.query("""SELECT id, name, rows, series, first_week, last_week, content_hash, created_at,
-                             source_rows, weeks, notes, coalesce(grain, 'region') AS grain FROM datasets
+                             source_rows, weeks, notes, coalesce(grain, 'region') AS grain,
+                             coalesce(freq, 'week') AS freq FROM datasets
                              ORDER BY created_at DESC""")
 
     def dataset(self, dataset_id: str | None = None) -> DatasetInfo:
@@ -77,7 +78,8 @@ class DatasetTables:
         r = frame.iloc[0]
         return DatasetInfo(r["id"], r["name"], int(r["rows"]), int(r["series"]), str(r["first_week"])[:10],
                            str(r["last_week"])[:10], r["content_hash"], str(r["created_at"]), int(r["source_rows"]),
-                           int(r["weeks"]), {"notes": r["notes"], "grain": r["grain"]})
+                           int(r["weeks"]), {"notes": r["notes"], "grain": r["grain"],
+                                                             "freq": r["freq"]})
 
     def sales(self, dataset_id: str) -> pd.DataFrame:
         """One row per series and week; ``region`` is the series' location (the store at store grain, grain.py),

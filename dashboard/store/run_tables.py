@@ -33,14 +33,16 @@ class RunTables:
         o = record.get("overall", {})
         with self._write() as cur:
             cur.execute("DELETE FROM runs WHERE id = ?", [record["run_id"]])
-            cur.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            cur.execute("""INSERT INTO runs (id, dataset_id, content_hash, model, preset, created_at, seconds, device,
+                           run_dir, holdout_weeks, mape, wape, smape, bias, mase, config, mae)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
                 record["run_id"], record["dataset_id"], record.get("content_hash"), record["model"], record["preset"],
                 timestamp(record.get("created_at")) or utc_now(), record.get("seconds"),
                 record.get("device"), run_dir, record.get("holdout_weeks"),
                 o.get("mape"), o.get("wape"), o.get("smape"), o.get("bias"), o.get("mase"),
                 json.dumps({"config": record.get("config"), "weights_sha256": record.get("weights_sha256"),
                             "made_of": (record.get("recommendation") or {}).get("made_of"),
-                            "seeds": record.get("seeds")})])
+                            "seeds": record.get("seeds")}), o.get("mae")])
 
     def delete_run(self, run_id: str) -> None:
         """Forget a run (its folder is the caller's): a superseded recommended forecast."""
@@ -49,7 +51,7 @@ class RunTables:
 
     def runs(self, dataset_id: str | None = None) -> pd.DataFrame:
         f = self.query("""SELECT id AS run_id, dataset_id, model, preset, created_at, seconds, device, holdout_weeks,
-                                 mape, wape, smape, bias, mase, run_dir, config FROM runs
+                                 mape, wape, smape, bias, mase, mae, run_dir, config FROM runs
                           WHERE (? IS NULL OR dataset_id = ?) ORDER BY wape NULLS LAST""", [dataset_id, dataset_id])
         f["run_dir"] = [self.run_folder(d) for d in f["run_dir"]]
         return f

@@ -10,6 +10,7 @@ SCHEMA = [
     "ALTER TABLE datasets ADD COLUMN IF NOT EXISTS version INTEGER",
     "ALTER TABLE datasets ADD COLUMN IF NOT EXISTS changes VARCHAR",  # what changed from the parent (JSON)
     "ALTER TABLE datasets ADD COLUMN IF NOT EXISTS grain VARCHAR",  # 'store': one series per SKU x store (grain.py)
+    "ALTER TABLE datasets ADD COLUMN IF NOT EXISTS freq VARCHAR",  # 'month': periods are months (periods.py); NULL = week
     """CREATE TABLE IF NOT EXISTS sales (
         dataset_id VARCHAR, week DATE, region VARCHAR, sku VARCHAR, category VARCHAR,
         units DOUBLE, price DOUBLE, promo DOUBLE, discount_pct DOUBLE, source_rows INTEGER)""",
@@ -47,4 +48,5 @@ SCHEMA = [
         id VARCHAR PRIMARY KEY, dataset_id VARCHAR, content_hash VARCHAR, model VARCHAR, preset VARCHAR,
         created_at TIMESTAMP, seconds DOUBLE, device VARCHAR, run_dir VARCHAR, holdout_weeks INTEGER,
         mape DOUBLE, wape DOUBLE, smape DOUBLE, bias DOUBLE, mase DOUBLE, config VARCHAR)""",
+    "ALTER TABLE runs ADD COLUMN IF NOT EXISTS mae DOUBLE",  # mean absolute error per series-period (evaluation.py)
 ]

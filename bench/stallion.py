@@ -1,0 +1,42 @@
+"""The Stallion data (`../shared/data/stallion/stallion.parquet`, real monthly beer sales of 350 agency x SKU series)
+as the files a planner would upload: the sales (agency, sku, date, volume, actual price, discount %), the weather
+(each agency's monthly mean maximum temperature) and the event flags as custom events ('YYYY-MM-DD, name'), with
+the column mapping of the upload form. Read where it lies, written to a bench workspace, never copied into the
+repository.
+
+One source row (Agency_46, SKU_17, 2017-06) has a negative actual price (-3,121.69) and a 227 % discount: the
+import refuses it, naming the row, as it should. Here its price and discount are left empty (unknown), which the
+import accepts; the reference scores in the data's README keep the row as it is.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STALLION = ROOT.parent / "shared" / "data" / "stallion" / "stallion.parquet"
+EVENTS = ("easter_day", "good_friday", "new_year", "christmas", "labor_day", "independence_day",
+          "revolution_day_memorial", "regional_games", "fifa_u_17_world_cup", "football_gold_cup", "beer_capital",
+          "music_fest")
+MAPPING = "agency=region,date=week,volume=units,price_actual=price,discount_in_percent=discount_pct"
+WEATHER_MAPPING = "agency=region,date=week,avg_max_temp=temperature"
+
+
+def files(out: Path, src: Path = STALLION) -> dict[str, Path]:
+    """sales.csv, weather.csv and events.txt under ``out``."""
+    import numpy as np
+    import pandas as pd
+
+    d = pd.read_parquet(src)
+    d["agency"], d["sku"] = d["agency"].astype(str), d["sku"].astype(str)
+    bad = d["price_actual"] < 0
+    d.loc[bad, ["price_actual", "discount_in_percent"]] = np.nan
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"sales": out / "stallion_sales.csv", "weather": out / "stallion_weather.csv",
+             "events": out / "stallion_events.txt"}
+    d[["agency", "sku", "date", "volume", "price_actual", "discount_in_percent"]].to_csv(paths["sales"], index=False)
+    d[["agency", "date", "avg_max_temp"]].drop_duplicates(["agency", "date"]).to_csv(paths["weather"], index=False)
+    flags = d.groupby("date")[list(EVENTS)].max()
+    lines = [f"{pd.Timestamp(day).date()}, {name.replace('_', ' ')}" for day, row in flags.iterrows()
+             for name in EVENTS if row[name] > 0]
+    paths["events"].write_text("\n".join(lines) + "\n")
+    return paths
