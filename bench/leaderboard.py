@@ -1,10 +1,12 @@
-"""`python -m bench.leaderboard sample|pasta [--preset standard] [--models ...] [--seeds N] [--seed S]
+"""`python -m bench.leaderboard sample|pasta|stallion [--preset standard] [--models ...] [--seeds N] [--seed S]
 [--network-windows] [--workspace NAME] [--threads N] [--json OUT]`
 
 Every model trained on one dataset the way the app trains it (the same pipeline, run folders and recommended
 forecast), and the leaderboard printed with band coverage: the accuracy tables in docs/accuracy.md for the bundled sample
 and for the real pasta data (`../shared/data/pasta`, reshaped here from its wide daily file to one row per item
-and day; it is read where it lies and never copied into the repository). The workspace is
+and day; it is read where it lies and never copied into the repository), and for the real monthly Stallion data
+(`../shared/data/stallion`, as bench/stallion.py writes it: 350 agency x SKU series, a 6-month hold-out, MAE per
+series-month beside WAPE, the unit its README's reference scores use). The workspace is
 `bench/out/leaderboard-NAME/` (git-ignored), made afresh each time.
 """
 from __future__ import annotations
@@ -51,6 +53,8 @@ def imported(dataset: str, ws_name: str, pasta: Path = PASTA):
     if dataset == "sample":
         s = ROOT / "sample_data"
         prepared = prepare(s / "sales.csv", s / "promotions.csv", s / "weather.csv", name="sample (synthetic grocer)")
+    elif dataset == "stallion":
+        return _stallion(ws)
     else:
         prepared = prepare(pasta_long(Path(pasta), ws), name="pasta (real, one store)")  # "date" means week
     store = Store()
@@ -58,9 +62,26 @@ def imported(dataset: str, ws_name: str, pasta: Path = PASTA):
     return store, ds
 
 
+def _stallion(ws: Path):
+    """Stallion imported as a planner would: monthly, agencies as regions, Mexican holidays plus its event flags."""
+    from bench import stallion
+    from dashboard.data.calendars import RegionCalendar, parse_custom_events
+    from dashboard.data.ingest import parse_mapping, prepare
+    from dashboard.store import Store
+
+    paths = stallion.files(ws / "files")
+    mapping = parse_mapping(f"{stallion.MAPPING},avg_max_temp=temperature")
+    prepared = prepare(paths["sales"], None, paths["weather"], mapping, name="stallion (real, monthly)", freq="month")
+    store = Store()
+    regions = sorted(prepared.sales["area"].unique())
+    ds, _ = store.save_dataset(prepared, [RegionCalendar(r, "MX") for r in regions],
+                               parse_custom_events(paths["events"].read_text()))
+    return store, ds
+
+
 def held_out(frame, weeks: int = 13):
     """(the weeks with actuals, the first hold-out week, the frame with hold-out units hidden): what a variant bench
-    trains on and forecasts from, the same 13 weeks as the leaderboard."""
+    trains on and forecasts from, the same 13 weeks (6 months for monthly data: ``weeks=6``) as the leaderboard."""
     from dashboard.forecasting.pipeline import holdout_start
 
     hist = frame[frame["units"].notna()]
@@ -74,7 +95,7 @@ def main(argv=None) -> int:
     from dashboard.schema import MODELS
 
     ap = argparse.ArgumentParser(prog="python -m bench.leaderboard")
-    ap.add_argument("dataset", choices=["sample", "pasta"])
+    ap.add_argument("dataset", choices=["sample", "pasta", "stallion"])
     ap.add_argument("--preset", default="standard")
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
@@ -95,36 +116,40 @@ def main(argv=None) -> int:
 
     frame = model_frame(store, ds)
     info = store.dataset(ds)
-    print(f"{args.dataset}: {info.series} series, {info.weeks} weeks", file=sys.stderr)
+    freq = info.extras.get("freq", "week")
+    print(f"{args.dataset}: {info.series} series, {info.weeks} {freq}s", file=sys.stderr)
     for model in args.models.split(","):
         t = time.perf_counter()
-        run_dir, rec = train_and_evaluate(frame, preset_config(model, args.preset, threads=args.threads,
+        run_dir, rec = train_and_evaluate(frame, preset_config(model, args.preset, freq, threads=args.threads,
                                                                         seeds=args.seeds, seed=args.seed,
                                                                         network_windows=args.network_windows or None),
                                           {"dataset_id": ds, "content_hash": info.content_hash})
         register_run(store, run_dir)
-        print(f"  {model}: WAPE {rec['overall']['wape']:.2f} in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+        print(f"  {model}: WAPE {rec['overall']['wape']:.2f}, MAE {rec['overall']['mae']:.1f} in "
+              f"{time.perf_counter() - t:.0f} s", file=sys.stderr)
     board = leaderboard(store, ds)
     rows = []
     for r in board.itertuples():
         run = read_run(Path(store.run(r.run_id)["run_dir"]))
         bands = run.get("bands") or {}
-        rows.append({"model": r.model, "preset": r.preset, "wape": r.wape, "mape": r.mape, "mase": r.mase,
+        rows.append({"model": r.model, "preset": r.preset, "wape": r.wape, "mape": r.mape, "mase": r.mase, "mae": r.mae,
                      "seconds": r.seconds, "coverage": bands.get("holdout_coverage"),
                      "coverage_before_calibration": bands.get("holdout_coverage_raw"), "made_of": r.made_of or None,
                      "epochs": (run.get("training") or {}).get("epochs_run"),
                      "best_epoch": (run.get("training") or {}).get("best_epoch"), "seeds": run.get("seeds")})
     store.close()
-    print(f"{'model':<16}{'WAPE':>7}{'MAPE':>7}{'MASE':>6}{'P10-P90 cover':>15}{'(raw)':>7}{'s':>7}  made of / seeds")
+    print(f"{'model':<16}{'WAPE':>7}{'MAE':>8}{'MAPE':>7}{'MASE':>6}{'P10-P90 cover':>15}{'(raw)':>7}{'s':>7}  made of / seeds")
     for r in rows:
         cov = "" if r["coverage"] is None else f"{r['coverage']:.1f}"
         raw = "" if r["coverage_before_calibration"] is None else f"{r['coverage_before_calibration']:.1f}"
         seeds = r["seeds"] and f"seeds' own WAPE {', '.join(f'{w:.2f}' for w in r['seeds']['members_wape'])}" \
             f" (spread {r['seeds']['spread']:.2f})"
-        print(f"{r['model']:<16}{r['wape']:7.2f}{r['mape']:7.2f}{r['mase']:6.2f}{cov:>15}{raw:>7}{r['seconds']:7.0f}  "
+        print(f"{r['model']:<16}{r['wape']:7.2f}{r['mae']:8.1f}{r['mape']:7.2f}{r['mase']:6.2f}{cov:>15}{raw:>7}{r['seconds']:7.0f}  "
               f"{r['made_of'] or seeds or ''}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"dataset": args.dataset, "preset": args.preset, "series": info.series,
+        Path(args.json).write_text(json.dumps({"dataset": args.dataset, "freq": freq, "preset": args.preset,
+                                               "series": info.series,
+                                               "holdout": preset_config("seasonal-naive", args.preset, freq).holdout_weeks,
                                                "threads": args.threads, "seed": args.seed or 42,
                                                "network_windows": args.network_windows, "runs": rows},
                                               indent=1, default=str))

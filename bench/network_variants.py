@@ -28,12 +28,15 @@ VARIANTS = {
     "hidden-16": {"hidden_size": 16, "hidden_continuous_size": 8, **FIXED},
     "loss-in-units": {"loss_scale": "units", **FIXED},
     "seeds-3": {"seeds": 3, **FIXED},
+    "encoder-12": {"encoder_weeks": 12, **FIXED},  # monthly: one year back instead of two
+    "lr-0.003": {"learning_rate": 0.003, **FIXED},
+    "loss-units-chosen": {"loss_scale": "units"},  # units loss, dropout chosen
 }
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.network_variants")
-    ap.add_argument("dataset", choices=["sample", "pasta", "reference"], nargs="?", default="pasta",
+    ap.add_argument("dataset", choices=["sample", "pasta", "stallion", "reference"], nargs="?", default="pasta",
                     help="reference: the model frame a `python -m bench --scale reference --keep` left")
     ap.add_argument("--model", default="tft", choices=["tft", "lstm"])
     ap.add_argument("--seeds", type=int, default=2)
@@ -57,37 +60,45 @@ def main(argv=None) -> int:
         store, ds = imported(args.dataset, f"network-variants-{args.dataset}")
         frame = model_frame(store, ds)
         store.close()
-    hist, start, visible = held_out(frame)
+    from dashboard import periods
+
+    period = periods.of_dates(frame["week"])
+    h = period.horizon
+    hist, start, visible = held_out(frame, h)
     results = {}
     for variant in args.variants.split(","):
         rows = []
         for i in range(args.seeds):
             seed = args.first_seed + 10 * i
-            cfg = preset_config(args.model, "standard", threads=args.threads, seed=seed, **VARIANTS[variant])
+            cfg = preset_config(args.model, "standard", period.name, threads=args.threads, seed=seed,
+                                **VARIANTS[variant])
             model = create(cfg)
             t = time.perf_counter()
             model.fit(hist[hist["time_idx"] < start])
             seconds = time.perf_counter() - t
-            val = forecast_window(model, hist, start - 13, 13, start)
+            val = forecast_window(model, hist, start - h, h, start)
             pred = model.predict(visible, start)
-            pred = pred[pred["time_idx"] < start + 13]
-            wape = evaluate(pred, hist, start)["overall"]["wape"]
+            pred = pred[pred["time_idx"] < start + h]
+            scores = evaluate(pred, hist, start)["overall"]
+            wape = scores["wape"]
             v = float((val["p50"] - val["actual"]).abs().sum() / val["actual"].abs().sum() * 100)
             log = model.training_log or {}
-            rows.append({"seed": seed, "wape": round(wape, 3), "validation_wape": round(v, 3),
+            rows.append({"seed": seed, "wape": round(wape, 3), "mae": round(scores["mae"], 2),
+                         "validation_wape": round(v, 3),
                          "seconds": round(seconds, 1), "epochs": log.get("epochs_run"),
                          "best_epoch": log.get("best_epoch"), "dropout": model.config.dropout,
                          "dropout_validation_wape": (log.get("dropout") or {}).get("validation_wape")})
-            print(f"{variant} seed {seed}: WAPE {wape:.2f} (validation {v:.2f}) in {seconds:.0f} s, "
+            print(f"{variant} seed {seed}: WAPE {wape:.2f}, MAE {scores['mae']:.1f} (validation {v:.2f}) in {seconds:.0f} s, "
                   f"best epoch {log.get('best_epoch')} of {log.get('epochs_run')}, dropout {model.config.dropout}",
                   file=sys.stderr)
         w = [r["wape"] for r in rows]
         results[variant] = {"mean_wape": round(statistics.mean(w), 2), "spread": round(max(w) - min(w), 2),
+                            "mean_mae": round(statistics.mean(r["mae"] for r in rows), 1),
                             "mean_validation_wape": round(statistics.mean(r["validation_wape"] for r in rows), 2),
                             "mean_seconds": round(statistics.mean(r["seconds"] for r in rows), 1), "runs": rows}
-    print(f"{'variant':<16}{'mean WAPE':>10}{'spread':>8}{'valid.':>8}{'s':>7}")
+    print(f"{'variant':<18}{'mean WAPE':>10}{'MAE':>8}{'spread':>8}{'valid.':>8}{'s':>7}")
     for k, r in results.items():
-        print(f"{k:<16}{r['mean_wape']:10.2f}{r['spread']:8.2f}{r['mean_validation_wape']:8.2f}"
+        print(f"{k:<18}{r['mean_wape']:10.2f}{r['mean_mae']:8.1f}{r['spread']:8.2f}{r['mean_validation_wape']:8.2f}"
               f"{r['mean_seconds']:7.0f}")
     if args.json:
         Path(args.json).write_text(json.dumps({"dataset": args.dataset, "model": args.model, "seeds": args.seeds,

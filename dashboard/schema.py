@@ -20,7 +20,7 @@ WEATHER_OPTIONAL = ("precipitation",)
 
 # Source headers that mean a canonical column without an explicit mapping.
 ALIASES = {
-    "date": WEEK, "week_start": WEEK, "qty": UNITS, "quantity": UNITS, "sales": UNITS,
+    "date": WEEK, "week_start": WEEK, "month": WEEK, "period": WEEK, "territory": REGION, "qty": UNITS, "quantity": UNITS, "sales": UNITS,
     "item": SKU, "item_id": SKU, "product": SKU, "store_id": STORE, "discount": DISCOUNT,
     "start": "start_week", "end": "end_week", "type": "promo_type", "temp": "temperature",
 }

@@ -156,7 +156,7 @@ class LightGBMForecaster(Forecaster):
         h = int(self.config.horizon)
         seeds = max(1, int(getattr(self.config, "seeds", 1) or 1))
         self.categories = {c: sorted({str(v) for v in pd.unique(train[c])}) for c in gf.statics(train)}
-        self.inputs = gf.known(train)
+        self.inputs = gf.known(train, self.period)
         data = gf.long_format(train, self.categories, self.inputs)
         last = int(train["time_idx"].max())
         cut = last - h + 1  # the held-out weeks: cut .. last

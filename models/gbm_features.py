@@ -50,9 +50,14 @@ def statics(frame: pd.DataFrame) -> list[str]:
     return STATIC + (["area"] if differ else [])
 
 
-def known(frame: pd.DataFrame) -> list[str]:
-    """The known inputs this dataset holds: price only where the data has it."""
-    return [c for c in KNOWN if c != "rel_price" or ("price" in frame and frame["price"].notna().any())]
+def known(frame: pd.DataFrame, period: periods.Frequency = periods.WEEK) -> list[str]:
+    """The known inputs this dataset holds: price only where the data has it. By month, no promotion the month
+    before or after: a month's promotion share already holds a promotion's spill into the next month, and on the
+    monthly sample the model read them as a dip after every promotion that its truth does not have (a two-month
+    what-if lost more in the months after than it gained)."""
+    by_month = ("promo_prev", "promo_next") if period is periods.MONTH else ()
+    return [c for c in KNOWN if (c != "rel_price" or ("price" in frame and frame["price"].notna().any()))
+            and c not in by_month]
 
 
 def long_format(frame: pd.DataFrame, categories: dict[str, list] | None = None,

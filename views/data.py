@@ -59,7 +59,8 @@ with overview_tab:
         info = store.dataset(dataset_id)
         c = st.columns(4)
         c[0].metric("Series (SKU x region)", f"{info.series:,}")
-        c[1].metric("Weeks", f"{info.weeks}", help=f"{info.first_week} to {info.last_week}")
+        c[1].metric(periods.of(info.extras.get("freq")).plural.capitalize(), f"{info.weeks}",
+                    help=f"{info.first_week} to {info.last_week}")
         c[2].metric("Rows stored", f"{info.rows:,}")
         c[3].metric("Rows uploaded", f"{info.source_rows:,}")
         if info.extras.get("notes"):

@@ -30,13 +30,19 @@ ex = ui.cached_explain(run.run_dir, dataset_id, by.replace(" x ", "_"), start)
 st.subheader("In plain words")
 for sentence in ex["summary"].values():
     st.markdown(f"- {sentence}")
-st.caption("Attention is how much each past week weighs in the forecast, averaged over the 13 forecast weeks and "
-           "the series of a group; with even attention each of the 52 history weeks would get about 2 %.")
+period = ui.dataset_freq(dataset_id)
+config = read_run(run.run_dir).get("config") or {}
+L = int(config.get("encoder_weeks") or period.encoder)
+st.caption(f"Attention is how much each past {period.name} weighs in the forecast, averaged over the "
+           f"{period.count(int(config.get('horizon') or period.horizon))} forecast and the series of a group; with even "
+           f"attention each of the {L} history {period.plural} would get about {100 / L:.0f} %.")
 
-lag_tab, pos_tab = st.tabs(["By lag (weeks before the target week)", "By position (weeks before the forecast starts)"])
+lag_tab, pos_tab = st.tabs([f"By lag ({period.plural} before the target {period.name})",
+                            f"By position ({period.plural} before the forecast starts)"])
 with lag_tab:
-    st.plotly_chart(charts.attention_heatmap(ex["by_lag"], "Attention by lag: lag 52 = the same week last year", "lag"),
-                    key="ex_lag_heatmap")
+    st.plotly_chart(charts.attention_heatmap(
+        ex["by_lag"], f"Attention by lag: lag {period.season} = the same {period.name} last year", "lag"),
+        key="ex_lag_heatmap")
 with pos_tab:
     st.plotly_chart(charts.attention_heatmap(ex["by_position"], "Attention by encoder position", "week"),
                     key="ex_pos_heatmap")

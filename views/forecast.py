@@ -55,11 +55,13 @@ if adjusted is not None:
     table.append(planned.assign(model=target.model, run_id=target.run_id, part="future with overrides"))
 history = ui.cached_history_units(dataset_id, sku, region, category, area)
 start = ui.cached_holdout(runs["run_dir"].iloc[0])["week"].min()
-history = history[history["week"] >= pd.Timestamp(start) - pd.Timedelta(weeks=78)]
+period = ui.dataset_freq(dataset_id)
+history = history[history["week"] >= pd.Timestamp(start) - pd.Timedelta(weeks=78)]  # a year and a half
 info = store.dataset(dataset_id)
-hol = ui.cached_holidays(dataset_id, str(history["week"].min())[:10], str(pd.Timestamp(info.last_week) + pd.Timedelta(weeks=13))[:10])
+hol = ui.cached_holidays(dataset_id, str(history["week"].min())[:10],
+                         str(period.shift(info.last_week, period.horizon))[:10])
 in_area = area or (series.loc[series["region"] == region, "area"].iloc[0] if region else hol["region"].iloc[0])
-hol = hol[(hol["major_holiday"] == 1) & (hol["region"] == in_area)]
+hol = hol[(hol["major_holiday"] >= 1) & (hol["region"] == in_area)]
 label = {"series": f"{sku} in {region}", "category": f"category {category}", "region": f"region {area}",
          "store": f"store {region}", "total": "all series"}[level]
 note = plans.selection_note(ui.cached_history(dataset_id, str(info.last_week)), level, key)

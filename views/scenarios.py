@@ -19,9 +19,11 @@ engine = ui.cached_engine(run_id)
 series = engine.series
 saved = store.scenarios(dataset_id)
 weeks = engine.future_weeks
-st.caption(f"Forecast horizon: {weeks.min().date()} to {weeks.max().date()} ({len(weeks)} weeks). The base scenario is "
-           "the stored promotion plan; edits below replace it for the series and weeks they cover. Future weather "
-           "defaults to the average of past years for that week and region.")
+period = ui.dataset_freq(dataset_id)
+st.caption(f"Forecast horizon: {weeks.min().date()} to {weeks.max().date()} ({period.count(len(weeks))}). The base "
+           f"scenario is the stored promotion plan; edits below replace it for the series and {period.plural} they cover. "
+           f"Future weather defaults to the average of past years for that {period.name} and region."
+           + (" A month's edit puts the whole month on promotion." if period.name == "month" else ""))
 
 c1, c2 = st.columns([2, 1])
 load = c1.selectbox("Start from", ["base", *saved["name"].tolist()], key="sc_load")
@@ -37,8 +39,9 @@ edits = st.data_editor(
         "sku": st.column_config.SelectboxColumn("SKU", options=sorted(series["sku"].unique())),
         "category": st.column_config.SelectboxColumn("or category", options=sorted(series["category"].unique())),
         "region": st.column_config.SelectboxColumn("region", options=["all", *sorted(series["region"].unique())]),
-        "start_week": st.column_config.DateColumn("start week", min_value=weeks.min().date()),
-        "weeks": st.column_config.NumberColumn("weeks", min_value=1, max_value=52, step=1, default=2),
+        "start_week": st.column_config.DateColumn(f"start {period.name}", min_value=weeks.min().date()),
+        "weeks": st.column_config.NumberColumn(period.plural, min_value=1, max_value=period.season, step=1,
+                                               default=2 if period.name == "week" else 1),
         "promo_type": st.column_config.SelectboxColumn("type", options=["tpr", "feature", "bogo", "none"], default="tpr"),
         "discount_pct": st.column_config.NumberColumn("discount %", min_value=0, max_value=100, step=5, default=20),
     })

@@ -15,6 +15,9 @@ def add_parsers(sub) -> None:
     s.add_argument("out_dir")
     s.add_argument("--scale", choices=["small", "reference"], default="small")
     s.add_argument("--seed", type=int, default=7)
+    s.add_argument("--freq", choices=["week", "month"], default="week",
+                   help="week: the weekly grocer (--scale); month: a monthly distributor, 6 territories x 30 SKUs x 60 "
+                        "months (sample_data/monthly.py)")
     s.set_defaults(handler=sample)
 
     i = sub.add_parser("ingest", help="validate and store a sales file (+ promotions, weather)")
@@ -43,12 +46,18 @@ def add_parsers(sub) -> None:
 
 
 def sample(args) -> int:
-    from sample_data.generator import write
+    from sample_data import generator, monthly
 
     t = time.perf_counter()
-    paths = write(args.out_dir, args.scale, args.seed)
+    if args.freq == "month":
+        if args.scale != "small":
+            print("--scale applies to the weekly sample only", file=sys.stderr)
+            return 2
+        paths = monthly.write(args.out_dir, args.seed)
+    else:
+        paths = generator.write(args.out_dir, args.scale, args.seed)
     rows = sum(1 for _ in open(paths["sales"])) - 1
-    print(f"wrote {rows:,} sales rows ({args.scale}) to {args.out_dir} in {time.perf_counter() - t:.1f}s: "
+    print(f"wrote {rows:,} sales rows ({args.scale if args.freq == 'week' else 'monthly'}) to {args.out_dir} in {time.perf_counter() - t:.1f}s: "
           + ", ".join(p.name for p in paths.values()))
     return 0
 

@@ -5,6 +5,7 @@ import json
 import sys
 import time
 
+from dashboard import periods
 from dashboard.cli import options
 
 
@@ -12,7 +13,7 @@ def add_parsers(sub) -> None:
     w = sub.add_parser("scenario", help="what-if: forecast a promotion plan change with a trained TFT, LightGBM or LSTM run")
     w.add_argument("--run", required=True, help="run id (python -m dashboard evaluate lists them)")
     w.add_argument("--promo", action="append", default=[],
-                   help='"sku=S001,region=North,start=YYYY-MM-DD,weeks=2,discount=25[,type=tpr]" (category= instead of sku= for a whole category)')
+                   help='"sku=S001,region=North,start=YYYY-MM-DD,weeks=2,discount=25[,type=tpr]" (category= instead of sku= for a whole category; months=N instead of weeks= for a monthly dataset)')
     w.add_argument("--temperature-delta", type=float, default=0.0, help="degrees C added to the future weather")
     options.database(w)
     w.set_defaults(handler=run)
@@ -23,8 +24,8 @@ def run(args) -> int:
     from dashboard.store import Store
 
     store = Store(args.db)
-    edits = edits_frame([parse_promo(p) for p in args.promo])
     engine = what_if_engine(store, args.run)
+    edits = edits_frame([parse_promo(p, engine.model.config.freq) for p in args.promo])
     t = time.perf_counter()
     res = engine.run(Scenario("cli", edits, args.temperature_delta))
     per = deltas(res["base"], res["forecast"], engine.series, ["sku", "region"])
@@ -38,7 +39,8 @@ def run(args) -> int:
         print(json.dumps(out))
     else:
         print(f"base {out['base_total']:,.0f} units, scenario {out['scenario_total']:,.0f} units "
-              f"({out['scenario_total'] - out['base_total']:+,.0f}) over the next {engine.horizon} weeks")
+              f"({out['scenario_total'] - out['base_total']:+,.0f}) over the next "
+              f"{periods.of(engine.model.config.freq).count(engine.horizon)}")
         print(per[["sku", "region", "p50_base", "p50_scen", "delta", "delta_pct"]].round(1).to_string(index=False))
         for w in out["warnings"]:
             print(f"warning: {w}", file=sys.stderr)

@@ -186,6 +186,20 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "
     return roll[keep].reset_index(drop=True), [source_rows, *notes], "promo" in cols or "discount_pct" in cols, period, source
 
 
+def detect_frequency(sales: Path, mapping: dict | None = None) -> source_frequency.SourceFrequency | None:
+    """The sales file's own frequency, for the upload form to show before the import (None: the file cannot be read
+    or mapped yet; the import then names the problem)."""
+    con = duckdb.connect()
+    try:
+        cols = _open(con, Path(sales), "raw_sales", dict(mapping or {}), S.SALES_REQUIRED, S.SALES_OPTIONAL)
+        scan.sales_view(con, cols, "raw_sales", typed=False, us=month_first(con, "raw_sales", cols.get("week")))
+        return source_frequency.detect(con)[0]
+    except (ValidationError, duckdb.Error):
+        return None
+    finally:
+        con.close()
+
+
 def _frequency(con, fname: str, freq: str, file_notes: list[str]):
     """The forecast frequency for this file (``freq``: auto, week or month) and the file's own; raises
     ValidationError when the file cannot be read at the frequency asked for."""
@@ -243,9 +257,11 @@ def _promotions(con, path: Path, mapping: dict, roll: pd.DataFrame, file_notes: 
     problems = find_problems(con, "promo_t", rules, path.name)
     if problems:
         raise ValidationError(problems)
-    unit = period.duckdb_unit  # from a literal of two names, not from input
-    out = con.execute(f"""SELECT sku, category, region, CAST(date_trunc('{unit}', start_week) AS DATE) AS start_week,
-        CAST(date_trunc('{unit}', end_week) AS DATE) AS end_week, promo_type, discount_pct,
+    # by week, a promotion covers whole weeks; by month it keeps its days (a month's promo is the share covered)
+    lo, hi = ("date_trunc('week', start_week)", "date_trunc('week', end_week)") if period is periods.WEEK \
+        else ("start_week", "end_week")
+    out = con.execute(f"""SELECT sku, category, region, CAST({lo} AS DATE) AS start_week,
+        CAST({hi} AS DATE) AS end_week, promo_type, discount_pct,
         CAST(start_week AS DATE) AS first_day, CAST(end_week AS DATE) AS last_day FROM promo_t""").df()
     out["start_week"] = pd.to_datetime(out["start_week"])
     out["end_week"] = pd.to_datetime(out["end_week"])

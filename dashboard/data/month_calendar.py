@@ -24,7 +24,7 @@ def apply(con, roll: pd.DataFrame, promos: pd.DataFrame, has_promo_cols: bool) -
                  WHERE (p.category IS NULL OR p.category = r.category) AND (p.region IS NULL OR p.region = r.area)),
             days AS (SELECT week, region, sku, day, max(discount_pct) AS depth, count(*) AS n FROM hits GROUP BY ALL)
             SELECT week, region, sku, count(*) / day(last_day(week)) AS share, avg(depth) AS cal_discount,
-                   max(n) AS n_promos FROM days GROUP BY ALL""").df()
+                   max(n) AS n_promos FROM days GROUP BY week, region, sku""").df()
     finally:
         con.unregister("roll_m")
         con.unregister("promo_m")

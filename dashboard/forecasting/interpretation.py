@@ -3,12 +3,15 @@
 Attention arrays are (series, forecast week h, encoder position), right-aligned: the last position
 is the week just before the forecast starts. The *lag* of encoder position p for forecast week h
 (1-based) is h + (L - 1 - p) weeks before the target week, so "the same week last year" is lag 52
-for every forecast week: lag-aligned views put it in one column.
+for every forecast week: lag-aligned views put it in one column. A monthly run's lags are months: lag 12 is the
+same month last year (``freq``).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from dashboard import periods
 
 SAME_WEEK_LAST_YEAR = (51, 52, 53)
 RECENT = (1, 2, 3)
@@ -70,12 +73,13 @@ def attention_by_position(interp: dict, groups: pd.Series) -> pd.DataFrame:
     return frame.groupby(groups.to_numpy()).mean()
 
 
-def pre_holiday_share(interp: dict, groups: pd.Series, start_week, holidays: pd.DataFrame) -> pd.DataFrame:
+def pre_holiday_share(interp: dict, groups: pd.Series, start_week, holidays: pd.DataFrame,
+                      freq: periods.Frequency = periods.WEEK) -> pd.DataFrame:
     """Share of history attention on weeks that were 1-2 weeks before a major holiday, against the
     share such weeks have among the encoder positions (what even attention would give)."""
     att = position_matrix(interp["attention"])
     L = att.shape[1]
-    weeks = pd.date_range(end=pd.Timestamp(start_week) - pd.Timedelta(weeks=1), periods=L, freq="W-MON")
+    weeks = freq.range(end=freq.shift(start_week, -1), periods=L)
     h = holidays.assign(week=pd.to_datetime(holidays["week"]))
     h["pre"] = h["weeks_to_holiday"].between(1, 2).astype(float)
     pre = h.pivot_table(index="region", columns="week", values="pre").reindex(columns=weeks).fillna(0.0)
@@ -95,37 +99,42 @@ def importance_by_group(interp: dict, groups: pd.Series, kind: str) -> pd.DataFr
 
 
 def summarise(by_lag: pd.DataFrame, pre_holiday: pd.DataFrame | None = None,
-              decoder_importance: pd.DataFrame | None = None, by_position: pd.DataFrame | None = None) -> dict[str, str]:
+              decoder_importance: pd.DataFrame | None = None, by_position: pd.DataFrame | None = None,
+              freq: periods.Frequency = periods.WEEK) -> dict[str, str]:
     """A sentence per group, from the numbers: where attention goes and which future input leads.
 
     "Same week last year" is lags 51-53 of the lag view; "the last 3 weeks" are the 3 history weeks
     just before the forecast starts (the position view), as a planner would say it."""
     out = {}
-    n_lags = 52
+    n_lags = freq.season
+    unit, units = freq.name, freq.plural
+    same = (n_lags - 1, n_lags, n_lags + 1)  # 51-53 weeks, or 11-13 months
     even3 = 3 / n_lags * 100
     for group, row in by_lag.iterrows():
-        last_year = float(row.reindex(list(SAME_WEEK_LAST_YEAR)).fillna(0).sum() * 100)
+        last_year = float(row.reindex(list(same)).fillna(0).sum() * 100)
         if by_position is not None and group in by_position.index:
             recent = float(by_position.loc[group].iloc[-3:].sum() * 100)
         else:
             recent = float(row.reindex(list(RECENT)).fillna(0).sum() * 100)
         parts = []
+        lags = f"lags {same[0]}-{same[-1]} (same {unit} last year)"
         if last_year >= recent:
-            parts.append(f"{last_year:.0f} % of attention on lags 51-53 (same week last year)")
-            parts.append(f"{recent:.0f} % on the last 3 weeks")
+            parts.append(f"{last_year:.0f} % of attention on {lags}")
+            parts.append(f"{recent:.0f} % on the last 3 {units}")
         else:
-            parts.append(f"{recent:.0f} % on the last 3 weeks")
-            parts.append(f"{last_year:.0f} % on lags 51-53 (same week last year)")
+            parts.append(f"{recent:.0f} % on the last 3 {units}")
+            parts.append(f"{last_year:.0f} % on {lags}")
         if pre_holiday is not None and group in pre_holiday.index:
             p = pre_holiday.loc[group]
-            parts.append(f"{p['pre_holiday_share'] * 100:.0f} % on the 2 weeks before holidays "
+            parts.append(f"{p['pre_holiday_share'] * 100:.0f} % on the 2 {units} before holidays "
                          f"(even attention: {p['even_share'] * 100:.0f} %)")
         text = f"{str(group).capitalize()}: " + ", ".join(parts) + "."
-        peak = int(row.loc[4:53].idxmax()) if len(row.loc[4:53]) else int(row.idxmax())  # well-supported lags only
+        well = row.loc[4:n_lags + 1]
+        peak = int(well.idxmax()) if len(well) else int(row.idxmax())  # well-supported lags only
         even_lag = 1 / n_lags
         if row[peak] >= 1.5 * even_lag:
-            text += f" Peak at lag {peak}" + (" (same week last year)." if peak in SAME_WEEK_LAST_YEAR else
-                                              " (recent weeks)." if peak <= 3 else ".")
+            text += f" Peak at lag {peak}" + (f" (same {unit} last year)." if peak in same else
+                                              f" (recent {units})." if peak <= 3 else ".")
         else:
             text += (f" No lag stands out (the highest, lag {peak}, gets {row[peak] * 100:.1f} % against an even "
                      f"{even_lag * 100:.1f} %).")
@@ -133,13 +142,13 @@ def summarise(by_lag: pd.DataFrame, pre_holiday: pd.DataFrame | None = None,
         if decoder_importance is not None and group in decoder_importance.index:
             imp = decoder_importance.loc[group]
             top = imp.sort_values(ascending=False)
-            text += f" Leading future input: {_label(top.index[0])} ({top.iloc[0]:.0f} %)."
+            text += f" Leading future input: {_label(top.index[0], freq)} ({top.iloc[0]:.0f} %)."
             if "lag52_log" in imp.index:
-                text += f" Last year's units for the same week, given as an input, carry {imp['lag52_log']:.0f} %."
+                text += f" Last year's units for the same {unit}, given as an input, carry {imp['lag52_log']:.0f} %."
             season_inputs = float(imp.reindex(list(SEASON_INPUTS)).fillna(0).sum())
         verdict = ("It reads like a seasonal series." if last_year > 2 * even3 and last_year >= recent else
-                   "It follows recent weeks: a short demand cycle." if recent > 2 * even3 and recent > last_year else
-                   "Its attention is spread out: no single past week dominates" +
+                   f"It follows recent {units}: a short demand cycle." if recent > 2 * even3 and recent > last_year else
+                   f"Its attention is spread out: no single past {unit} dominates" +
                    (f"; it reads the season from its calendar, weather and last-year inputs ({season_inputs:.0f} % of "
                     "the future-input weight) rather than from particular past weeks." if season_inputs >= 30 else "."))
         out[str(group)] = text + " " + verdict
@@ -153,16 +162,19 @@ LABELS = {"promo": "promotion", "discount_pct": "discount depth", "cat_promo_sha
           "relative_time_idx": "position in the horizon", "units": "past units", "encoder_length": "history length"}
 
 
-def _label(name: str) -> str:
-    return LABELS.get(name, name)
+def _label(name: str, freq: periods.Frequency = periods.WEEK) -> str:
+    text = LABELS.get(name, name)
+    return text.replace("week", freq.name) if freq is not periods.WEEK else text
 
 
-def explain(interp: dict, series: pd.DataFrame, start_week, holidays: pd.DataFrame, by: str = "category") -> dict:
-    """Every Explain-page table for one run, grouped by category, region or category x region."""
+def explain(interp: dict, series: pd.DataFrame, start_week, holidays: pd.DataFrame, by: str = "category",
+            freq: periods.Frequency = periods.WEEK) -> dict:
+    """Every Explain-page table for one run, grouped by category, region or category x region; ``freq``: the
+    dataset's frequency (lags and words in months for a monthly run)."""
     groups = groups_of(interp["index"], series, by)
     by_lag = attention_by_lag(interp, groups)
     by_pos = attention_by_position(interp, groups)
-    pre = pre_holiday_share(interp, groups, start_week, holidays)
+    pre = pre_holiday_share(interp, groups, start_week, holidays, freq)
     imp = {k: importance_by_group(interp, groups, k) for k in ("static", "encoder", "decoder")}
     return {"by_lag": by_lag, "by_position": by_pos, "pre_holiday": pre,
-            "importance": imp, "summary": summarise(by_lag, pre, imp["decoder"], by_pos)}
+            "importance": imp, "summary": summarise(by_lag, pre, imp["decoder"], by_pos, freq)}

@@ -11,6 +11,7 @@ import io
 import numpy as np
 import pandas as pd
 
+from dashboard import periods
 from dashboard.planning import overrides as ov
 from dashboard.data.history import STATUS_OK
 
@@ -52,11 +53,25 @@ def plan_forecast(future: pd.DataFrame, series: pd.DataFrame, check: pd.DataFram
         f = f.drop(columns=["delta_p10", "delta_p50", "delta_p90"])
     f = ov.apply(f, overrides)
     f = f.merge(series[["sku", "region", "category"]].drop_duplicates(), on=["sku", "region"], how="left")
+    check = _with_status(check)
     h = check[["sku", "region", "weeks_of_history", "status"]]
     f = f.merge(h, on=["sku", "region"], how="left")
     f["history_flag"] = f["status"].fillna("") != STATUS_OK
+    f = f.drop(columns="status")
     f["history_note"] = np.where(f["history_flag"], HISTORY_NOTE, "")
     return f[COLUMNS].sort_values(["region", "category", "sku", "week"]).reset_index(drop=True)
+
+
+def _with_status(check: pd.DataFrame) -> pd.DataFrame:
+    """The history check's status; a check made by hand without one is weekly: under 104 weeks warns."""
+    if "status" in check:
+        return check
+    return check.assign(status=np.where(check["weeks_of_history"] < 104, "warn", STATUS_OK))
+
+
+def _short(check: pd.DataFrame) -> pd.DataFrame:
+    check = _with_status(check)
+    return check[check["status"] != STATUS_OK]
 
 
 def history_sentence(rows: pd.DataFrame) -> str | None:
@@ -70,9 +85,11 @@ def history_sentence(rows: pd.DataFrame) -> str | None:
 
 def workbook(meta: dict, rows: pd.DataFrame) -> bytes:
     """The plan as an Excel workbook to hand on: a sheet per region (SKUs x weeks, P50, a total row, the history
-    flag), the series in long form with P10-P90 and reasons, the overrides, and the assumptions."""
+    flag), the series in long form with P10-P90 and reasons, the overrides, and the assumptions. A monthly plan's
+    columns are months ('2026-07')."""
     buf = io.BytesIO()
     weeks = sorted(rows["week"].unique())
+    monthly = periods.of_dates(pd.Series(weeks)) is periods.MONTH
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         assumptions = pd.DataFrame({"item": list(meta), "value": [str(v) for v in meta.values()]})
         sentence = history_sentence(rows)
@@ -81,7 +98,8 @@ def workbook(meta: dict, rows: pd.DataFrame) -> bytes:
         assumptions.to_excel(xl, sheet_name="Assumptions", index=False)
         for region, g in rows.groupby("region"):
             wide = g.pivot_table(index=["category", "sku"], columns="week", values="p50", aggfunc="sum").reindex(columns=weeks)
-            wide.columns = [str(pd.Timestamp(c).date()) for c in wide.columns]
+            wide.columns = [pd.Timestamp(c).strftime("%Y-%m") if monthly else str(pd.Timestamp(c).date())
+                            for c in wide.columns]
             flags = g.drop_duplicates("sku").set_index(["category", "sku"])
             wide.insert(0, "history", np.where(flags.loc[wide.index, "history_flag"], "under 2 years", ""))
             wide = wide.reset_index()
@@ -119,17 +137,18 @@ def assemble(store, dataset_id: str, run_id: str, scenario: str | None = None, e
             "Forecast": f"{run['model']} run {run_id} (hold-out WAPE {run.get('wape') or float('nan'):.1f} %)",
             "Scenario": whatif or "none: the stored promotion plan",
             "Overrides": f"{rows_ov['id'].nunique() if len(rows_ov) else 0} ({len(rows_ov)} series-weeks)",
-            "Weeks": f"{pd.Timestamp(rows['week'].min()).date()} to {pd.Timestamp(rows['week'].max()).date()}"}
+            periods.of(info.extras.get("freq")).plural.capitalize():
+                f"{pd.Timestamp(rows['week'].min()).date()} to {pd.Timestamp(rows['week'].max()).date()}"}
     return rows, meta
 
 
 def selection_note(check: pd.DataFrame, level: str, key) -> str:
     """The history warning for what the Forecast page shows: the series' own, or how many of a roll-up's series
     carry it (empty when none)."""
-    short = check[check["status"] != STATUS_OK]
+    short = _short(check)
     if level == "series":
         hit = short[(short["sku"] == key[0]) & (short["region"] == key[1])]
-        unit = "months" if "months" in str(hit["message"].iloc[0]) else "weeks" if len(hit) else ""
+        unit = "months" if len(hit) and "months" in str(hit.get("message", pd.Series([""])).iloc[0]) else "weeks"
         return f"{key[0]} in {key[1]}: {int(hit['weeks_of_history'].iloc[0])} {unit} of history, {HISTORY_NOTE}." if len(hit) else ""
     if level in ("category", "region", "store"):
         col = "area" if level == "region" and "area" in check else ("region" if level == "store" else level)
@@ -142,7 +161,7 @@ def selection_note(check: pd.DataFrame, level: str, key) -> str:
 def with_history_flag(frame: pd.DataFrame, check: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (rows per SKU, or per SKU x region) with a ``history_warning`` column: the sentence for a series
     under two years of history (for a SKU row: when any of its regions is), empty otherwise — for every export."""
-    short = check[check["status"] != STATUS_OK]
+    short = _short(check)
     sku_col = "sku" if "sku" in frame.columns else "SKU"
     if sku_col not in frame.columns:
         return frame

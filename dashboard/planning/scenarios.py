@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from dashboard import periods
 from dashboard.data.features import KEYS, add_category_promo
 
 EDIT_COLUMNS = ["sku", "category", "region", "start_week", "weeks", "promo_type", "discount_pct"]
@@ -33,15 +34,22 @@ class Scenario:
     author: str = ""
 
 
-def parse_promo(text: str) -> dict:
-    """'sku=S001,region=North,start=2026-01-05,weeks=2,discount=25[,type=tpr][,category=...]' -> edit row."""
-    keys = {"sku": "sku", "category": "category", "region": "region", "start": "start_week", "weeks": "weeks",
+def parse_promo(text: str, freq: str = "week") -> dict:
+    """'sku=S001,region=North,start=2026-01-05,weeks=2,discount=25[,type=tpr][,category=...]' -> edit row. A monthly
+    dataset's edit gives its length as months=N (``freq``: the dataset's): a length in the other unit is refused,
+    so 13 weeks never silently become 13 months. The row's ``weeks`` holds the length in the dataset's periods."""
+    unit = "months" if freq == "month" else "weeks"
+    other = "weeks" if unit == "months" else "months"
+    keys = {"sku": "sku", "category": "category", "region": "region", "start": "start_week", unit: "weeks",
             "type": "promo_type", "discount": "discount_pct"}
     row = {c: None for c in EDIT_COLUMNS}
     for part in text.split(","):
         if "=" not in part:
             raise ValueError(f"--promo: '{part}' is not key=value (keys: {', '.join(keys)})")
         k, v = (p.strip() for p in part.split("=", 1))
+        if k == other:
+            raise ValueError(f"--promo: this dataset is planned by {unit[:-1]}: give the promotion's length as "
+                             f"{unit}=N, not {k}={v}")
         if k not in keys:
             raise ValueError(f"--promo: unknown key '{k}' (keys: {', '.join(keys)})")
         row[keys[k]] = v
@@ -71,6 +79,7 @@ def expand_edits(edits: pd.DataFrame, series: pd.DataFrame, future_weeks: pd.Dat
     unknown SKU, category or region.
     """
     out = []
+    period = periods.of_dates(future_weeks) if len(future_weeks) > 1 else periods.WEEK
     known = {c: set(series[c]) for c in ("sku", "category", "region")}
     area = series["area"] if "area" in series else series["region"]  # store grain: a region names its stores
     known["region"] |= set(area)
@@ -82,9 +91,8 @@ def expand_edits(edits: pd.DataFrame, series: pd.DataFrame, future_weeks: pd.Dat
                 if v.strip() not in known[col]:
                     raise ValueError(f"edit {i}: unknown {col} '{v}'")
                 m &= (series[col] == v.strip()) | (area == v.strip()) if col == "region" else series[col] == v.strip()
-        start = pd.Timestamp(e.start_week)
-        start = start - pd.Timedelta(days=start.weekday())
-        weeks = pd.date_range(start, periods=max(int(e.weeks or 1), 1), freq="W-MON")
+        start = period.start([e.start_week]).iloc[0]  # the Monday of its week, or the 1st of its month
+        weeks = period.range(start, periods=max(int(e.weeks or 1), 1))
         hit = series.loc[m, KEYS].merge(pd.DataFrame({"week": weeks}), how="cross")
         off = str(e.promo_type or "").lower() == "none"
         hit["discount_pct"] = 0.0 if off else float(e.discount_pct or 0)

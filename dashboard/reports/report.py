@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard import periods
 from dashboard.data.calendars import weekly_holiday_features
 from dashboard.data.history import history_check
 from dashboard.forecasting.forecasts import rollup_forecast
@@ -39,11 +40,13 @@ def build_report(store: Store, dataset_id: str, run_id: str, scenario: dict | No
     interp = load_interpretation(Path(run["run_dir"]))
     if interp is not None:
         start = meta["holdout_start_week"]
-        weeks = pd.date_range(end=pd.Timestamp(start), periods=interp["attention"].shape[-1] + 2, freq="W-MON")
-        hol = weekly_holiday_features(weeks, store.calendars(dataset_id), store.custom_events(dataset_id))
-        ex = explain(interp, store.series_list(dataset_id), start, hol, "category")
+        freq = periods.of(info.extras.get("freq"))
+        weeks = freq.range(end=pd.Timestamp(start), periods=interp["attention"].shape[-1] + 2)
+        hol = weekly_holiday_features(weeks, store.calendars(dataset_id), store.custom_events(dataset_id), freq)
+        ex = explain(interp, store.series_list(dataset_id), start, hol, "category", freq)
         sentences = list(ex["summary"].values())
-        figs.append(charts.attention_heatmap(ex["by_lag"], "TFT attention by lag (lag 52 = same week last year)", "lag"))
+        figs.append(charts.attention_heatmap(
+            ex["by_lag"], f"TFT attention by lag (lag {freq.season} = same {freq.name} last year)", "lag"))
     assumptions = {
         "Dataset": f"{info.name} ({info.id})", "Content hash (SHA-256)": info.content_hash,
         "History": f"{info.first_week} to {info.last_week}, {info.series} series",

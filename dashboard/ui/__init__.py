@@ -177,8 +177,16 @@ def cached_holidays(dataset_id: str, first_week: str, last_week: str) -> pd.Data
     from dashboard.data.calendars import weekly_holiday_features
 
     store = get_store()
-    weeks = pd.date_range(first_week, last_week, freq="W-MON")
-    return weekly_holiday_features(weeks, store.calendars(dataset_id), store.custom_events(dataset_id))
+    freq = dataset_freq(dataset_id)
+    weeks = freq.range(freq.start([first_week]).iloc[0], end=last_week)
+    return weekly_holiday_features(weeks, store.calendars(dataset_id), store.custom_events(dataset_id), freq)
+
+
+def dataset_freq(dataset_id: str):
+    """The dataset's frequency (dashboard/periods.py): week or month."""
+    from dashboard import periods
+
+    return periods.of(get_store().dataset(dataset_id).extras.get("freq"))
 
 
 def runs_for(dataset_id: str) -> pd.DataFrame:
@@ -230,9 +238,10 @@ def cached_explain(run_dir: str, dataset_id: str, by: str, start_week: str) -> d
     interp = cached_interpretation(run_dir)
     if interp is None:
         return None
-    weeks_back = pd.Timestamp(start_week) - pd.Timedelta(weeks=interp["attention"].shape[-1] + 1)
+    freq = dataset_freq(dataset_id)
+    weeks_back = freq.shift(start_week, -(interp["attention"].shape[-1] + 1))
     hol = cached_holidays(dataset_id, str(weeks_back)[:10], start_week)
-    return explain(interp, cached_series(dataset_id), start_week, hol, by)
+    return explain(interp, cached_series(dataset_id), start_week, hol, by, freq)
 
 
 # ---- what-if -------------------------------------------------------------------------------

@@ -22,6 +22,23 @@ def _mapping_widgets(columns: list[str], kind: str, required, optional) -> dict[
     return chosen
 
 
+def _frequency_widget(path, mapping: dict, kept: str | None) -> str:
+    """What the file's dates are, and the forecast frequency the planner chooses (a new version keeps its
+    dataset's): daily and weekly files by week or month, monthly files by month."""
+    from dashboard.data.ingest import detect_frequency
+
+    source = detect_frequency(path, mapping)
+    if source is None:
+        return kept or "auto"
+    if kept:
+        st.caption(f"Dates: {source.describe()}; this dataset is forecast by {kept}.")
+        return kept
+    choices = ["month"] if source.kind == "month" else ["week", "month"]
+    return st.radio(f"Dates: {source.describe()}. Forecast by", choices, horizontal=True, key="import_freq",
+                    help="Weekly plans: a quarter of weeks ahead. Monthly plans: half a year of months; daily and "
+                         "weekly rows are summed into calendar months.")
+
+
 def upload_section(store: Store) -> None:
     """Upload sales (+ promotions, weather), map columns, validate, import; problems shown as a table."""
     from dashboard import schema as S
@@ -29,8 +46,9 @@ def upload_section(store: Store) -> None:
     from dashboard.data.uploads import problems_frame, save_upload, sniff_columns, to_ingest_mapping
     from dashboard.schema import ValidationError
 
-    st.caption("CSV, Parquet or Excel. Weekly or daily rows per SKU and store or region; daily data is summed "
-               "to Monday-to-Sunday weeks and stores are rolled up to regions. Required: week (or date), sku, units.")
+    st.caption("CSV, Parquet or Excel. Daily, weekly or monthly rows per SKU and store or region; daily data is "
+               "summed to Monday-to-Sunday weeks or calendar months, and stores are rolled up to regions. Required: "
+               "week (or date, or month), sku, units.")
     sales = st.file_uploader("Sales history", type=["csv", "parquet", "xlsx"], key="upload_sales")
     c1, c2 = st.columns(2)
     promos = c1.file_uploader("Promotion calendar (optional)", type=["csv", "parquet", "xlsx"], key="upload_promotions")
@@ -53,6 +71,7 @@ def upload_section(store: Store) -> None:
     stored = cached_datasets()
     base = st.selectbox("Store as", [None, *stored["id"]], key="import_as_version", format_func=lambda i: "a new dataset"
                         if i is None else f"the next version of {stored.set_index('id').loc[i, 'name']} ({i}): new weeks")
+    freq = _frequency_widget(paths["sales"], mapping, store.dataset(base).extras.get("freq") if base else None)
     grain = "region" if base else st.radio("Series", ["region", "store"], horizontal=True, key="import_grain", format_func={
         "region": "SKU x region (stores summed)", "store": "SKU x store (rolled up to regions in the app)"}.get)
     if not st.button("Validate and import", type="primary", key="import_button"):
@@ -60,7 +79,7 @@ def upload_section(store: Store) -> None:
     with st.spinner("Validating and importing..."):
         try:
             prepared = prepare(paths["sales"], paths.get("promotions"), paths.get("weather"), mapping, name, unit,
-                               store.dataset(base).extras.get("grain", "region") if base else grain)
+                               store.dataset(base).extras.get("grain", "region") if base else grain, freq)
         except ValidationError as exc:
             st.error(f"Nothing was imported: {len(exc.problems)} problem(s) found. Fix them and upload again.")
             st.dataframe(problems_frame(exc.problems), hide_index=True, key="validation_report")
