@@ -47,7 +47,7 @@ class DirectLightGBM:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.gbm_variants")
-    ap.add_argument("dataset", choices=["sample", "pasta"], nargs="?", default="pasta")
+    ap.add_argument("dataset", choices=["sample", "pasta", "stallion"], nargs="?", default="pasta")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--variants", default="auto,auto-promo-around,log1p,scaled,tweedie,direct")
@@ -62,7 +62,11 @@ def main(argv=None) -> int:
     store, ds = imported(args.dataset, f"gbm-variants-{args.dataset}")
     frame = model_frame(store, ds)
     store.close()
-    hist, start, visible = held_out(frame)
+    from dashboard import periods
+
+    period = periods.of_dates(frame["week"])
+    h = period.horizon  # 13 weeks, or 6 months (stallion)
+    hist, start, visible = held_out(frame, h)
     results = {}
     import models.gbm_features as gf
 
@@ -76,24 +80,27 @@ def main(argv=None) -> int:
             target = variant.split("-promo")[0].split("-seeds")[0]
             target = "auto" if target in ("auto", "direct") else target
             members = int(variant.split("-seeds")[1]) if "-seeds" in variant else 1  # e.g. auto-seeds3
-            cfg = preset_config("lightgbm", "standard", threads=args.threads, seed=42 + 10 * i, gbm_target=target,
-                                seeds=members)
+            cfg = preset_config("lightgbm", "standard", period.name, threads=args.threads, seed=42 + 10 * i,
+                                gbm_target=target, seeds=members)
             model = DirectLightGBM.make(cfg) if variant == "direct" else create(cfg)
             t = time.perf_counter()
             model.fit(hist[hist["time_idx"] < start])
             pred = model.predict(visible, start)
-            pred = pred[pred["time_idx"] < start + 13]
-            wape = evaluate(pred, hist, start)["overall"]["wape"]
-            rows.append({"seed": 42 + 10 * i, "wape": round(wape, 3), "seconds": round(time.perf_counter() - t, 1),
+            pred = pred[pred["time_idx"] < start + h]
+            scores = evaluate(pred, hist, start)["overall"]
+            wape = scores["wape"]
+            rows.append({"seed": 42 + 10 * i, "wape": round(wape, 3), "mae": round(scores["mae"], 2),
+                         "seconds": round(time.perf_counter() - t, 1),
                          "target": model.training_log.get("target")})
-            print(f"{variant} seed {42 + 10 * i}: WAPE {wape:.2f} in {rows[-1]['seconds']} s "
+            print(f"{variant} seed {42 + 10 * i}: WAPE {wape:.2f}, MAE {scores['mae']:.1f} in {rows[-1]['seconds']} s "
                   f"(target {rows[-1]['target']})", file=sys.stderr)
         w = [r["wape"] for r in rows]
         results[variant] = {"mean_wape": round(statistics.mean(w), 2), "spread": round(max(w) - min(w), 2),
+                            "mean_mae": round(statistics.mean(r["mae"] for r in rows), 1),
                             "mean_seconds": round(statistics.mean(r["seconds"] for r in rows), 1), "runs": rows}
-    print(f"{'variant':<10}{'mean WAPE':>10}{'spread':>8}{'s':>7}")
+    print(f"{'variant':<18}{'mean WAPE':>10}{'MAE':>8}{'spread':>8}{'s':>7}")
     for k, r in results.items():
-        print(f"{k:<10}{r['mean_wape']:10.2f}{r['spread']:8.2f}{r['mean_seconds']:7.1f}")
+        print(f"{k:<18}{r['mean_wape']:10.2f}{r['mean_mae']:8.1f}{r['spread']:8.2f}{r['mean_seconds']:7.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps({"dataset": args.dataset, "seeds": args.seeds, "threads": args.threads,
                                                "variants": results}, indent=1))

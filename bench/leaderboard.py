@@ -1,5 +1,5 @@
 """`python -m bench.leaderboard sample|pasta|stallion [--preset standard] [--models ...] [--seeds N] [--seed S]
-[--network-windows] [--workspace NAME] [--threads N] [--json OUT]`
+[--network-windows] [--workspace NAME] [--freq auto|month] [--threads N] [--json OUT]`
 
 Every model trained on one dataset the way the app trains it (the same pipeline, run folders and recommended
 forecast), and the leaderboard printed with band coverage: the accuracy tables in docs/accuracy.md for the bundled sample
@@ -40,9 +40,10 @@ def pasta_long(src: Path, out: Path) -> Path:
     return path
 
 
-def imported(dataset: str, ws_name: str, pasta: Path = PASTA):
+def imported(dataset: str, ws_name: str, pasta: Path = PASTA, freq: str = "auto"):
     """A fresh workspace bench/out/<ws_name> with ``dataset`` (sample or pasta) imported as the app does:
-    (store, dataset id). The environment points the app's store at that workspace."""
+    (store, dataset id). The environment points the app's store at that workspace. ``freq``: pasta's daily file by
+    week (auto) or by month."""
     ws = ROOT / "bench" / "out" / ws_name
     shutil.rmtree(ws, ignore_errors=True)
     ws.mkdir(parents=True)
@@ -56,7 +57,7 @@ def imported(dataset: str, ws_name: str, pasta: Path = PASTA):
     elif dataset == "stallion":
         return _stallion(ws)
     else:
-        prepared = prepare(pasta_long(Path(pasta), ws), name="pasta (real, one store)")  # "date" means week
+        prepared = prepare(pasta_long(Path(pasta), ws), name="pasta (real, one store)", freq=freq)  # daily rows
     store = Store()
     ds, _ = store.save_dataset(prepared)
     return store, ds
@@ -105,10 +106,12 @@ def main(argv=None) -> int:
     ap.add_argument("--network-windows", action="store_true",
                     help="the networks retrained per validation window, as `train --network-windows` does")
     ap.add_argument("--workspace", help="the workspace's name under bench/out (default leaderboard-DATASET)")
+    ap.add_argument("--freq", default="auto", choices=["auto", "month"],
+                    help="pasta: its daily file summed into months instead of weeks (6 months held out)")
     ap.add_argument("--json", help="write the leaderboard here as JSON")
     args = ap.parse_args(argv)
 
-    store, ds = imported(args.dataset, args.workspace or f"leaderboard-{args.dataset}", Path(args.pasta))
+    store, ds = imported(args.dataset, args.workspace or f"leaderboard-{args.dataset}", Path(args.pasta), args.freq)
     from dashboard.forecasting.pipeline import train_and_evaluate
     from dashboard.forecasting.training import leaderboard, model_frame, register_run
     from dashboard.schema import preset_config

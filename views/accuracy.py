@@ -62,7 +62,7 @@ latest = runs[runs["run_id"].isin(ui.latest_per_model(runs))]
 horizon = pd.concat([ui.cached_metrics(r.run_dir, "by_horizon").assign(model=r.model) for r in latest.itertuples()])
 promo = pd.concat([ui.cached_metrics(r.run_dir, "by_promo").assign(model=r.model) for r in latest.itertuples()])
 left, right = st.columns(2)
-left.plotly_chart(charts.horizon_chart(horizon), key="acc_horizon")
+left.plotly_chart(charts.horizon_chart(horizon, ui.dataset_freq(dataset_id).name), key="acc_horizon")
 right.plotly_chart(charts.promo_chart(promo), key="acc_promo")
 
 st.subheader("Do the bands hold? P10-P90 coverage on the hold-out, %")

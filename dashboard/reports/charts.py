@@ -6,6 +6,8 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from dashboard import periods
+
 PALETTE = px.colors.qualitative.Safe
 
 
@@ -108,11 +110,12 @@ def forecast_chart(history: pd.DataFrame, forecasts: dict[str, pd.DataFrame], ho
 
 
 def _spans(weeks: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """Consecutive weeks merged into (first, last) spans."""
+    """Consecutive weeks (or months) merged into (first, last) spans."""
     w = pd.Series(sorted(pd.to_datetime(weeks).unique()))
     if w.empty:
         return []
-    new = w.diff() != pd.Timedelta(weeks=1)
+    step = pd.Timedelta(days=31) if periods.of_dates(w) is periods.MONTH else pd.Timedelta(weeks=1)
+    new = w.diff() > step  # a gap longer than one period starts a new span
     groups = new.cumsum()
     return [(g.iloc[0], g.iloc[-1]) for _, g in w.groupby(groups)]
 
@@ -135,13 +138,14 @@ def metric_heatmap(frame: pd.DataFrame, metric: str) -> go.Figure:
     return fig
 
 
-def horizon_chart(by_horizon: pd.DataFrame) -> go.Figure:
+def horizon_chart(by_horizon: pd.DataFrame, period: str = "week") -> go.Figure:
+    """WAPE by forecast step; ``period``: the dataset's, "week" or "month"."""
     fig = go.Figure()
     for model, f in by_horizon.groupby("model"):
         fig.add_trace(go.Scatter(x=f["step"], y=f["wape"], name=model, mode="lines+markers",
                                  line=dict(color=MODEL_COLORS.get(model))))
-    fig.update_layout(title="WAPE by forecast week (1 = first week after the cut-off)", height=320,
-                      xaxis_title="weeks ahead", yaxis_title="WAPE %", margin=dict(l=10, r=10, t=50, b=10))
+    fig.update_layout(title=f"WAPE by forecast {period} (1 = the first {period} after the cut-off)", height=320,
+                      xaxis_title=f"{period}s ahead", yaxis_title="WAPE %", margin=dict(l=10, r=10, t=50, b=10))
     return fig
 
 
