@@ -61,9 +61,14 @@ def estimate(model: str, preset: str, rows: int, series: int, threads: int = 1, 
         return Estimate(model, preset, 2.0 + series * 0.002, 2.0 + series * 0.002)
     extra = max(0, cfg.validation_windows - 1)  # earlier validation windows (dashboard/forecasting/windows.py)
     if model == "lightgbm":  # 3 target candidates + the final fit, each cfg.gbm_trees rounds over every row, then one
-        fits = 4 + 0.85 * extra  # fit per earlier window on ~85 % of the rows
+        from models.gbm import SMALL_PANEL, SMALL_PANEL_SEEDS
+
+        seeds = max(1, cfg.seeds)
+        if preset == "standard" and seeds == 1 and series <= SMALL_PANEL:
+            seeds = SMALL_PANEL_SEEDS  # 3 seeds averaged on a small panel (models/gbm.py)
+        fits = 3 + seeds + (seeds - 1) + 0.85 * extra * seeds  # fit per earlier window on ~85 % of the rows
         s = 3.0 + fits * cfg.gbm_trees * rows * GBM_S_PER_ROW_TREE_CORE / max(1, threads) + FIXED_S / 5 * series / 1360
-        return Estimate(model, preset, s, 1.5 * s, note=f"{cfg.gbm_trees} trees, {4 + extra} fits")
+        return Estimate(model, preset, s, 1.5 * s, note=f"{cfg.gbm_trees} trees, {round(fits)} fits")
     if model in STAT_S_PER_SERIES_CORE:  # the fit, then a refit per validation window
         s = 5.0 + (2 + extra) * series * STAT_S_PER_SERIES_CORE[model] / max(1, threads)
         return Estimate(model, preset, s, s)
