@@ -66,17 +66,17 @@ def imported(dataset: str, ws_name: str, pasta: Path = PASTA, freq: str = "auto"
 def _stallion(ws: Path):
     """Stallion imported as a planner would: monthly, agencies as regions, Mexican holidays plus its event flags."""
     from bench import stallion
-    from dashboard.data.calendars import RegionCalendar, parse_custom_events
+    from dashboard.data.calendars import RegionCalendar
     from dashboard.data.ingest import parse_mapping, prepare
     from dashboard.store import Store
 
     paths = stallion.files(ws / "files")
     mapping = parse_mapping(f"{stallion.MAPPING},avg_max_temp=temperature")
-    prepared = prepare(paths["sales"], None, paths["weather"], mapping, name="stallion (real, monthly)", freq="month")
+    prepared = prepare(paths["sales"], None, paths["weather"], mapping, name="stallion (real, monthly)", freq="month",
+                       event_columns=list(stallion.EVENTS))  # the flags, read by the import as custom events
     store = Store()
     regions = sorted(prepared.sales["area"].unique())
-    ds, _ = store.save_dataset(prepared, [RegionCalendar(r, "MX") for r in regions],
-                               parse_custom_events(paths["events"].read_text()))
+    ds, _ = store.save_dataset(prepared, [RegionCalendar(r, "MX") for r in regions], prepared.events)
     return store, ds
 
 

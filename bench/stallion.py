@@ -1,8 +1,8 @@
 """The Stallion data (`../shared/data/stallion/stallion.parquet`, real monthly beer sales of 350 agency x SKU series)
 as the files a planner would upload: the sales (agency, sku, date, volume, actual price, discount %), the weather
-(each agency's monthly mean maximum temperature) and the event flags as custom events ('YYYY-MM-DD, name'), with
-the column mapping of the upload form. Read where it lies, written to a bench workspace, never copied into the
-repository.
+(each agency's monthly mean maximum temperature); the event flag columns stay in the sales file, and the import
+reads them as custom events (``EVENT_COLUMNS``: `ingest --event-columns`, or the upload form's event flags). Read
+where it lies, written to a bench workspace, never copied into the repository.
 
 One source row (Agency_46, SKU_17, 2017-06) has a negative actual price (-3,121.69) and a 227 % discount: the
 import refuses it, naming the row, as it should. Here its price and discount are left empty (unknown), which the
@@ -18,11 +18,12 @@ EVENTS = ("easter_day", "good_friday", "new_year", "christmas", "labor_day", "in
           "revolution_day_memorial", "regional_games", "fifa_u_17_world_cup", "football_gold_cup", "beer_capital",
           "music_fest")
 MAPPING = "agency=region,date=week,volume=units,price_actual=price,discount_in_percent=discount_pct"
+EVENT_COLUMNS = ",".join(EVENTS)  # ingest --event-columns: the flags read as custom events by the import itself
 WEATHER_MAPPING = "agency=region,date=week,avg_max_temp=temperature"
 
 
 def files(out: Path, src: Path = STALLION) -> dict[str, Path]:
-    """sales.csv, weather.csv and events.txt under ``out``."""
+    """sales.csv (with the event flag columns) and weather.csv under ``out``."""
     import numpy as np
     import pandas as pd
 
@@ -31,12 +32,8 @@ def files(out: Path, src: Path = STALLION) -> dict[str, Path]:
     bad = d["price_actual"] < 0
     d.loc[bad, ["price_actual", "discount_in_percent"]] = np.nan
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"sales": out / "stallion_sales.csv", "weather": out / "stallion_weather.csv",
-             "events": out / "stallion_events.txt"}
-    d[["agency", "sku", "date", "volume", "price_actual", "discount_in_percent"]].to_csv(paths["sales"], index=False)
+    paths = {"sales": out / "stallion_sales.csv", "weather": out / "stallion_weather.csv"}
+    d[["agency", "sku", "date", "volume", "price_actual", "discount_in_percent", *EVENTS]].to_csv(paths["sales"],
+                                                                                                 index=False)
     d[["agency", "date", "avg_max_temp"]].drop_duplicates(["agency", "date"]).to_csv(paths["weather"], index=False)
-    flags = d.groupby("date")[list(EVENTS)].max()
-    lines = [f"{pd.Timestamp(day).date()}, {name.replace('_', ' ')}" for day, row in flags.iterrows()
-             for name in EVENTS if row[name] > 0]
-    paths["events"].write_text("\n".join(lines) + "\n")
     return paths

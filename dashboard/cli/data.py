@@ -33,6 +33,8 @@ def add_parsers(sub) -> None:
     i.add_argument("--country", default="US", help="holiday country for every region (holidays package code)")
     i.add_argument("--subdiv", default=None, help="holiday subdivision, e.g. CA")
     i.add_argument("--events", help="custom events file: lines 'YYYY-MM-DD, name'")
+    i.add_argument("--event-columns", help="0/1 columns of the sales file that flag events (a,b,c): every date a "
+                   "column flags becomes a custom event named after it, for every region")
     options.database(i)
     i.set_defaults(handler=ingest)
 
@@ -63,6 +65,9 @@ def sample(args) -> int:
 
 
 def ingest(args) -> int:
+    import pandas as pd
+
+    from dashboard.data import event_flags
     from dashboard.data.calendars import RegionCalendar, parse_custom_events
     from dashboard.data.ingest import parse_mapping, prepare
     from dashboard.schema import ValidationError
@@ -72,7 +77,9 @@ def ingest(args) -> int:
     try:
         events = parse_custom_events(Path(args.events).read_text()) if args.events else None
         prepared = prepare(Path(args.sales), args.promotions, args.weather, parse_mapping(args.map), args.name,
-                           args.temperature_unit, args.grain, args.freq)
+                           args.temperature_unit, args.grain, args.freq, event_flags.parse(args.event_columns))
+        if len(prepared.events):
+            events = pd.concat([e for e in (events, prepared.events) if e is not None], ignore_index=True)
     except ValidationError as exc:
         return problems(exc, "import")
     store = Store(args.db)

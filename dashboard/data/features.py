@@ -142,6 +142,8 @@ def calendar_plan(promotions: pd.DataFrame, series: pd.DataFrame, weeks) -> pd.D
     period = periods.of_dates(weeks) if len(weeks) > 1 else periods.WEEK
     start, end = pd.to_datetime(promotions["start_week"]), pd.to_datetime(promotions["end_week"])
     p = promotions[(end >= weeks.min()) & (period.start(start).to_numpy() <= weeks.max())].reset_index(drop=True)
+    if p.empty:  # no promotion of the calendar touches these weeks (a past window before the plan's first)
+        return pd.DataFrame(columns=cols)
     p = p.assign(_pid=np.arange(len(p)), _lo=weeks.searchsorted(period.start(p["start_week"]), "left"),
                  _first=pd.to_datetime(p["start_week"]), _last=pd.to_datetime(p["end_week"]),
                  _hi=weeks.searchsorted(pd.to_datetime(p["end_week"]), "right"),

@@ -53,10 +53,21 @@ def release_stores() -> None:
 
 
 def load_sample(store: Store) -> str:
+    """The bundled weekly grocer; with PROMOCAST_SAMPLE=month, the monthly distributor (sample_data/monthly.py),
+    written into the workspace first."""
+    import os
+
     from dashboard.data.ingest import prepare
 
-    prepared = prepare(SAMPLE_DIR / "sales.csv", SAMPLE_DIR / "promotions.csv", SAMPLE_DIR / "weather.csv",
-                       name="sample (synthetic grocer)")
+    if os.environ.get("PROMOCAST_SAMPLE") == "month":
+        from sample_data import monthly
+
+        files = monthly.write(store.workspace / "sample-monthly")
+        prepared = prepare(files["sales"], files["promotions"], files["weather"],
+                           name="sample (synthetic monthly distributor)")
+    else:
+        prepared = prepare(SAMPLE_DIR / "sales.csv", SAMPLE_DIR / "promotions.csv", SAMPLE_DIR / "weather.csv",
+                           name="sample (synthetic grocer)")
     return store.save_dataset(prepared)[0]
 
 

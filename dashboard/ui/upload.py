@@ -62,7 +62,11 @@ def upload_section(store: Store) -> None:
     with st.expander("Column mapping", expanded=True):
         st.caption("Which column of your file holds each field (* required). Missing optional fields get defaults: "
                    "one region 'all', category 'uncategorised', no promotion.")
-        mapping.update(to_ingest_mapping(_mapping_widgets(sniff_columns(paths["sales"]), "sales", S.SALES_REQUIRED, S.SALES_OPTIONAL)))
+        columns = sniff_columns(paths["sales"])
+        mapping.update(to_ingest_mapping(_mapping_widgets(columns, "sales", S.SALES_REQUIRED, S.SALES_OPTIONAL)))
+        flags = st.multiselect("Event flags: 0/1 columns of the sales file that mark events (each becomes a custom "
+                               "event on the dates it flags, for every region)",
+                               [c for c in columns if c.lower() not in mapping], key="import_event_columns")
         if "promotions" in paths:
             st.markdown("**Promotion calendar**")
             mapping.update(to_ingest_mapping(_mapping_widgets(sniff_columns(paths["promotions"]), "promotions", S.PROMO_REQUIRED, S.PROMO_OPTIONAL)))
@@ -79,7 +83,8 @@ def upload_section(store: Store) -> None:
     with st.spinner("Validating and importing..."):
         try:
             prepared = prepare(paths["sales"], paths.get("promotions"), paths.get("weather"), mapping, name, unit,
-                               store.dataset(base).extras.get("grain", "region") if base else grain, freq)
+                               store.dataset(base).extras.get("grain", "region") if base else grain, freq,
+                               flags)
         except ValidationError as exc:
             st.error(f"Nothing was imported: {len(exc.problems)} problem(s) found. Fix them and upload again.")
             st.dataframe(problems_frame(exc.problems), hide_index=True, key="validation_report")
@@ -91,7 +96,7 @@ def upload_section(store: Store) -> None:
             ds_id, created = result["dataset"], result["created"]
             prepared.notes[:0] = summary(result)
         else:
-            ds_id, created = store.save_dataset(prepared)
+            ds_id, created = store.save_dataset(prepared, events=prepared.events if len(prepared.events) else None)
     clear_data_caches()
     st.session_state["dataset_id"] = ds_id
     if created:

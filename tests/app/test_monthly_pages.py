@@ -72,3 +72,10 @@ def test_every_page_renders_a_monthly_dataset(use_monthly, name):
         assert "each past month weighs" in text
     if name == "scenarios":
         assert "(6 months)" in text
+
+
+def test_the_app_starts_on_the_monthly_sample(workspace, monkeypatch):
+    monkeypatch.setenv("PROMOCAST_SAMPLE", "month")
+    at = page("data")
+    assert any(m.label == "Months" for m in at.metric)
+    assert "24 months" in words(at)

@@ -106,3 +106,27 @@ def test_the_frequency_names_its_periods():
     assert periods.of_dates(pd.date_range("2022-01-03", periods=5, freq="W-MON")) is periods.WEEK
     with pytest.raises(ValueError, match="week or month"):
         periods.of("quarter")
+
+
+def test_event_flag_columns_become_custom_events(write):
+    text = monthly_csv(months=14).rstrip("\n").split("\n")
+    text = [text[0] + ",music_fest"] + [r + (",1" if r.startswith(("2022-03-01", "2023-02-01")) else ",0")
+                                        for r in text[1:]]
+    path = write("m.csv", "\n".join(text) + "\n")
+    p = prepare(path, event_columns=["music_fest"])
+    assert p.events["date"].dt.strftime("%Y-%m-%d").tolist() == ["2022-03-01", "2023-02-01"]
+    assert set(p.events["name"]) == {"music fest"} and any("2 event date(s)" in n for n in p.notes)
+    assert p.info.content_hash != prepare(path).info.content_hash  # the same sales with events is another dataset
+    (problem,) = problems_of(path, event_columns=["beer_capital"])
+    assert problem.file == "m.csv" and problem.column == "beer_capital" and "not in the file" in problem.rule
+
+
+def test_a_calendar_with_no_promotion_in_the_months_asked_gives_none():
+    from dashboard.data.features import calendar_plan
+
+    cal = pd.DataFrame({"sku": ["A"], "category": [None], "region": [None], "start_week": ["2026-03-10"],
+                        "end_week": ["2026-03-20"], "promo_type": ["tpr"], "discount_pct": [20.0]})
+    series = pd.DataFrame({"sku": ["A"], "region": ["North"], "category": ["x"]})
+    assert calendar_plan(cal, series, pd.date_range("2025-01-01", periods=6, freq="MS")).empty
+    march = calendar_plan(cal, series, pd.date_range("2026-01-01", periods=6, freq="MS"))
+    assert march["week"].tolist() == [pd.Timestamp("2026-03-01")] and march["promo"].iloc[0] == pytest.approx(11 / 31)
