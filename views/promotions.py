@@ -37,8 +37,10 @@ with st.expander(f"Margins per category (% of the regular price; {DEFAULT_MARGIN
             st.rerun()
         except ValueError as exc:
             st.error(str(exc))
-st.caption("Every promotion is split with counterfactual forecasts of this run: the same weeks without it (its "
-           "baseline and uplift), without its siblings' promotions (cannibalization) and the weeks after it (dip). "
+period = ui.dataset_freq(dataset_id)
+st.caption(f"Every promotion is split with counterfactual forecasts of this run: the same {period.plural} without it "
+           f"(its baseline and uplift), without its siblings' promotions (cannibalization) and the {period.plural} after "
+           "it (dip). "
            "Prices are each series' regular price from the data (or the price entered above where it has none); money is "
            "net of the discount given on baseline units.")
 
@@ -87,8 +89,9 @@ elif (past := cached_past(run_id, margins_json(run_id))).empty:
     st.info("No promotions in the hold-out or the year before it.")
 else:
     st.caption(f"{len(past)} promotions in the hold-out and the year before it: the actual units against the counterfactual "
-               f"baseline (the run's forecast of the same weeks without the promotion). {int(past['lost_money'].sum())} lost "
-               "money. Weeks the model was trained on flatter it; the hold-out's are out of sample.")
+               f"baseline (the run's forecast of the same {period.plural} without the promotion). "
+               f"{int(past['lost_money'].sum())} lost money. {period.plural.capitalize()} the model was trained on "
+               "flatter it; the hold-out's are out of sample.")
     st.dataframe(tables.by_category(past), hide_index=True, key="pr_past_summary")
     category = st.selectbox("Uplift curve for", categories, key="pr_curve_cat")
     st.plotly_chart(charts.uplift_curve(cached_response(run_id), past, category), key="pr_curve")
