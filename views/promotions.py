@@ -55,6 +55,7 @@ def plan_table(name: str) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
 
 
 total, table, events = plan_table(plan_name)
+table = tables.in_periods(table, period.name)
 m = st.columns(4)
 m[0].metric("Planned promotions", f"{total['promotions']}")
 m[1].metric("Incremental units", f"{total['incremental_units']:+,.0f}")
@@ -95,7 +96,7 @@ else:
     st.dataframe(tables.by_category(past), hide_index=True, key="pr_past_summary")
     category = st.selectbox("Uplift curve for", categories, key="pr_curve_cat")
     st.plotly_chart(charts.uplift_curve(cached_response(run_id), past, category), key="pr_curve")
-    past_table = tables.past(past)
+    past_table = tables.in_periods(tables.past(past), period.name)
     st.dataframe(past_table, hide_index=True, key="pr_past")
     ui.download_buttons({"past_promotions": with_history_flag(past_table, check)}, "past_promotions", key="pr_past_dl")
 st.download_button("Meeting report with this promotions view (HTML)", lambda: build_report(

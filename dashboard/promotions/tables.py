@@ -24,6 +24,14 @@ PAST = {
 }
 
 
+def in_periods(frame: pd.DataFrame, period: str = "week") -> pd.DataFrame:
+    """A table's column names in the dataset's periods: 'start week' and 'weeks' read 'start month' and 'months' for
+    a monthly dataset."""
+    if period == "week":
+        return frame
+    return frame.rename(columns=lambda c: c.replace("week", period) if isinstance(c, str) else c)
+
+
 def warnings(events: pd.DataFrame, max_discount_seen: float | None = None) -> pd.Series:
     """One sentence per promotion that needs a second look (loses money, eats its siblings, beyond the history)."""
     out = []

@@ -72,6 +72,9 @@ def test_every_page_renders_a_monthly_dataset(use_monthly, name):
         assert "each past month weighs" in text
     if name == "scenarios":
         assert "(6 months)" in text
+    if name == "promotions":
+        assert "the same months without it" in text
+        assert any("start month" in d.value.columns for d in at.dataframe)
 
 
 def test_the_app_starts_on_the_monthly_sample(workspace, monkeypatch):
