@@ -53,17 +53,36 @@ async def _pick_workspace(page, name: str) -> None:
 
 async def _upload(page, f) -> None:
     """Put a file in the sales uploader; the uploader lists it and the page has rerun with it before the button
-    means this file. A rerun that starts meanwhile can reset the uploader: then the file is given again."""
-    for attempt in range(3):
+    means this file. A rerun that starts meanwhile can reset the uploader, or leave the file listed in the browser
+    while the server's run saw no file (the form then stops before its button, as it does with no file): either
+    way the file is given again until the form's dataset name is this file's (the server's run read it)."""
+    for attempt in range(4):
         await page.locator("input[type=file]").first.set_input_files(str(f))
         try:
             await page.get_by_text(Path(f).name).first.wait_for(timeout=60_000)
+            await _settled(page)
+            await _form_reads(page, Path(f).stem)
             break
         except Exception:
-            if attempt == 2:
+            if attempt == 3:
                 raise
             await _settled(page)
     await _settled(page)
+
+
+async def _form_reads(page, stem: str, timeout_s: float = 30) -> None:
+    """Wait until the upload form's "Dataset name" holds ``stem``: the server's run has this file."""
+    name = page.get_by_label("Dataset name")
+    t = time.perf_counter()
+    while True:
+        try:
+            if await name.count() and await name.first.input_value(timeout=2_000) == stem:
+                return
+        except Exception:
+            pass
+        if time.perf_counter() - t > timeout_s:
+            raise TimeoutError(f"the upload form did not read {stem} within {timeout_s:.0f} s")
+        await page.wait_for_timeout(500)
 
 
 async def _import(page, expect) -> None:
