@@ -40,10 +40,10 @@ def pasta_long(src: Path, out: Path) -> Path:
     return path
 
 
-def imported(dataset: str, ws_name: str, pasta: Path = PASTA, freq: str = "auto"):
+def imported(dataset: str, ws_name: str, pasta: Path = PASTA, freq: str = "auto", past: bool = True):
     """A fresh workspace bench/out/<ws_name> with ``dataset`` (sample or pasta) imported as the app does:
     (store, dataset id). The environment points the app's store at that workspace. ``freq``: pasta's daily file by
-    week (auto) or by month."""
+    week (auto) or by month; ``past``: Stallion's market totals imported as past-only inputs."""
     ws = ROOT / "bench" / "out" / ws_name
     shutil.rmtree(ws, ignore_errors=True)
     ws.mkdir(parents=True)
@@ -55,7 +55,7 @@ def imported(dataset: str, ws_name: str, pasta: Path = PASTA, freq: str = "auto"
         s = ROOT / "sample_data"
         prepared = prepare(s / "sales.csv", s / "promotions.csv", s / "weather.csv", name="sample (synthetic grocer)")
     elif dataset == "stallion":
-        return _stallion(ws)
+        return _stallion(ws, past)
     else:
         prepared = prepare(pasta_long(Path(pasta), ws), name="pasta (real, one store)", freq=freq)  # daily rows
     store = Store()
@@ -63,7 +63,7 @@ def imported(dataset: str, ws_name: str, pasta: Path = PASTA, freq: str = "auto"
     return store, ds
 
 
-def _stallion(ws: Path):
+def _stallion(ws: Path, past: bool = True):
     """Stallion imported as a planner would: monthly, agencies as regions, Mexican holidays plus its event flags."""
     from bench import stallion
     from dashboard.data.calendars import RegionCalendar
@@ -73,7 +73,8 @@ def _stallion(ws: Path):
     paths = stallion.files(ws / "files")
     mapping = parse_mapping(f"{stallion.MAPPING},avg_max_temp=temperature")
     prepared = prepare(paths["sales"], None, paths["weather"], mapping, name="stallion (real, monthly)", freq="month",
-                       event_columns=list(stallion.EVENTS))  # the flags, read by the import as custom events
+                       event_columns=list(stallion.EVENTS),  # the flags, read by the import as custom events
+                       past_columns=list(stallion.PAST) if past else None)
     store = Store()
     regions = sorted(prepared.sales["area"].unique())
     ds, _ = store.save_dataset(prepared, [RegionCalendar(r, "MX") for r in regions], prepared.events)
@@ -108,10 +109,13 @@ def main(argv=None) -> int:
     ap.add_argument("--workspace", help="the workspace's name under bench/out (default leaderboard-DATASET)")
     ap.add_argument("--freq", default="auto", choices=["auto", "month"],
                     help="pasta: its daily file summed into months instead of weeks (6 months held out)")
+    ap.add_argument("--without-past", action="store_true",
+                    help="stallion: leave its market totals (industry_volume, soda_volume) out of the import")
     ap.add_argument("--json", help="write the leaderboard here as JSON")
     args = ap.parse_args(argv)
 
-    store, ds = imported(args.dataset, args.workspace or f"leaderboard-{args.dataset}", Path(args.pasta), args.freq)
+    store, ds = imported(args.dataset, args.workspace or f"leaderboard-{args.dataset}", Path(args.pasta), args.freq,
+                         not args.without_past)
     from dashboard.forecasting.pipeline import train_and_evaluate
     from dashboard.forecasting.training import leaderboard, model_frame, register_run
     from dashboard.schema import preset_config

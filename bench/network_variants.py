@@ -6,8 +6,9 @@ beside it, and the epochs run.
 
 Variants (``VARIANTS``): dropout 0.3; the dropout chosen on the validation weeks (the standard preset's way on up to
 500 series, models/regularisation.py); a half-year encoder; a smaller network; the loss in units instead of each
-series' own scale; three seeds averaged in one model (the thorough preset's way). Every variant but
-``dropout-chosen`` trains one network at its own dropout.
+series' own scale; three seeds averaged in one model (the thorough preset's way); the dataset's past-only inputs
+left out (``without-past``: Stallion's market totals). Every variant but ``dropout-chosen``, ``loss-units-chosen``
+and ``without-past`` trains one network at its own dropout.
 """
 from __future__ import annotations
 
@@ -31,7 +32,17 @@ VARIANTS = {
     "encoder-12": {"encoder_weeks": 12, **FIXED},  # monthly: one year back instead of two
     "lr-0.003": {"learning_rate": 0.003, **FIXED},
     "loss-units-chosen": {"loss_scale": "units"},  # units loss, dropout chosen
+    "without-past": {"_frame": "without_past"},  # the standard preset, the dataset's past-only inputs left out
 }
+
+
+def variant_frame(frame, variant: dict):
+    """The frame a variant trains on: as imported, or without its past-only inputs (``without-past``)."""
+    from dashboard.data import past_inputs
+
+    if variant.get("_frame") == "without_past":
+        return frame.drop(columns=past_inputs.columns_of(frame))
+    return frame
 
 
 def main(argv=None) -> int:
@@ -66,12 +77,14 @@ def main(argv=None) -> int:
     h = period.horizon
     hist, start, visible = held_out(frame, h)
     results = {}
+    all_hist, all_visible = hist, visible
     for variant in args.variants.split(","):
         rows = []
+        hist, visible = variant_frame(all_hist, VARIANTS[variant]), variant_frame(all_visible, VARIANTS[variant])
+        settings = {k: v for k, v in VARIANTS[variant].items() if not k.startswith("_")}
         for i in range(args.seeds):
             seed = args.first_seed + 10 * i
-            cfg = preset_config(args.model, "standard", period.name, threads=args.threads, seed=seed,
-                                **VARIANTS[variant])
+            cfg = preset_config(args.model, "standard", period.name, threads=args.threads, seed=seed, **settings)
             model = create(cfg)
             t = time.perf_counter()
             model.fit(hist[hist["time_idx"] < start])

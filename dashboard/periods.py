@@ -30,6 +30,11 @@ class Frequency:
     def plural(self) -> str:
         return self.name + "s"
 
+    @property
+    def adjective(self) -> str:
+        """'weekly', 'monthly'."""
+        return self.name + "ly"
+
     def count(self, n: int) -> str:
         """'13 weeks', '1 month'."""
         return f"{n:g} {self.name if n == 1 else self.plural}"

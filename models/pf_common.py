@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dashboard.data import past_inputs
 from dashboard.data.features import KNOWN_REALS
 from dashboard.schema import TrainConfig
 
@@ -90,6 +91,16 @@ class RawPrediction:
 MODEL_COLUMNS = list(dict.fromkeys(GROUPS + STATIC_CATS + ["time_idx", "units"] + list(KNOWN_REALS)))
 
 
+def model_columns(past: list[str] = ()) -> list[str]:
+    """The frame columns a network reads: MODEL_COLUMNS and the past-only inputs it was given."""
+    return MODEL_COLUMNS + [c for c in past if c not in MODEL_COLUMNS]
+
+
+def past_reals(params: dict) -> list[str]:
+    """The past-only inputs a trained network reads (its unknown reals besides the target)."""
+    return [c for c in params.get("time_varying_unknown_reals") or [] if c != "units"]
+
+
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with the types pytorch-forecasting expects."""
     f = frame.reset_index(drop=True)
@@ -100,9 +111,10 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     return f
 
 
-def training_dataset(train: pd.DataFrame, config: TrainConfig, world=None):
+def training_dataset(train: pd.DataFrame, config: TrainConfig, world=None, past: list[str] = ()):
     """pytorch-forecasting's dataset of ``train``; under DDP ``train`` is this process's shard and the encoders and
-    scalers are made the same in every process (models/shards.py)."""
+    scalers are made the same in every process (models/shards.py). ``past``: past-only inputs (columns of
+    ``train``, dashboard/data/past_inputs.py), read in the encoder only."""
     from pytorch_forecasting import TimeSeriesDataSet
     from pytorch_forecasting.data import GroupNormalizer
 
@@ -117,7 +129,7 @@ def training_dataset(train: pd.DataFrame, config: TrainConfig, world=None):
         max_encoder_length=config.encoder_weeks, min_encoder_length=config.min_encoder_weeks,
         max_prediction_length=config.horizon, min_prediction_length=config.horizon,
         static_categoricals=STATIC_CATS, time_varying_known_reals=list(KNOWN_REALS),
-        time_varying_unknown_reals=["units"],
+        time_varying_unknown_reals=["units", *past],
         target_normalizer=GroupNormalizer(groups=GROUPS, transformation=log1p_transform()),
         categorical_encoders=encoders,
         add_relative_time_idx=True, add_target_scales=True, add_encoder_length=True,
@@ -138,7 +150,8 @@ def decoder_dataset(params: dict, frame: pd.DataFrame, start_idx: int, horizon: 
     # only the weeks a window can read: the longest encoder before start_idx, then the horizon (the encoders,
     # scalers and target normalizer are the training dataset's, so earlier weeks change nothing)
     lo = start_idx - int(params["max_encoder_length"])
-    f = prepare(frame.loc[(frame["time_idx"] >= lo) & (frame["time_idx"] < start_idx + horizon), MODEL_COLUMNS])
+    f = prepare(frame.loc[(frame["time_idx"] >= lo) & (frame["time_idx"] < start_idx + horizon),
+                          model_columns(past_reals(params))])
     if not with_target:
         f.loc[f["time_idx"] >= start_idx, "units"] = 0.0
     f["units"] = f["units"].fillna(0.0)
@@ -151,6 +164,8 @@ class PFForecaster(Forecaster):
 
     refit_windows = False  # a network per validation window would multiply its training time (docs/accuracy.md)
     chooses_dropout = False  # trains one network per ``config.dropout_choices`` on small datasets (models/regularisation.py)
+    reads_past = False  # reads the frame's past-only inputs in its encoder (the TFT; an LSTM's encoder and decoder
+    # must read the same inputs in pytorch-forecasting's RecurrentNetwork)
 
     def honest_from(self, origin: int) -> bool:
         """Its early-stopping window only: every earlier week taught the network by gradient."""
@@ -203,11 +218,12 @@ class PFForecaster(Forecaster):
         keep_freed_memory()
         # only the columns the network reads (week, price, area, series names... were half the frame at 74,800
         # store series) and, under DDP, only this process's series (models/shards.py)
-        data = prepare(shards.shard(train[MODEL_COLUMNS], world))
+        past = past_inputs.columns_of(train) if self.reads_past else []
+        data = prepare(shards.shard(train[model_columns(past)], world))
         last = max(distributed.gather(int(data["time_idx"].max()), world))  # the same week in every process
         val_start = last - cfg.horizon + 1  # the last weeks before the hold-out
         self.validation_start = val_start  # early stopping reads these weeks; gradients never do
-        ds = training_dataset(data[data["time_idx"] < val_start], cfg, world)
+        ds = training_dataset(data[data["time_idx"] < val_start], cfg, world, past)
         val = decoder_dataset(ds.get_parameters(), data, val_start, cfg.horizon, with_target=True)
         train_w, valid_w = WindowArrays(ds, self.device), WindowArrays(val, self.device)
         self.params = ds.get_parameters()
@@ -348,6 +364,6 @@ def _template_frame(params: dict) -> pd.DataFrame:
     f = pd.DataFrame({"time_idx": np.arange(n), "units": 1.0})
     for c in STATIC_CATS:
         f[c] = next(iter(params["categorical_encoders"][c].classes_))
-    for c in params["time_varying_known_reals"]:
+    for c in [*params["time_varying_known_reals"], *past_reals(params)]:
         f[c] = 0.0
     return f

@@ -75,11 +75,13 @@ def generate(seed: int = 7, skus: int = 30) -> dict[str, pd.DataFrame | dict]:
     units = rng.poisson(np.exp(logmu[:, :, :T]) * rng.gamma(40.0, 1 / 40, (S, R, T)))
     s_i, r_i, t_i = np.indices((S, R, T)).reshape(3, -1)
     price0 = np.round(rng.uniform(12, 40, S), 2)
+    # the territory's whole beer market that month (every brewer's: ours is about a third), known only afterwards
+    market = np.round(units.sum(axis=0) * 3 * rng.lognormal(0, 0.05, (R, T)), 0)  # (R, T)
     sales = pd.DataFrame({
         "month": months[t_i].date, "territory": np.array(TERRITORIES)[r_i], "sku": [f"K{s + 1:02d}" for s in s_i],
         "category": [cats[s].name for s in s_i], "units": units.ravel(), "promo": np.round(share[s_i, r_i, t_i], 3),
         "price": np.round(price0[s_i] * (1 - share[s_i, r_i, t_i] * depth[s_i, r_i, t_i] / 100), 2),
-        "discount_pct": depth[s_i, r_i, t_i],
+        "discount_pct": depth[s_i, r_i, t_i], "market_volume": market[r_i, t_i],
     })
     promotions = pd.DataFrame(rows, columns=["sku", "region", "start_week", "end_week", "discount_pct"])
     promotions = promotions[pd.to_datetime(promotions["start_week"]) >= months[T]]  # the plan; the past is in sales

@@ -73,7 +73,7 @@ if chosen is not None:
 check = ui.cached_history(dataset_id, str(store.dataset(dataset_id).last_week))  # the history flag goes with every export
 ui.download_buttons(lambda: {  # built when a button is clicked
     "planned_promotions": with_history_flag(table, check),
-    "weekly_decomposition": with_history_flag(tables.weekly(
+    f"{period.adjective}_decomposition": with_history_flag(tables.weekly(
         cached_plan(run_id, edits_of(plan_name), margins_json(run_id))[0]), check)}, f"promotions_{plan_name}", key="pr_dl")
 if len(saved):
     st.subheader("Scenarios in money")

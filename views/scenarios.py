@@ -60,7 +60,7 @@ if st.toggle("In money too", key="sc_money", help="the promotions' incremental m
     base_margin, scen_margin = incremental_margin(run_id, "[]"), incremental_margin(run_id, key)
     st.metric("Promotions' incremental margin (P50)", f"{scen_margin:+,.0f}", f"{scen_margin - base_margin:+,.0f} vs base")
 st.plotly_chart(charts.scenario_chart({"base": res["weekly_base"], "scenario": res["weekly_scenario"]},
-                                      "All series, weekly"), key="sc_total_chart")
+                                      f"All series, {period.adjective}"), key="sc_total_chart")
 if res["changed"]:
     left, right = st.columns(2)
     left.plotly_chart(charts.delta_bars(res["by_category"], "category",
@@ -99,4 +99,4 @@ if totals:
     st.plotly_chart(charts.scenario_chart(totals, "Scenarios side by side (all series)"), key="sc_compare_chart")
     table = pd.concat(rows, ignore_index=True)[["scenario", "category", "p50_base", "p50_scen", "delta", "delta_pct", "p10_scen", "p90_scen"]]
     st.dataframe(table.round(1), hide_index=True, key="sc_compare_table")
-    ui.download_buttons({"comparison": table, **{f"weekly_{n}": f for n, f in totals.items()}}, "scenario_comparison", key="sc_dl")
+    ui.download_buttons({"comparison": table, **{f"{period.adjective}_{n}": f for n, f in totals.items()}}, "scenario_comparison", key="sc_dl")

@@ -33,8 +33,6 @@ def add_parsers(sub) -> None:
     i.add_argument("--country", default="US", help="holiday country for every region (holidays package code)")
     i.add_argument("--subdiv", default=None, help="holiday subdivision, e.g. CA")
     i.add_argument("--events", help="custom events file: lines 'YYYY-MM-DD, name'")
-    i.add_argument("--event-columns", help="0/1 columns of the sales file that flag events (a,b,c): every date a "
-                   "column flags becomes a custom event named after it, for every region")
     options.database(i)
     i.set_defaults(handler=ingest)
 
@@ -67,7 +65,7 @@ def sample(args) -> int:
 def ingest(args) -> int:
     import pandas as pd
 
-    from dashboard.data import event_flags
+    from dashboard.cli.options import column_list
     from dashboard.data.calendars import RegionCalendar, parse_custom_events
     from dashboard.data.ingest import parse_mapping, prepare
     from dashboard.schema import ValidationError
@@ -77,7 +75,8 @@ def ingest(args) -> int:
     try:
         events = parse_custom_events(Path(args.events).read_text()) if args.events else None
         prepared = prepare(Path(args.sales), args.promotions, args.weather, parse_mapping(args.map), args.name,
-                           args.temperature_unit, args.grain, args.freq, event_flags.parse(args.event_columns))
+                           args.temperature_unit, args.grain, args.freq, column_list(args.event_columns),
+                           column_list(args.past_columns))
         if len(prepared.events):
             events = pd.concat([e for e in (events, prepared.events) if e is not None], ignore_index=True)
     except ValidationError as exc:

@@ -31,6 +31,17 @@ def source_files(p: argparse.ArgumentParser) -> None:
     p.add_argument("--temperature-unit", default="auto", choices=["auto", "C", "F"],
                    help="the weather file's unit (auto: Fahrenheit when the values only make sense so)")
     p.add_argument("--map", default="", help="source=target column mapping, e.g. Date=week,Dept=sku")
+    p.add_argument("--event-columns", default=None,
+                   help="0/1 columns of the sales file that flag events (a,b,c): every date a column flags becomes a "
+                        "custom event named after it, for every region (refresh: default the dataset's)")
+    p.add_argument("--past-columns", default=None,
+                   help="numeric columns of the sales file known only for the past, e.g. industry_volume,soda_volume: "
+                        "the TFT reads them before each forecast, never ahead (refresh: default the dataset's)")
+
+
+def column_list(text: str | None) -> list[str] | None:
+    """'a, b' -> ['a', 'b']; None (not given) stays None; '' (given empty: none) is []."""
+    return None if text is None else [c.strip() for c in text.split(",") if c.strip()]
 
 
 def _at_least_one(text: str) -> int:

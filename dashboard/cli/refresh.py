@@ -52,7 +52,8 @@ def run(args) -> int:
     store = Store(args.db)
     try:
         result = refresh(store, args.dataset, Path(args.sales), args.promotions, args.weather, parse_mapping(args.map),
-                         args.temperature_unit)
+                         args.temperature_unit, options.column_list(args.event_columns),
+                         options.column_list(args.past_columns))
     except ValidationError as exc:
         return problems(exc, "refresh")
     log = sys.stderr if args.json else sys.stdout  # with --json, stdout holds the JSON alone

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.data.validation import date_sql
+from dashboard.data.validation import date_sql, quote
 from dashboard.schema import Problem
 
 
@@ -26,13 +26,13 @@ def read(con, view: str, week_column: str, columns: list[str], fname: str, us: b
             problems.append(Problem(fname, col, "event column not in the file (columns found: "
                                     f"{', '.join(have.values())})", 1))
             continue
-        q = f'"{src}"'
+        q = quote(src)
         bad = con.execute(f"SELECT count(*) FROM {view} WHERE {q} IS NOT NULL AND TRY_CAST({q} AS DOUBLE) IS NULL"
                           ).fetchall()[0][0]
         if bad:
             problems.append(Problem(fname, src, "event flag is not a number (0/1)", int(bad)))
             continue
-        days = con.execute(f"""SELECT DISTINCT {date_sql(f'"{week_column}"', us)} AS date FROM {view}
+        days = con.execute(f"""SELECT DISTINCT {date_sql(quote(week_column), us)} AS date FROM {view}
                                WHERE TRY_CAST({q} AS DOUBLE) > 0""").df()
         parts.append(days.dropna().assign(name=src.replace("_", " ")))
     events = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["date", "name"])

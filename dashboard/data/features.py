@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import periods
+from dashboard.data import past_inputs
 from dashboard.data.calendars import RegionCalendar, seasonal_normal_weather, weekly_holiday_features
 
 KNOWN_REALS = ["promo", "discount_pct", "cat_promo_share", "cat_mean_discount", "holiday", "major_holiday",
@@ -22,11 +23,12 @@ KEYS = ["sku", "region"]
 
 def build_frame(sales: pd.DataFrame, calendars: list[RegionCalendar], events: pd.DataFrame | None = None,
                 weather: pd.DataFrame | None = None, future: pd.DataFrame | None = None,
-                horizon: int = 0) -> pd.DataFrame:
+                horizon: int = 0, past: pd.DataFrame | None = None) -> pd.DataFrame:
     """Complete grid per series from its first week to the last (+ ``horizon`` future weeks).
 
     Missing weeks inside a series are zero sales (retail files omit rows with no sales).
-    ``future`` optionally gives promo/discount_pct per sku, region, week for the future weeks.
+    ``future`` optionally gives promo/discount_pct per sku, region, week for the future weeks; ``past`` the sales
+    file's past-only inputs (week, region, sku, name, value: ``past_<name>`` columns, past_inputs.py).
     """
     s = sales.copy()
     s["week"] = pd.to_datetime(s["week"])
@@ -70,6 +72,7 @@ def build_frame(sales: pd.DataFrame, calendars: list[RegionCalendar], events: pd
     f["weeks_to_holiday"] = f["weeks_to_holiday"].fillna(8).astype(float)
     f = add_weather(f, weather, last)
     f = add_lag52(f, freq.season)
+    f = past_inputs.add_to_frame(f, past)
     f["series"] = f["sku"].astype(str) + "|" + f["region"].astype(str)
     return f.sort_values(["sku", "region", "week"]).reset_index(drop=True)
 

@@ -17,7 +17,7 @@ import pandas as pd
 from dashboard import periods
 from dashboard import schema as S
 from dashboard.data import grain as G
-from dashboard.data import event_flags, month_calendar, source_frequency
+from dashboard.data import event_flags, month_calendar, past_inputs, source_frequency
 from dashboard.data import sales_scan as scan
 from dashboard.data.file_reader import load_raw, read_problem  # noqa: F401 (load_raw: bench/tasks.py reads files through it)
 from dashboard.data.validation import (Rule, comma_note, counters, date_rules, date_sql, decimal_comma_columns,
@@ -36,6 +36,7 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
     events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["date", "name"]))  # event_flags.py
+    past: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=past_inputs.COLUMNS))  # past_inputs.py
 
 
 def parse_mapping(text: str | None) -> dict[str, str]:
@@ -88,12 +89,14 @@ def map_columns(columns: list[str], mapping: dict[str, str], required, optional)
 
 def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = None,
             mapping: dict[str, str] | None = None, name: str | None = None, temperature_unit: str = "auto",
-            grain: str = "region", freq: str = "auto", event_columns: list[str] | None = None) -> Prepared:
+            grain: str = "region", freq: str = "auto", event_columns: list[str] | None = None,
+            past_columns: list[str] | None = None) -> Prepared:
     """Read, validate and roll up. Raises ValidationError listing every problem found. ``temperature_unit``:
     the weather file's unit, "C", "F" or "auto" (dashboard/data/weather_file.py); ``grain``: "region" sums stores,
     "store" keeps each store's series (dashboard/data/grain.py); ``freq``: the forecast frequency, "auto" (the file's own:
     daily and weekly files by week, monthly by month), "week" or "month" (dashboard/data/source_frequency.py);
-    ``event_columns``: 0/1 columns of the sales file read as custom events (dashboard/data/event_flags.py)."""
+    ``event_columns``: 0/1 columns of the sales file read as custom events (dashboard/data/event_flags.py);
+    ``past_columns``: numeric columns of the sales file known only for the past (dashboard/data/past_inputs.py)."""
     grain = G.check(grain)
     sales, mapping = Path(sales), dict(mapping or {})
     promotions = Path(promotions) if promotions else None
@@ -102,14 +105,16 @@ def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = 
     hashed = mapping if temperature_unit == "auto" else {**mapping, "(temperature unit)": temperature_unit}
     hashed = hashed if grain == "region" else {**hashed, "(grain)": grain}  # the same file kept at store grain differs
     hashed = {**hashed, "(event columns)": ",".join(event_columns)} if event_columns else hashed
+    hashed = {**hashed, "(past columns)": ",".join(past_columns)} if past_columns else hashed
     hasher = threading.Thread(target=lambda: digest.setdefault("h", file_hash([sales, promotions, weather], hashed)))
     hasher.start()
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")  # a bar on stdout would corrupt --json output
     try:
         file_notes: list[str] = []  # what reading the files assumed: sheet, encoding, decimal commas
-        roll, notes, has_promo, period, source = _sales(con, sales, mapping, file_notes, grain, freq)
-        events = _event_flags(con, sales, mapping, event_columns, file_notes) if event_columns else None
+        roll, notes, has_promo, period, source, cols, us = _sales(con, sales, mapping, file_notes, grain, freq)
+        events = _event_flags(con, sales.name, cols, us, event_columns, file_notes) if event_columns else None
+        past = _past_inputs(con, sales.name, cols, us, past_columns, grain, period, file_notes) if past_columns else None
         promo_frame = _promotions(con, promotions, mapping, roll, file_notes, period) if promotions else _empty_promotions()
         weather_frame = pd.DataFrame(columns=["week", "region", "temperature", "precipitation"])
         if weather:
@@ -135,25 +140,35 @@ def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = 
     )
     info.extras["grain"] = grain
     info.extras["freq"] = period.name
+    info.extras["inputs"] = {"event_columns": list(event_columns or []), "past_columns": list(past_columns or [])}
     prepared = Prepared(info, roll, promo_frame, weather_frame, notes, mapping)
     if events is not None:
         prepared.events = events
+    if past is not None:
+        prepared.past = past
     return prepared
 
 
-def _event_flags(con, path: Path, mapping: dict, columns: list[str], file_notes: list[str]) -> pd.DataFrame:
-    cols = _open(con, path, "raw_sales", mapping, S.SALES_REQUIRED, S.SALES_OPTIONAL)
-    events, problems = event_flags.read(con, "raw_sales", cols["week"], columns, path.name,
-                                        month_first(con, "raw_sales", cols.get("week")))
+def _event_flags(con, fname: str, cols: dict, us: bool, columns: list[str], file_notes: list[str]) -> pd.DataFrame:
+    events, problems = event_flags.read(con, "raw_sales", cols["week"], columns, fname, us)
     if problems:
         raise ValidationError(problems)
-    file_notes.append(f"{path.name}: {len(events)} event date(s) from {len(columns)} flag column(s) "
+    file_notes.append(f"{fname}: {len(events)} event date(s) from {len(columns)} flag column(s) "
                       f"({', '.join(columns)}), for every region")
     return events
 
 
+def _past_inputs(con, fname: str, cols: dict, us: bool, columns: list[str], grain: str, period, file_notes: list[str]
+                 ) -> pd.DataFrame:
+    past, problems = past_inputs.read(con, "raw_sales", cols, columns, fname, us, grain, period.duckdb_unit)
+    if problems:
+        raise ValidationError(problems)
+    file_notes.append(past_inputs.note(fname, past, columns))
+    return past
+
+
 def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "region", freq: str = "auto"
-           ) -> tuple[pd.DataFrame, list, bool, periods.Frequency, source_frequency.SourceFrequency]:
+           ) -> tuple[pd.DataFrame, list, bool, periods.Frequency, source_frequency.SourceFrequency, dict, bool]:
     fname = path.name
     cols = _open(con, path, "raw_sales", mapping, S.SALES_REQUIRED, S.SALES_OPTIONAL, file_notes)
     if grain == "store" and "store" not in cols:
@@ -201,7 +216,8 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "
     roll["week"] = pd.to_datetime(roll["week"])
     roll = roll.rename(columns={"n_rows": "source_rows"})
     keep = ["week", "region", "area", "sku", "category", "units", "price", "promo", "discount_pct", "source_rows"]
-    return roll[keep].reset_index(drop=True), [source_rows, *notes], "promo" in cols or "discount_pct" in cols, period, source
+    return (roll[keep].reset_index(drop=True), [source_rows, *notes], "promo" in cols or "discount_pct" in cols, period,
+            source, cols, us)
 
 
 def detect_frequency(sales: Path, mapping: dict | None = None) -> source_frequency.SourceFrequency | None:

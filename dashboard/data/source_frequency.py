@@ -74,7 +74,22 @@ def choose(con, fname: str, source: SourceFrequency, dates: pd.DatetimeIndex, wa
                      "(a month holds 4 or 5 weeks)")
     elif source.kind == "day" and freq is periods.MONTH:
         notes.append(f"{fname}: daily data summed into calendar months")
+    if source.kind == "day":
+        notes += [n for n in (closed_days_note(fname, dates),) if n]
     return freq, [], notes
+
+
+def closed_days_note(fname: str, dates: pd.DatetimeIndex) -> str:
+    """Days inside a daily file's span that no row has (a shop closed on public holidays: the pasta store's 28):
+    read as zero sales, and each week or month is the sum of the days present. Said, with the first dates."""
+    if len(dates) < 2:
+        return ""
+    absent = pd.date_range(dates.min(), dates.max(), freq="D").difference(dates)
+    if not len(absent):
+        return ""
+    shown = ", ".join(str(d.date()) for d in absent[:4]) + (", ..." if len(absent) > 4 else "")
+    return (f"{fname}: {len(absent):,} day(s) have no row at all ({shown}): read as a closed shop, zero sales; "
+            "each period is the sum of the days present")
 
 
 def gaps_note(roll: pd.DataFrame, freq: periods.Frequency, fname: str) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import periods
+from dashboard.data import past_inputs
 
 SAME_WEEK_LAST_YEAR = (51, 52, 53)
 RECENT = (1, 2, 3)
@@ -163,6 +164,8 @@ LABELS = {"promo": "promotion", "discount_pct": "discount depth", "cat_promo_sha
 
 
 def _label(name: str, freq: periods.Frequency = periods.WEEK) -> str:
+    if name.startswith(past_inputs.PREFIX):
+        return past_inputs.words(name)
     text = LABELS.get(name, name)
     return text.replace("week", freq.name) if freq is not periods.WEEK else text
 

@@ -36,7 +36,7 @@ def _build_frame(store: Store, dataset_id: str, horizon: int, plan: pd.DataFrame
         series = sales[["sku", "region", "category", "area"]].drop_duplicates()
         plan = calendar_plan(store.promotions(dataset_id), series, future)
     return build_frame(sales, store.calendars(dataset_id), store.custom_events(dataset_id),
-                       store.weather(dataset_id), future=plan, horizon=horizon)
+                       store.weather(dataset_id), future=plan, horizon=horizon, past=store.past_inputs(dataset_id))
 
 
 def job_threads() -> int:

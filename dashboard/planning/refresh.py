@@ -77,6 +77,11 @@ def next_version(store, base_id: str, prepared) -> tuple[object, dict]:
     weather = store.weather(base_id)
     if len(prepared.weather):
         weather = merge(weather, prepared.weather, ["week", "region"])
+    past = store.past_inputs(base_id)
+    if len(prepared.past):  # the upload's periods replace the stored ones, input by input
+        past = merge(past, prepared.past, ["week", "region", "sku", "name"])
+    kept = {c.lower() for c in (prepared.info.extras.get("inputs") or {}).get("past_columns") or []}
+    past = past[past["name"].str.lower().isin(kept)]  # an input the new version is not given ends with it (no stale values)
     h = hashlib.sha256(f"{base.content_hash}:{prepared.info.content_hash}".encode()).hexdigest()
     root = re.sub(r" v\d+$", "", base.name)
     version = int(store.versions(base_id)["version"].iloc[-1]) + 1
@@ -84,7 +89,8 @@ def next_version(store, base_id: str, prepared) -> tuple[object, dict]:
                    series=int(sales.groupby(["sku", "region"]).ngroups), weeks=int(sales["week"].nunique()),
                    first_week=str(pd.Timestamp(sales["week"].min()).date()), last_week=str(pd.Timestamp(sales["week"].max()).date()),
                    source_rows=int(base.source_rows) + int(prepared.info.source_rows))
-    merged = replace(prepared, info=info, sales=sales, promotions=promos, weather=weather,
+    info.extras["inputs"] = prepared.info.extras.get("inputs") or base.extras.get("inputs") or {}
+    merged = replace(prepared, info=info, sales=sales, promotions=promos, weather=weather, past=past,
                      notes=[f"version {version} of {root}: refreshed from {base_id}"] + list(prepared.notes))
     return merged, diff
 
@@ -112,21 +118,38 @@ def carry_scenarios(store, old_id: str, new_id: str) -> dict:
 
 
 def refresh(store, name_or_id: str, sales, promotions=None, weather=None, mapping: dict | None = None,
-            temperature_unit: str = "auto") -> dict:
+            temperature_unit: str = "auto", event_columns: list[str] | None = None,
+            past_columns: list[str] | None = None) -> dict:
     """Validate the upload, store it as the next version of the dataset, carry the scenarios over. Raises
-    ValidationError (every problem of the files, nothing stored) or KeyError (no such dataset)."""
+    ValidationError (every problem of the files, nothing stored) or KeyError (no such dataset). The event flag and
+    past-only input columns default to the ones the dataset was imported with (``columns_of``)."""
     from dashboard.data.ingest import prepare
 
     base_id = resolve(store, name_or_id)
     extras = store.dataset(base_id).extras  # a version keeps its dataset's grain and frequency
+    events, past = columns_of(extras, event_columns, past_columns)
     return store_version(store, base_id, prepare(sales, promotions, weather, mapping, None, temperature_unit,
-                                                 extras.get("grain", "region"), extras.get("freq", "week")))
+                                                 extras.get("grain", "region"), extras.get("freq", "week"),
+                                                 events, past))
+
+
+def columns_of(extras: dict, event_columns: list[str] | None, past_columns: list[str] | None
+               ) -> tuple[list[str], list[str]]:
+    """The event flag and past-only input columns of a new version: the ones given, else its dataset's."""
+    inputs = extras.get("inputs") or {}
+    return (list(inputs.get("event_columns") or []) if event_columns is None else event_columns,
+            list(inputs.get("past_columns") or []) if past_columns is None else past_columns)
 
 
 def store_version(store, base_id: str, prepared) -> dict:
     """Store a validated upload as the next version of ``base_id`` (the Data page's upload and ``refresh``)."""
     merged, diff = next_version(store, base_id, prepared)
-    new_id, created = store.save_dataset(merged, store.calendars(base_id), store.custom_events(base_id))
+    events = store.custom_events(base_id)
+    if len(prepared.events):  # the upload's own event flags beside the dataset's events
+        events = pd.concat([events, prepared.events], ignore_index=True)
+        events["date"] = pd.to_datetime(events["date"])
+        events = events.drop_duplicates().sort_values(["date", "name"]).reset_index(drop=True)
+    new_id, created = store.save_dataset(merged, store.calendars(base_id), events)
     out = {"dataset": new_id, "previous": base_id, "created": created, "changes": diff, "notes": merged.notes}
     if not created:
         return {**out, "version": None, "scenarios": {"carried": [], "not_carried": {}}}

@@ -125,7 +125,8 @@ def guards(plan: pd.DataFrame, history: pd.DataFrame, known_types: set[str], fut
         beyond = plan[(plan["week"] > future_weeks.max()) | (plan["week"] < future_weeks.min())]
         if len(beyond):
             weeks = sorted(beyond["week"].unique())
-            warns.append(f"{len(weeks)} week(s) outside the forecast horizon {future_weeks.min().date()} .. "
+            unit = periods.of_dates(future_weeks) if len(future_weeks) > 1 else periods.WEEK
+            warns.append(f"{unit.count(len(weeks))} outside the forecast horizon {future_weeks.min().date()} .. "
                          f"{future_weeks.max().date()} (e.g. {pd.Timestamp(weeks[0]).date()}): ignored.")
     return warns
 

@@ -25,10 +25,12 @@ class DatasetTables:
         calendars = calendars or [RegionCalendar(r) for r in regions]
         with self._write() as cur:
             cur.execute("""INSERT INTO datasets (id, name, content_hash, created_at, rows, source_rows, series, weeks,
-                           first_week, last_week, notes, mapping, grain, freq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
+                           first_week, last_week, notes, mapping, grain, freq, inputs)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
                 info.id, info.name, info.content_hash, utc_now(),
                 info.rows, info.source_rows, info.series, info.weeks, info.first_week, info.last_week,
-                "; ".join(prepared.notes), json.dumps(prepared.mapping), grain, info.extras.get("freq", "week")])
+                "; ".join(prepared.notes), json.dumps(prepared.mapping), grain, info.extras.get("freq", "week"),
+                json.dumps(info.extras.get("inputs") or {})])
             cur.register("new_sales", G.stored(prepared.sales, grain))
             cur.execute("""INSERT INTO sales (dataset_id, week, region, sku, category, units, price, promo, discount_pct,
                            source_rows, store) SELECT ?, week, region, sku, category, units, price, promo,
@@ -38,6 +40,10 @@ class DatasetTables:
                            promo_type, discount_pct FROM new_promos""", [info.id])
             cur.register("new_weather", prepared.weather)
             cur.execute("INSERT INTO weather SELECT ?, week, region, temperature, precipitation FROM new_weather", [info.id])
+            past = getattr(prepared, "past", None)
+            if past is not None and len(past):  # the location as the sales table's series: the store at store grain
+                cur.register("new_past", past)
+                cur.execute("INSERT INTO past_inputs SELECT ?, week, region, sku, name, value FROM new_past", [info.id])
             self._put_calendars(cur, info.id, calendars, events)
         return info.id, True
 
@@ -56,7 +62,7 @@ class DatasetTables:
 
     def delete_dataset(self, dataset_id: str) -> None:
         with self._write() as cur:
-            for table in ("sales", "promotions", "weather", "holiday_calendars", "custom_events"):
+            for table in ("sales", "promotions", "weather", "holiday_calendars", "custom_events", "past_inputs"):
                 cur.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])
             cur.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])
         for f in (self.workspace / "frames").glob(f"{dataset_id}-h*.parquet"):  # its model frames (frame_cache.py)
@@ -65,7 +71,7 @@ class DatasetTables:
     def datasets(self) -> pd.DataFrame:
         return self.query("""SELECT id, name, rows, series, first_week, last_week, content_hash, created_at,
                              source_rows, weeks, notes, coalesce(grain, 'region') AS grain,
-                             coalesce(freq, 'week') AS freq FROM datasets
+                             coalesce(freq, 'week') AS freq, inputs FROM datasets
                              ORDER BY created_at DESC""")
 
     def dataset(self, dataset_id: str | None = None) -> DatasetInfo:
@@ -78,8 +84,8 @@ class DatasetTables:
         r = frame.iloc[0]
         return DatasetInfo(r["id"], r["name"], int(r["rows"]), int(r["series"]), str(r["first_week"])[:10],
                            str(r["last_week"])[:10], r["content_hash"], str(r["created_at"]), int(r["source_rows"]),
-                           int(r["weeks"]), {"notes": r["notes"], "grain": r["grain"],
-                                                             "freq": r["freq"]})
+                           int(r["weeks"]), {"notes": r["notes"], "grain": r["grain"], "freq": r["freq"],
+                                             "inputs": json.loads(r["inputs"]) if isinstance(r["inputs"], str) else {}})
 
     def sales(self, dataset_id: str) -> pd.DataFrame:
         """One row per series and week; ``region`` is the series' location (the store at store grain, grain.py),
@@ -100,6 +106,11 @@ class DatasetTables:
     def calendars(self, dataset_id: str) -> list[RegionCalendar]:
         f = self.query("SELECT region, country, subdiv FROM holiday_calendars WHERE dataset_id = ? ORDER BY region", [dataset_id])
         return [RegionCalendar(r.region, r.country, r.subdiv if isinstance(r.subdiv, str) else None) for r in f.itertuples()]
+
+    def past_inputs(self, dataset_id: str) -> pd.DataFrame:
+        """week, region (the series' location), sku, name, value: the sales file's past-only inputs (past_inputs.py)."""
+        return self.query("""SELECT week, region, sku, name, value FROM past_inputs WHERE dataset_id = ?
+                             ORDER BY name, sku, region, week""", [dataset_id])
 
     def custom_events(self, dataset_id: str) -> pd.DataFrame:
         return self.query("SELECT event_date AS date, name FROM custom_events WHERE dataset_id = ? ORDER BY 1", [dataset_id])

@@ -11,6 +11,8 @@ SCHEMA = [
     "ALTER TABLE datasets ADD COLUMN IF NOT EXISTS changes VARCHAR",  # what changed from the parent (JSON)
     "ALTER TABLE datasets ADD COLUMN IF NOT EXISTS grain VARCHAR",  # 'store': one series per SKU x store (grain.py)
     "ALTER TABLE datasets ADD COLUMN IF NOT EXISTS freq VARCHAR",  # 'month': periods are months (periods.py); NULL = week
+    # the sales file's columns read as events and as past-only inputs (JSON), re-read by a refresh of the dataset
+    "ALTER TABLE datasets ADD COLUMN IF NOT EXISTS inputs VARCHAR",
     """CREATE TABLE IF NOT EXISTS sales (
         dataset_id VARCHAR, week DATE, region VARCHAR, sku VARCHAR, category VARCHAR,
         units DOUBLE, price DOUBLE, promo DOUBLE, discount_pct DOUBLE, source_rows INTEGER)""",
@@ -23,6 +25,8 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS holiday_calendars (
         dataset_id VARCHAR, region VARCHAR, country VARCHAR, subdiv VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS custom_events (dataset_id VARCHAR, event_date DATE, name VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS past_inputs (
+        dataset_id VARCHAR, week DATE, region VARCHAR, sku VARCHAR, name VARCHAR, value DOUBLE)""",
     """CREATE TABLE IF NOT EXISTS jobs (
         id VARCHAR PRIMARY KEY, dataset_id VARCHAR, model VARCHAR, preset VARCHAR, status VARCHAR,
         pid INTEGER, created_at TIMESTAMP, started_at TIMESTAMP, finished_at TIMESTAMP,

@@ -67,6 +67,10 @@ def upload_section(store: Store) -> None:
         flags = st.multiselect("Event flags: 0/1 columns of the sales file that mark events (each becomes a custom "
                                "event on the dates it flags, for every region)",
                                [c for c in columns if c.lower() not in mapping], key="import_event_columns")
+        past = st.multiselect("Past-only inputs: numeric columns known for the past but not ahead (market totals, "
+                              "a competitor's sales); the TFT reads them before each forecast",
+                              [c for c in columns if c.lower() not in mapping and c not in flags],
+                              key="import_past_columns")
         if "promotions" in paths:
             st.markdown("**Promotion calendar**")
             mapping.update(to_ingest_mapping(_mapping_widgets(sniff_columns(paths["promotions"]), "promotions", S.PROMO_REQUIRED, S.PROMO_OPTIONAL)))
@@ -80,11 +84,15 @@ def upload_section(store: Store) -> None:
         "region": "SKU x region (stores summed)", "store": "SKU x store (rolled up to regions in the app)"}.get)
     if not st.button("Validate and import", type="primary", key="import_button"):
         return
+    if base:  # a new version reads the columns its dataset was imported with, unless others are chosen
+        from dashboard.planning.refresh import columns_of
+
+        flags, past = columns_of(store.dataset(base).extras, flags or None, past or None)
     with st.spinner("Validating and importing..."):
         try:
             prepared = prepare(paths["sales"], paths.get("promotions"), paths.get("weather"), mapping, name, unit,
                                store.dataset(base).extras.get("grain", "region") if base else grain, freq,
-                               flags)
+                               flags, past)
         except ValidationError as exc:
             st.error(f"Nothing was imported: {len(exc.problems)} problem(s) found. Fix them and upload again.")
             st.dataframe(problems_frame(exc.problems), hide_index=True, key="validation_report")

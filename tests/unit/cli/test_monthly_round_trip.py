@@ -30,8 +30,10 @@ def test_monthly_round_trip(cli, tmp_path, workspace, monkeypatch):
     truth = json.loads((tmp_path / "m" / "truth.json").read_text())
     assert truth["months"] == 60 and set(truth["categories"]) == {"lager", "craft", "seasonal ale"}
     got = json.loads(cli("ingest", tmp_path / "m" / "sales.csv", "--promotions", tmp_path / "m" / "promotions.csv",
-                         "--weather", tmp_path / "m" / "weather.csv", "--name", "distributor", "--json").stdout)
+                         "--weather", tmp_path / "m" / "weather.csv", "--name", "distributor",
+                         "--past-columns", "market_volume", "--json").stdout)
     assert got["freq"] == "month" and got["series"] == 180 and got["last_week"] == "2025-12-01"
+    assert any("past-only input" in n and "market_volume" in n for n in got["notes"])
     check = json.loads(cli("check", "--json").stdout)
     assert check["freq"] == "month" and "24 months" in check["summary"]
 
@@ -54,6 +56,11 @@ def test_monthly_round_trip(cli, tmp_path, workspace, monkeypatch):
     record = store.run(run["run_id"])
     assert record["holdout_weeks"] == 6 and record["config"]["freq"] == "month"
     assert record["config"]["horizon"] == 6 and record["config"]["encoder_weeks"] == 24
+    from dashboard.forecasting.training import load_model
+
+    net, _ = load_model(store, runs[runs["model"] == "tft"].iloc[0]["run_id"])  # the market, read in its encoder
+    assert "past_market_volume" in net.params["time_varying_unknown_reals"]
+    assert "past_market_volume" in net.net.encoder_variables and "past_market_volume" not in net.net.decoder_variables
     store.close()
 
     weeks = cli("scenario", "--run", run["run_id"], "--promo", "sku=K01,region=North,start=2026-02-01,weeks=13,"

@@ -82,6 +82,16 @@ def test_daily_data_sums_into_calendar_months(write):
     assert weekly.info.content_hash != p.info.content_hash
 
 
+def test_days_no_row_has_are_a_closed_shop_and_the_import_says_so(write):
+    closed = {pd.Timestamp("2023-04-25"), pd.Timestamp("2023-05-01")}  # public holidays, no row (the pasta store's way)
+    days = [d for d in pd.date_range("2023-01-02", "2023-06-25", freq="D") if d not in closed]
+    text = "date,sku,units\n" + "\n".join(f"{d.date()},X,3" for d in days) + "\n"
+    p = prepare(write("d.csv", text))
+    (note,) = [n for n in p.notes if "no row at all" in n]
+    assert note.startswith("d.csv: 2 day(s)") and "2023-04-25, 2023-05-01" in note and "zero sales" in note
+    assert p.sales.set_index("week").loc["2023-04-24", "units"] == 3 * 6  # the week sums the six days present
+
+
 def test_weekly_data_by_month_says_how(write):
     weeks = pd.date_range("2023-01-02", periods=40, freq="W-MON")
     text = "week,sku,units\n" + "\n".join(f"{w.date()},X,10" for w in weeks) + "\n"
