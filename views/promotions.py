@@ -24,16 +24,28 @@ plan_name = c2.selectbox("Plan", ["base", *saved["name"].tolist()], key="pr_plan
 analysis = cached_analysis(run_id)
 categories = sorted(analysis.series["category"].astype(str).unique())
 money = json.loads(margins_json(run_id))
-with st.expander(f"Margins per category (% of the regular price; {DEFAULT_MARGIN_PCT:.0f} % until entered)"):
+FUNDED, ALLOWANCE = "supplier-funded % of the discount", "scan allowance per unit"
+with st.expander(f"Margins and supplier funding per category (margin % of the regular price; {DEFAULT_MARGIN_PCT:.0f} % "
+                 "until entered)"):
+    funding = money.get("funding") or {}
     edited = st.data_editor(pd.DataFrame({"category": categories, "margin %": [money["margins"][c] for c in categories],
-                                          "price if the data has none": [money["prices"].get(c) for c in categories]}),
+                                          "price if the data has none": [money["prices"].get(c) for c in categories],
+                                          FUNDED: [funding.get(c, {}).get("funded_pct", 0.0) for c in categories],
+                                          ALLOWANCE: [funding.get(c, {}).get("scan_allowance", 0.0) for c in categories]}),
                             disabled=["category"], hide_index=True, key="pr_margin_editor",
                             column_config={"margin %": st.column_config.NumberColumn(min_value=0, max_value=100, step=1),
-                                           "price if the data has none": st.column_config.NumberColumn(min_value=0.01)})
+                                           "price if the data has none": st.column_config.NumberColumn(min_value=0.01),
+                                           FUNDED: st.column_config.NumberColumn(min_value=0, max_value=100, step=5),
+                                           ALLOWANCE: st.column_config.NumberColumn(min_value=0)})
+    st.caption("Supplier funding: the share of each promotion's discount the supplier pays back, and its allowance per "
+               "unit sold on promotion. Both add to the retailer's incremental margin and are the supplier's cost.")
     if st.button("Save margins", key="pr_margin_save", disabled=not ui.may("scenarios")):
         try:
+            nothing = lambda v: None if pd.isna(v) else float(v)  # noqa: E731
             store.set_margins(dict(zip(edited["category"], edited["margin %"])), st.session_state.get("sc_author", ""),
-                              {c: (None if pd.isna(p) else float(p)) for c, p in zip(edited["category"], edited["price if the data has none"])})
+                              {c: nothing(p) for c, p in zip(edited["category"], edited["price if the data has none"])},
+                              {c: (nothing(f), nothing(a)) for c, f, a in zip(edited["category"], edited[FUNDED],
+                                                                               edited[ALLOWANCE])})
             st.rerun()
         except ValueError as exc:
             st.error(str(exc))

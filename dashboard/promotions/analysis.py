@@ -73,27 +73,29 @@ class PromotionAnalysis:
         return out
 
     def decompose(self, plan_frame: pd.DataFrame | None = None, margins: dict[str, float] | None = None,
-                  prices: dict[str, float] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(weekly rows, one row per promotion) for the stored plan or ``plan_frame`` (``with_edits``' result)."""
+                  prices: dict[str, float] | None = None, funding: dict[str, dict] | None = None
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(weekly rows, one row per promotion) for the stored plan or ``plan_frame`` (``with_edits``' result);
+        ``funding``: the supplier's part per category (money.with_prices)."""
         fut = self.plan_rows() if plan_frame is None else plan_frame
         w = dc.weekly(self._forecasts(self.cf.inputs(fut, dc.PROMO_INPUTS)), fut)
         ev = dc.events(w)
-        w = with_prices(w, self.prices, margins or {}, prices)
+        w = with_prices(w, self.prices, margins or {}, prices, funding)
         return w, event_effects(w, ev)
 
     # ---- promotions already run ----------------------------------------------------------------
     def past(self, margins: dict[str, float] | None = None, windows: int = PAST_WINDOWS,
-             prices: dict[str, float] | None = None) -> pd.DataFrame:
+             prices: dict[str, float] | None = None, funding: dict[str, dict] | None = None) -> pd.DataFrame:
         """Promotions in the hold-out and the year before it: actual vs the counterfactual baseline (realized uplift)
         beside the model's uplift for the same weeks. ``in_training`` marks weeks the run was trained on. The
         forecasts are made once per analysis; new margins only redo the money."""
         rows = []
         for origin, w, ev in self._past_windows(windows):
-            w = with_prices(w, regular_prices(self.frame, origin), margins or {}, prices)
+            w = with_prices(w, regular_prices(self.frame, origin), margins or {}, prices, funding)
             model_view = event_effects(w, ev, siblings=False)
             for q in dc.Q:
                 w[f"own_{q}"] = w["units"] - w[f"without_own_{q}"]
-            actual = event_effects(w, ev, siblings=False)
+            actual = event_effects(w, ev, siblings=False, sold="units")
             keep = ["uplift_units_p50", "uplift_pct", "net_units_p50", "net_margin_p50"]
             actual = actual.merge(model_view[["event"] + keep].rename(columns={c: f"forecast_{c}" for c in keep}), on="event")
             actual["actual_units"] = actual["event"].map(w[w["event"] >= 0].groupby("event")["units"].sum())

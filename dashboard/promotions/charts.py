@@ -10,13 +10,16 @@ STEPS = (("baseline", "Baseline"), ("uplift", "Uplift"), ("cannibalization", "Ca
 
 
 def waterfall(event: pd.Series, measure: str = "units") -> go.Figure:
-    """Baseline -> uplift -> cannibalization -> dip -> net for one promotion, in units or margin."""
+    """Baseline -> uplift -> cannibalization -> dip -> net for one promotion, in units or margin (with the supplier's
+    funding as a step where it has any)."""
     if measure == "units":
         names = [(k, label) for k, label in STEPS]
         values = [float(event[f"{k}_units_p50"]) for k, _ in names]
         total_label, unit = "Baseline + net effect", "units"
     else:
         names = [("discount", "Discount on baseline units")] + [(k, label) for k, label in STEPS[1:]]
+        if measure == "margin" and abs(float(event.get("funding_margin_p50", 0.0) or 0.0)) > 0:
+            names.append(("funding", "Supplier funding"))
         values = [float(event[f"{k}_{measure}_p50"]) for k, _ in names]
         total_label, unit = f"Incremental {measure}", measure
     labels = [label for _, label in names] + [total_label]

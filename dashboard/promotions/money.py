@@ -7,7 +7,11 @@ its own effect, ``d`` the discount, ``reg`` the regular price and ``cost = reg x
 - uplift: ``own x (reg x (1 - d) - cost)`` in margin, ``own x reg x (1 - d)`` in revenue;
 - cannibalization: its share of the siblings' lost (or won) units, each at that sibling's margin that week;
 - dip: ``own x (reg - cost)`` over the weeks after it;
-- net: the sum, the promotion's incremental margin (revenue alike).
+- supplier funding (margin only): ``sold x (funded % x reg x d + allowance)`` over its weeks, ``sold`` the units the
+  series sells on promotion (forecast, or actual for a past one): the share of the discount the supplier pays and
+  its scan allowance per unit, per category (``Store.funding``);
+- net: the sum, the promotion's incremental margin for the retailer (revenue alike, without funding); the
+  supplier's cost of it is the funding.
 """
 from __future__ import annotations
 
@@ -34,10 +38,11 @@ def regular_prices(frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
 
 
 def with_prices(w: pd.DataFrame, prices: pd.DataFrame, margins: dict[str, float],
-                entered: dict[str, float] | None = None) -> pd.DataFrame:
+                entered: dict[str, float] | None = None, funding: dict[str, dict] | None = None) -> pd.DataFrame:
     """Adds regular_price, price (the plan's, after discount), margin_pct, unit_margin (at price) and
     regular_margin (at the regular price) to the weekly rows. ``entered``: a regular price per category for the
-    series whose data has none."""
+    series whose data has none. ``funding``: per category, the supplier's ``funded_pct`` of the discount and its
+    ``scan_allowance`` per unit sold on promotion (columns of the same names; 0 where none is entered)."""
     w = w.merge(prices, on=["sku", "region"], how="left")
     if entered:
         w["regular_price"] = w["regular_price"].fillna(w["category"].astype(str).map(entered))
@@ -47,14 +52,19 @@ def with_prices(w: pd.DataFrame, prices: pd.DataFrame, margins: dict[str, float]
     w["price"] = w["regular_price"] * (1 - disc)
     w["unit_margin"] = w["price"] - cost
     w["regular_margin"] = w["regular_price"] - cost
+    cats = w["category"].astype(str)
+    for col in ("funded_pct", "scan_allowance"):
+        w[col] = cats.map(lambda c: float((funding or {}).get(c, {}).get(col) or 0.0)).to_numpy(float)
     return w
 
 
-def event_effects(w: pd.DataFrame, ev: pd.DataFrame, siblings: bool = True) -> pd.DataFrame:
+def event_effects(w: pd.DataFrame, ev: pd.DataFrame, siblings: bool = True, sold: str | None = None) -> pd.DataFrame:
     """Per event and quantile: units (baseline, uplift, cannibalization, dip, net) and the same in revenue and margin.
 
     ``w`` is the weekly table of ``decompose.weekly`` + ``decompose.events`` + ``with_prices``; with
-    ``siblings=False`` (past promotions, judged on actuals) cannibalization is left out."""
+    ``siblings=False`` (past promotions, judged on actuals) cannibalization is left out. ``sold``: the column of the
+    units sold on promotion the supplier's funding is paid on (default each quantile's forecast; ``units``: the
+    actuals of a past promotion)."""
     out = ev.set_index("event").copy()
     in_event, in_dip = w["event"] >= 0, w["dip_of"] >= 0
     share = sibling_shares(w) if siblings else None
@@ -67,6 +77,10 @@ def event_effects(w: pd.DataFrame, ev: pd.DataFrame, siblings: bool = True) -> p
             "uplift": (own, own * w["price"], own * w["unit_margin"], in_event),
             "dip": (own, own * w["regular_price"], own * w["regular_margin"], in_dip),
         }
+        units_sold = w[sold] if sold else w[f"forecast_{q}"] if f"forecast_{q}" in w else base + own
+        paid = units_sold * (w["funded_pct"] / 100 * w["regular_price"] * disc + w["scan_allowance"]) \
+            if "funded_pct" in w else base * 0
+        parts["funding"] = (base * 0, base * 0, paid.where(w["promo"] > 0, 0.0), in_event)
         if siblings:
             sib = w[f"sibling_{q}"]
             lost = {"units": group_sum(w.assign(_x=sib), "_x"), "revenue": group_sum(w.assign(_x=sib * w["price"]), "_x"),
@@ -77,7 +91,8 @@ def event_effects(w: pd.DataFrame, ev: pd.DataFrame, siblings: bool = True) -> p
             for measure, values in (("units", units), ("revenue", revenue), ("margin", margin)):
                 out[f"{name}_{measure}_{q}"] = values[mask].groupby(key).sum().reindex(out.index).fillna(0.0)
         for measure in ("units", "revenue", "margin"):
-            names = ["uplift", "dip", *(["cannibalization"] if siblings else [])] + (["discount"] if measure != "units" else [])
+            names = ["uplift", "dip", *(["cannibalization"] if siblings else [])] + (["discount"] if measure != "units" else []) \
+                + (["funding"] if measure == "margin" else [])
             out[f"net_{measure}_{q}"] = sum(out[f"{n}_{measure}_{q}"] for n in names)
     for measure in ("units", "revenue", "margin"):  # a band whose ends may come out swapped once differenced
         lo, hi = out[f"net_{measure}_p10"], out[f"net_{measure}_p90"]

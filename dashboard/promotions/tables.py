@@ -12,7 +12,8 @@ PLANNED = {
     "dip_units_p50": "dip units", "net_units_p50": "incremental units", "net_units_p10": "incremental units P10",
     "net_units_p90": "incremental units P90", "net_revenue_p50": "incremental revenue",
     "net_margin_p50": "incremental margin", "net_margin_p10": "incremental margin P10",
-    "net_margin_p90": "incremental margin P90", "warnings": "warnings",
+    "net_margin_p90": "incremental margin P90", "funding_margin_p50": "supplier funding",
+    "supplier_cost_p50": "supplier's cost", "warnings": "warnings",
 }
 PAST = {
     "sku": "SKU", "region": "region", "category": "category", "start_week": "start week", "weeks": "weeks",
@@ -56,6 +57,9 @@ def planned(events: pd.DataFrame, max_discount_seen: float | None = None) -> pd.
     e = events.assign(warnings=warnings(events, max_discount_seen)) if len(events) else events.assign(warnings=[])
     e = e.sort_values("net_margin_p50", ascending=False)
     e = e.assign(start_week=pd.to_datetime(e["start_week"]).dt.date)
+    if "funding_margin_p50" not in e:
+        e["funding_margin_p50"] = 0.0
+    e["supplier_cost_p50"] = -e["funding_margin_p50"]
     return e[list(PLANNED)].rename(columns=PLANNED).round(1).reset_index(drop=True)
 
 
@@ -82,10 +86,12 @@ def past(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def totals(events: pd.DataFrame) -> dict[str, float]:
-    """The plan's promotions summed: count, incremental units, revenue and margin (P50), and how many lose money."""
+    """The plan's promotions summed: count, incremental units, revenue and margin (P50, the retailer's, with the
+    supplier's funding in it), the funding, and how many lose money."""
     return {"promotions": int(len(events)), "incremental_units": float(events["net_units_p50"].sum()),
             "incremental_revenue": float(events["net_revenue_p50"].sum()),
             "incremental_margin": float(events["net_margin_p50"].sum()),
+            "supplier_funding": float(events["funding_margin_p50"].sum()) if "funding_margin_p50" in events else 0.0,
             "losing_money": int((events["net_margin_p50"] < 0).sum())}
 
 

@@ -1,4 +1,5 @@
-"""The margin % (and, for data without prices, a regular price) per category of a workspace (``Store`` inherits
+"""The margin % (and, for data without prices, a regular price) per category of a workspace, and the supplier's
+funding of its promotions: the % of the discount it pays and a scan allowance per unit sold (``Store`` inherits
 these)."""
 from __future__ import annotations
 
@@ -16,21 +17,40 @@ class MarginTables:
         f = self.query("SELECT category, price FROM category_margins WHERE price IS NOT NULL ORDER BY category")
         return dict(zip(f["category"], f["price"].astype(float)))
 
-    def set_margins(self, margins: dict[str, float], author: str = "", prices: dict[str, float | None] | None = None) -> None:
+    def funding(self) -> dict[str, dict[str, float]]:
+        """Per category with funding entered: {"funded_pct": % of the discount the supplier pays, "scan_allowance":
+        money per unit sold on promotion}."""
+        f = self.query("""SELECT category, coalesce(funded_pct, 0) AS funded_pct, coalesce(scan_allowance, 0) AS scan_allowance
+                          FROM category_margins WHERE funded_pct IS NOT NULL OR scan_allowance IS NOT NULL ORDER BY category""")
+        return {r.category: {"funded_pct": float(r.funded_pct), "scan_allowance": float(r.scan_allowance)}
+                for r in f.itertuples()}
+
+    def set_margins(self, margins: dict[str, float], author: str = "", prices: dict[str, float | None] | None = None,
+                    funding: dict[str, tuple[float | None, float | None]] | None = None) -> None:
         """Store the margin % of each category named (0-100) and, optionally, a regular price for categories whose
-        data has none (> 0, or None to clear); a bad value is refused, naming the category, and nothing changes."""
+        data has none (> 0, or None to clear) and the supplier's funding ({category: (% of the discount, 0-100;
+        scan allowance per unit, >= 0)}, None to clear); a bad value is refused, naming the category, and nothing
+        changes."""
+        funding = funding or {}
         bad = [f"margin {c}: {v}" for c, v in margins.items() if v is None or not 0 <= float(v) <= 100]
         bad += [f"price {c}: {v}" for c, v in (prices or {}).items() if v is not None and not float(v) > 0]
+        bad += [f"supplier-funded % {c}: {f}" for c, (f, _) in funding.items() if f is not None and not 0 <= float(f) <= 100]
+        bad += [f"scan allowance {c}: {a}" for c, (_, a) in funding.items() if a is not None and not float(a) >= 0]
         if bad:
-            raise ValueError(f"margin % must be between 0 and 100 and a price above 0 ({'; '.join(bad)})")
+            raise ValueError("margin % and supplier-funded % must be between 0 and 100, a price above 0 and a scan "
+                             f"allowance 0 or more ({'; '.join(bad)})")
         now = utc_now()
         with self._write() as cur:
-            for c in sorted(set(margins) | set(prices or {})):
-                old = cur.execute("SELECT margin_pct, price FROM category_margins WHERE category = ?", [str(c)]).fetchall()
-                margin = float(margins[c]) if c in margins else (old[0][0] if old else None)
-                price = (None if (prices or {}).get(c) is None else float(prices[c])) if c in (prices or {}) else (
-                    old[0][1] if old else None)
+            for c in sorted(set(margins) | set(prices or {}) | set(funding)):
+                old = cur.execute("SELECT margin_pct, price, funded_pct, scan_allowance FROM category_margins "
+                                  "WHERE category = ?", [str(c)]).fetchall()
+                old = old[0] if old else (None, None, None, None)
+                margin = float(margins[c]) if c in margins else old[0]
+                price = (None if (prices or {}).get(c) is None else float(prices[c])) if c in (prices or {}) else old[1]
+                funded, allowance = (tuple(None if v is None else float(v) for v in funding[c]) if c in funding
+                                     else old[2:])
                 cur.execute("DELETE FROM category_margins WHERE category = ?", [str(c)])
-                cur.execute("INSERT INTO category_margins (category, margin_pct, price, author, updated_at) VALUES (?, ?, ?, ?, ?)",
-                            [str(c), margin, price, author, now])
+                cur.execute("""INSERT INTO category_margins (category, margin_pct, price, funded_pct, scan_allowance,
+                               author, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                            [str(c), margin, price, funded, allowance, author, now])
 

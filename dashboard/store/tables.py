@@ -37,6 +37,9 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS category_margins (
         category VARCHAR PRIMARY KEY, margin_pct DOUBLE, price DOUBLE, author VARCHAR, updated_at TIMESTAMP)""",
     "ALTER TABLE category_margins ADD COLUMN IF NOT EXISTS price DOUBLE",  # tables made before prices could be entered
+    # the supplier's part of a promotion (dashboard/promotions/money.py): % of the discount it funds, money per unit sold
+    "ALTER TABLE category_margins ADD COLUMN IF NOT EXISTS funded_pct DOUBLE",
+    "ALTER TABLE category_margins ADD COLUMN IF NOT EXISTS scan_allowance DOUBLE",
     """CREATE TABLE IF NOT EXISTS plans (
         id VARCHAR PRIMARY KEY, dataset_id VARCHAR, cycle VARCHAR, run_id VARCHAR, scenario VARCHAR, author VARCHAR,
         published_at TIMESTAMP, meta VARCHAR, UNIQUE (dataset_id, cycle))""",

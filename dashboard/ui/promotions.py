@@ -47,7 +47,7 @@ def cached_plan(run_id: str, edits_json: str, margins_json: str) -> tuple[pd.Dat
     edits = _edits(edits_json)
     frame = a.with_edits(expand_edits(edits, a.series, pd.DatetimeIndex([]))) if len(edits) else None
     money = json.loads(margins_json)
-    return a.decompose(frame, money["margins"], money["prices"])
+    return a.decompose(frame, money["margins"], money["prices"], money.get("funding"))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -67,7 +67,7 @@ def cached_plan_table(run_id: str, edits_json: str, margins_json: str) -> tuple[
 @st.cache_data(show_spinner="Judging past promotions on their actuals...", max_entries=8)
 def cached_past(run_id: str, margins_json: str) -> pd.DataFrame:
     money = json.loads(margins_json)
-    return cached_analysis(run_id).past(money["margins"], prices=money["prices"])
+    return cached_analysis(run_id).past(money["margins"], prices=money["prices"], funding=money.get("funding"))
 
 
 @st.cache_data(show_spinner="Asking the model how uplift grows with the discount...", max_entries=8)
@@ -76,15 +76,16 @@ def cached_response(run_id: str) -> pd.DataFrame:
 
 
 def margins_json(run_id: str) -> str:
-    """The workspace's margin % per category of the run's series (the default where none was entered) and the prices
-    entered for data without any, as a cache key."""
+    """The workspace's margin % per category of the run's series (the default where none was entered), the prices
+    entered for data without any and the supplier's funding, as a cache key."""
     from dashboard.promotions.money import DEFAULT_MARGIN_PCT
 
     store = get_store()
-    stored, prices = store.margins(), store.entered_prices()
+    stored, prices, funding = store.margins(), store.entered_prices(), store.funding()
     cats = sorted(cached_analysis(run_id).series["category"].astype(str).unique())
     return json.dumps({"margins": {c: stored.get(c, DEFAULT_MARGIN_PCT) for c in cats},
-                       "prices": {c: prices[c] for c in cats if c in prices}}, sort_keys=True)
+                       "prices": {c: prices[c] for c in cats if c in prices},
+                       "funding": {c: funding[c] for c in cats if c in funding}}, sort_keys=True)
 
 
 def incremental_margin(run_id: str, edits_json: str) -> float:

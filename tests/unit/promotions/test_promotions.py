@@ -49,6 +49,25 @@ def test_money_by_hand_on_a_planted_promotion():
     assert out["net_margin_p10"] <= out["net_margin_p50"] <= out["net_margin_p90"]
 
 
+def test_supplier_funding_by_hand_and_by_brute_force():
+    w, prices = planted()
+    ev = dc.events(w)
+    funded = with_prices(w, prices, {"c": 30.0}, funding={"c": {"funded_pct": 50.0, "scan_allowance": 0.3}})
+    out = event_effects(funded, ev).iloc[0]
+    # A sells 16 + 15 units on promotion; the supplier pays half the 2.00 discount (1.00) and 0.30 a unit on each
+    assert out["funding_margin_p50"] == pytest.approx(31 * 1.3)
+    assert out["net_margin_p50"] == pytest.approx(-39.5 + 40.3)  # the retailer's: unfunded -39.5, plus the funding
+    # brute force: the retailer's margin with the plan (a promoted unit earns 1.00 + 1.30 funding) minus without any
+    with_plan = (16 + 15) * (1 + 1.3) + (8 + 10) * 3 + (18 + 19 + 20 + 20) * 1.5
+    without = 40 * 3 + 80 * 1.5
+    assert out["net_margin_p50"] == pytest.approx(with_plan - without)
+    assert out["net_revenue_p50"] == pytest.approx(-40 + 88 - 15 - 20)  # shoppers pay the same: revenue unchanged
+    table = tables.planned(event_effects(funded, ev).assign(promo_type="tpr"))
+    assert table.loc[0, "supplier funding"] == pytest.approx(40.3) and table.loc[0, "supplier's cost"] == pytest.approx(-40.3)
+    other = with_prices(w, prices, {"c": 30.0}, funding={"d": {"funded_pct": 50.0, "scan_allowance": 0.3}})
+    assert event_effects(other, ev).iloc[0]["net_margin_p50"] == pytest.approx(-39.5)  # another category's funding
+
+
 def test_sibling_effect_shared_between_promotions_of_the_same_week():
     w, _ = planted()
     w.loc[(w["sku"] == "B") & (w["time_idx"] == 100), ["promo", "discount_pct"]] = [1, 10]
@@ -111,6 +130,13 @@ def test_margins_are_stored_and_checked(workspace):
     assert s.entered_prices() == {"snacks": 3.5} and s.margins()["snacks"] == 40.0  # a price keeps the margin
     with pytest.raises(ValueError, match="price dairy: 0"):
         s.set_margins({}, prices={"dairy": 0})
+    s.set_margins({}, funding={"snacks": (50, 0.25)})
+    assert s.funding() == {"snacks": {"funded_pct": 50.0, "scan_allowance": 0.25}} and s.margins()["snacks"] == 40.0
+    with pytest.raises(ValueError, match="supplier-funded % dairy: 120.*scan allowance snacks: -1"):
+        s.set_margins({}, funding={"dairy": (120, 0), "snacks": (10, -1)})
+    assert s.funding()["snacks"]["funded_pct"] == 50.0  # refused: nothing changed
+    s.set_margins({"snacks": 35})
+    assert s.funding()["snacks"]["scan_allowance"] == 0.25  # a new margin keeps the funding
 
 
 def test_an_entered_price_fills_data_without_prices():
