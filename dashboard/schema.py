@@ -14,7 +14,8 @@ SALES_OPTIONAL = (STORE, REGION, CATEGORY, PRICE, PROMO, DISCOUNT)
 SALES_COLUMNS = SALES_REQUIRED + SALES_OPTIONAL
 
 PROMO_REQUIRED = ("start_week", "end_week")
-PROMO_OPTIONAL = (SKU, CATEGORY, REGION, "promo_type", DISCOUNT)
+FUNDED, ALLOWANCE = "funded_pct", "scan_allowance"  # the supplier's part of a promotion (promotions/money.py)
+PROMO_OPTIONAL = (SKU, CATEGORY, REGION, "promo_type", DISCOUNT, FUNDED, ALLOWANCE)
 WEATHER_REQUIRED = (WEEK, REGION, "temperature")
 WEATHER_OPTIONAL = ("precipitation",)
 
@@ -23,6 +24,7 @@ ALIASES = {
     "date": WEEK, "week_start": WEEK, "month": WEEK, "period": WEEK, "territory": REGION, "qty": UNITS, "quantity": UNITS, "sales": UNITS,
     "item": SKU, "item_id": SKU, "product": SKU, "store_id": STORE, "discount": DISCOUNT,
     "start": "start_week", "end": "end_week", "type": "promo_type", "temp": "temperature",
+    "supplier_funded_pct": FUNDED, "funding_pct": FUNDED, "allowance": ALLOWANCE,
 }
 
 DEFAULT_REGION = "all"

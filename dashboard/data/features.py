@@ -133,12 +133,12 @@ def calendar_plan(promotions: pd.DataFrame, series: pd.DataFrame, weeks) -> pd.D
     """Expand a promotion calendar (sku/category/region may be NULL = all) into weekly rows per series.
 
     ``series`` has sku, region, category (and area at store grain: a promotion's region then covers the region's
-    stores). Returns sku, region, week, promo (1.0), discount_pct, promo_type
-    for every series-week a promotion covers (the deepest discount wins when several overlap; on a tie, the later
+    stores). Returns sku, region, week, promo (1.0), discount_pct, promo_type, funded_pct and scan_allowance (the
+    supplier's funding of that promotion, NaN where the calendar gives none) for every series-week a promotion covers (the deepest discount wins when several overlap; on a tie, the later
     row of the calendar). Vectorised: the reference case's 1,349 planned promotions took 11 s row by row. By month
     (``weeks`` are month starts), ``promo`` is the share of the month's days the promotion covers.
     """
-    cols = ["sku", "region", "week", "promo", "discount_pct", "promo_type"]
+    cols = ["sku", "region", "week", "promo", "discount_pct", "promo_type", "funded_pct", "scan_allowance"]
     weeks = pd.DatetimeIndex(sorted(pd.to_datetime(list(weeks))))
     if promotions is None or promotions.empty or not len(weeks):
         return pd.DataFrame(columns=cols)
@@ -150,7 +150,9 @@ def calendar_plan(promotions: pd.DataFrame, series: pd.DataFrame, weeks) -> pd.D
     p = p.assign(_pid=np.arange(len(p)), _lo=weeks.searchsorted(period.start(p["start_week"]), "left"),
                  _first=pd.to_datetime(p["start_week"]), _last=pd.to_datetime(p["end_week"]),
                  _hi=weeks.searchsorted(pd.to_datetime(p["end_week"]), "right"),
-                 discount_pct=pd.to_numeric(p["discount_pct"], errors="coerce").fillna(0.0).astype(float))
+                 discount_pct=pd.to_numeric(p["discount_pct"], errors="coerce").fillna(0.0).astype(float),
+                 **{c: pd.to_numeric(p[c], errors="coerce").astype(float) if c in p else np.nan
+                    for c in ("funded_pct", "scan_allowance")})
     p["promo_type"] = p["promo_type"].where(p["promo_type"].notna() & (p["promo_type"].astype(str) != ""), "promo") \
         if "promo_type" in p else "promo"
     given = {}
@@ -164,7 +166,8 @@ def calendar_plan(promotions: pd.DataFrame, series: pd.DataFrame, weeks) -> pd.D
     parts = []
     for _, g in p.groupby(pattern, sort=False):  # one merge per combination of the columns a promotion names
         on = [c for c in ("sku", "region", "category") if given[c][g.index[0]]]
-        keep = g[["_pid", "_lo", "_hi", "_first", "_last", "discount_pct", "promo_type"] + on].rename(
+        keep = g[["_pid", "_lo", "_hi", "_first", "_last", "discount_pct", "promo_type", "funded_pct",
+                  "scan_allowance"] + on].rename(
             columns={"region": "_area"})
         on = ["_area" if c == "region" else c for c in on]
         parts.append(keep.merge(ser, on=on) if on else keep.merge(ser, how="cross"))

@@ -260,14 +260,15 @@ def _open(con, path: Path, view: str, mapping: dict, required, optional, notes: 
 
 def _empty_promotions() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in [("sku", "object"), ("category", "object"), ("region", "object"),
-                         ("start_week", "datetime64[ns]"), ("end_week", "datetime64[ns]"), ("promo_type", "object"), ("discount_pct", "float64")]})
+                         ("start_week", "datetime64[ns]"), ("end_week", "datetime64[ns]"), ("promo_type", "object"), ("discount_pct", "float64"),
+                         (S.FUNDED, "float64"), (S.ALLOWANCE, "float64")]})
 
 
 def _promotions(con, path: Path, mapping: dict, roll: pd.DataFrame, file_notes: list[str],
                 period: periods.Frequency = periods.WEEK) -> pd.DataFrame:
     cols = _open(con, path, "raw_promo", mapping, S.PROMO_REQUIRED, S.PROMO_OPTIONAL, file_notes)
     none = "NULL"
-    comma = decimal_comma_columns(con, "raw_promo", [cols.get("discount_pct")])
+    comma = decimal_comma_columns(con, "raw_promo", [cols.get(c) for c in ("discount_pct", S.FUNDED, S.ALLOWANCE)])
     file_notes += comma_note(path.name, comma)
     us = month_first(con, "raw_promo", cols.get("start_week"))
     con.execute(f"""CREATE TEMP VIEW promo_t AS SELECT
@@ -277,13 +278,17 @@ def _promotions(con, path: Path, mapping: dict, roll: pd.DataFrame, file_notes: 
         CASE WHEN lower(trim({raw_col(cols, 'category', none)})) IN ('all', '*', '') THEN NULL ELSE trim({raw_col(cols, 'category', none)}) END AS category,
         CASE WHEN lower(trim({raw_col(cols, 'region', none)})) IN ('all', '*', '') THEN NULL ELSE trim({raw_col(cols, 'region', none)}) END AS region,
         COALESCE(NULLIF(trim({raw_col(cols, 'promo_type', none)}), ''), 'promo') AS promo_type,
-        {raw_col(cols, 'discount_pct')} AS c_discount_pct, {number_sql(raw_col(cols, 'discount_pct', "'0'"), bool(comma))} AS discount_pct
+        {raw_col(cols, 'discount_pct')} AS c_discount_pct, {number_sql(raw_col(cols, 'discount_pct', "'0'"), bool(comma))} AS discount_pct,
+        {", ".join(f"{raw_col(cols, c)} AS c_{c}, {number_sql(raw_col(cols, c), cols.get(c) in comma)} AS {c}"
+                   for c in (S.FUNDED, S.ALLOWANCE))}
         FROM raw_promo""")
     rules = []
     for c in ("start_week", "end_week"):
         rules += date_rules(c)
     rules.append(Rule("end_week", "promotion ends before it starts", "end_week < start_week", "c_start_week || ' > ' || c_end_week"))
     rules += numeric_rules("discount_pct", required=False, lo=0, hi=100, what="discount outside 0-100")
+    rules += numeric_rules(S.FUNDED, required=False, lo=0, hi=100, what="supplier-funded share outside 0-100 %")
+    rules += numeric_rules(S.ALLOWANCE, required=False, lo=0, what="negative scan allowance")
     rules.append(Rule("sku", "unknown SKU (not in the sales file)", "sku IS NOT NULL AND sku NOT IN (SELECT sku FROM known_skus)", "sku"))
     rules.append(Rule("region", "unknown region (not in the sales file)", "region IS NOT NULL AND region NOT IN (SELECT region FROM known_regions)", "region"))
     rules.append(Rule("category", "unknown category (not in the sales file)", "category IS NOT NULL AND category NOT IN (SELECT category FROM known_categories)", "category"))
@@ -295,7 +300,7 @@ def _promotions(con, path: Path, mapping: dict, roll: pd.DataFrame, file_notes: 
     lo, hi = ("date_trunc('week', start_week)", "date_trunc('week', end_week)") if period is periods.WEEK \
         else ("start_week", "end_week")
     out = con.execute(f"""SELECT sku, category, region, CAST({lo} AS DATE) AS start_week,
-        CAST({hi} AS DATE) AS end_week, promo_type, discount_pct,
+        CAST({hi} AS DATE) AS end_week, promo_type, discount_pct, {S.FUNDED}, {S.ALLOWANCE},
         CAST(start_week AS DATE) AS first_day, CAST(end_week AS DATE) AS last_day FROM promo_t""").df()
     out["start_week"] = pd.to_datetime(out["start_week"])
     out["end_week"] = pd.to_datetime(out["end_week"])

@@ -11,6 +11,7 @@ from dashboard.promotions.money import event_effects, regular_prices, with_price
 
 RESPONSE_DEPTHS = (0, 10, 20, 30, 40)
 RESPONSE_WEEKS = (2, 8)  # horizon weeks (0-based) of the two one-week test promotions of the response curve
+CALENDAR_COLUMNS = ["promo_type", "funded_pct", "scan_allowance"]  # what a week's promotion brings from the calendar
 PAST_WINDOWS = 4  # past promotions: the hold-out and this many earlier 13-week windows (a year)
 
 
@@ -42,7 +43,7 @@ class PromotionAnalysis:
         fut = fut.assign(sku=fut["sku"].astype(str), region=fut["region"].astype(str))
         if "promo_type" not in fut:
             types = calendar_plan(self.promotions, self.series, sorted(fut["week"].unique()))
-            types = types.assign(week=pd.to_datetime(types["week"]))[KEYS + ["week", "promo_type"]]
+            types = types.assign(week=pd.to_datetime(types["week"]))[KEYS + ["week", *CALENDAR_COLUMNS]]
             fut = fut.merge(types, on=KEYS + ["week"], how="left")
         if frame is None:
             self._plan = fut
@@ -57,8 +58,12 @@ class PromotionAnalysis:
         p = plan.assign(sku=plan["sku"].astype(str), region=plan["region"].astype(str), week=pd.to_datetime(plan["week"]))
         fut = fut.merge(p[KEYS + ["week", "promo", "discount_pct", "promo_type"]], on=KEYS + ["week"], how="left",
                         suffixes=("", "_new"))
+        edited = fut["promo_new"].notna()
         for c in ("promo", "discount_pct", "promo_type"):
             fut[c] = fut[f"{c}_new"].where(fut[f"{c}_new"].notna(), fut[c])
+        for c in ("funded_pct", "scan_allowance"):  # an edited week is the edit's promotion: its category's funding
+            if c in fut:
+                fut.loc[edited, c] = np.nan
         fut = fut.drop(columns=["promo_new", "discount_pct_new", "promo_type_new"])
         fut.loc[fut["promo"] <= 0, "promo_type"] = None
         return add_category_promo(fut)
@@ -132,7 +137,7 @@ class PromotionAnalysis:
             fc["baseline"] = fc["without_own"]  # siblings are not judged on actuals
             fut = fut.assign(sku=fut["sku"].astype(str), region=fut["region"].astype(str))
             types = calendar_plan(self.promotions, self.series, sorted(fut["week"].unique()))
-            fut = fut.merge(types.assign(week=pd.to_datetime(types["week"]))[KEYS + ["week", "promo_type"]],
+            fut = fut.merge(types.assign(week=pd.to_datetime(types["week"]))[KEYS + ["week", *CALENDAR_COLUMNS]],
                             on=KEYS + ["week"], how="left")
             w = dc.weekly(fc, fut).merge(fut[KEYS + ["time_idx", "units"]], on=KEYS + ["time_idx"], how="left")
             w = w[w["units"].notna()].reset_index(drop=True)

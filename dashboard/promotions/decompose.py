@@ -37,7 +37,8 @@ def weekly(forecasts: dict[str, pd.DataFrame], plan: pd.DataFrame) -> pd.DataFra
     out = forecasts["forecast"][["sku", "region", "week", "time_idx", *Q]].rename(columns={q: f"forecast_{q}" for q in Q})
     for name in ("without_own", "baseline"):
         out = out.merge(forecasts[name][keys + list(Q)].rename(columns={q: f"{name}_{q}" for q in Q}), on=keys)
-    cols = ["category", "promo", "discount_pct"] + [c for c in ("promo_type",) if c in plan.columns]
+    cols = ["category", "promo", "discount_pct"] + [c for c in ("promo_type", "funded_pct", "scan_allowance")
+                                                    if c in plan.columns]
     p = plan[keys + cols].assign(sku=plan["sku"].astype(str), region=plan["region"].astype(str))
     out = out.merge(p, on=keys, how="left")
     out["promo"] = out["promo"].fillna(0.0)

@@ -9,7 +9,7 @@ its own effect, ``d`` the discount, ``reg`` the regular price and ``cost = reg x
 - dip: ``own x (reg - cost)`` over the weeks after it;
 - supplier funding (margin only): ``sold x (funded % x reg x d + allowance)`` over its weeks, ``sold`` the units the
   series sells on promotion (forecast, or actual for a past one): the share of the discount the supplier pays and
-  its scan allowance per unit, per category (``Store.funding``);
+  its scan allowance per unit, per promotion (its calendar row) or else per category (``Store.funding``);
 - net: the sum, the promotion's incremental margin for the retailer (revenue alike, without funding); the
   supplier's cost of it is the funding.
 """
@@ -53,8 +53,10 @@ def with_prices(w: pd.DataFrame, prices: pd.DataFrame, margins: dict[str, float]
     w["unit_margin"] = w["price"] - cost
     w["regular_margin"] = w["regular_price"] - cost
     cats = w["category"].astype(str)
-    for col in ("funded_pct", "scan_allowance"):
-        w[col] = cats.map(lambda c: float((funding or {}).get(c, {}).get(col) or 0.0)).to_numpy(float)
+    for col in ("funded_pct", "scan_allowance"):  # a promotion's own funding (its calendar row) before its category's
+        category = cats.map(lambda c: float((funding or {}).get(c, {}).get(col) or 0.0)).to_numpy(float)
+        own = pd.to_numeric(w[col], errors="coerce").to_numpy(float) if col in w else np.full(len(w), np.nan)
+        w[col] = np.where(np.isnan(own), category, own)
     return w
 
 

@@ -35,9 +35,14 @@ class DatasetTables:
             cur.execute("""INSERT INTO sales (dataset_id, week, region, sku, category, units, price, promo, discount_pct,
                            source_rows, store) SELECT ?, week, region, sku, category, units, price, promo,
                            discount_pct, source_rows, store FROM new_sales""", [info.id])
-            cur.register("new_promos", prepared.promotions)
-            cur.execute("""INSERT INTO promotions SELECT ?, sku, category, region, start_week, end_week,
-                           promo_type, discount_pct FROM new_promos""", [info.id])
+            promos = prepared.promotions
+            for c in ("funded_pct", "scan_allowance"):  # calendars without funding, and versions made before it
+                if c not in promos:
+                    promos = promos.assign(**{c: float("nan")})
+            cur.register("new_promos", promos)
+            cur.execute("""INSERT INTO promotions (dataset_id, sku, category, region, start_week, end_week, promo_type,
+                           discount_pct, funded_pct, scan_allowance) SELECT ?, sku, category, region, start_week,
+                           end_week, promo_type, discount_pct, funded_pct, scan_allowance FROM new_promos""", [info.id])
             cur.register("new_weather", prepared.weather)
             cur.execute("INSERT INTO weather SELECT ?, week, region, temperature, precipitation FROM new_weather", [info.id])
             past = getattr(prepared, "past", None)

@@ -20,6 +20,9 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS promotions (
         dataset_id VARCHAR, sku VARCHAR, category VARCHAR, region VARCHAR,
         start_week DATE, end_week DATE, promo_type VARCHAR, discount_pct DOUBLE)""",
+    # the supplier's funding of one promotion (% of its discount, money per unit sold); NULL: the category's
+    "ALTER TABLE promotions ADD COLUMN IF NOT EXISTS funded_pct DOUBLE",
+    "ALTER TABLE promotions ADD COLUMN IF NOT EXISTS scan_allowance DOUBLE",
     """CREATE TABLE IF NOT EXISTS weather (
         dataset_id VARCHAR, week DATE, region VARCHAR, temperature DOUBLE, precipitation DOUBLE)""",
     """CREATE TABLE IF NOT EXISTS holiday_calendars (

@@ -30,6 +30,13 @@ def test_promotions_page_plan_scenario_margins_past(use_trained):
         store.set_margins({c: 60.0 for c in categories})  # fatter margins: promotions pay more
         at = ok(open_page("promotions"))
         assert metric(at, "Incremental margin") != margin_before
+        fat = float(metric(at, "Incremental margin").replace(",", ""))
+        store.set_margins({}, funding={c: (50.0, 0.0) for c in categories})  # the supplier pays half of every discount
+        at = ok(open_page("promotions"))
+        funded = next(d.value for d in at.dataframe if "supplier funding" in d.value.columns)
+        assert (funded["supplier funding"] > 0).all() and (funded["supplier's cost"] == -funded["supplier funding"]).all()
+        assert float(metric(at, "Incremental margin").replace(",", "")) > fat  # the retailer's margin rises by it
+        store.set_margins({}, funding={c: (None, None) for c in categories})
 
         first = store.series_list(ds).iloc[0]
         weeks = pd.date_range(pd.Timestamp(store.dataset(ds).last_week) + pd.Timedelta(weeks=1), periods=3, freq="W-MON")
@@ -42,7 +49,7 @@ def test_promotions_page_plan_scenario_margins_past(use_trained):
         compare = next(d.value for d in at.dataframe if "plan" in d.value.columns)
         assert list(compare["plan"]) == ["base", "deep"] and compare["incremental_margin vs base"].iloc[0] == 0
     finally:  # the trained workspace is shared by the session's tests
-        store.set_margins({c: 30.0 for c in categories})
+        store.set_margins({c: 30.0 for c in categories}, funding={c: (None, None) for c in categories})
         if "deep" in store.scenarios(ds)["name"].tolist():
             store.delete_scenario(ds, "deep")
 

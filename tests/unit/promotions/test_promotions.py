@@ -200,3 +200,38 @@ def test_a_plan_without_promotions_has_no_uplift(analysis):
     w, ev = a.decompose(fut)
     assert ev.empty
     assert np.abs(w[["own_p50", "sibling_p50"]].to_numpy()).max() == 0
+
+
+def test_a_calendar_s_own_funding_is_imported_checked_and_wins_over_its_category(write, workspace):
+    from dashboard.data.features import calendar_plan
+    from dashboard.data.ingest import prepare
+    from dashboard.schema import ValidationError
+    from dashboard.store import Store
+
+    sales = "week,sku,category,region,units\n" + "".join(
+        f"{w.date()},{s},c,R,{10 + i % 3}\n" for i, w in enumerate(pd.date_range("2024-01-01", periods=60, freq="W-MON"))
+        for s in ("A", "B"))
+    cal = ("sku,region,start_week,end_week,promo_type,discount_pct,supplier_funded_pct,scan_allowance\n"
+           "A,R,2025-03-03,2025-03-10,tpr,20,50,0.3\nB,R,2025-03-03,2025-03-03,tpr,10,,\n")
+    p = prepare(write("s.csv", sales), write("cal.csv", cal))
+    assert p.promotions["funded_pct"].tolist()[0] == 50 and np.isnan(p.promotions["scan_allowance"].tolist()[1])
+    store = Store()
+    ds, _ = store.save_dataset(p)
+    stored = store.promotions(ds).set_index("sku")
+    assert stored.loc["A", "scan_allowance"] == 0.3 and np.isnan(stored.loc["B", "funded_pct"])
+    store.close()
+    bad = ("sku,region,start_week,end_week,discount_pct,funded_pct,scan_allowance\n"
+           "A,R,2025-03-03,2025-03-10,20,120,0\nB,R,2025-03-03,2025-03-03,10,10,-2\n")
+    with pytest.raises(ValidationError) as err:
+        prepare(write("s.csv", sales), write("bad.csv", bad))
+    found = {(x.file, x.column, x.rule, x.rows) for x in err.value.problems}
+    assert ("bad.csv", "funded_pct", "supplier-funded share outside 0-100 %", (2,)) in found
+    assert ("bad.csv", "scan_allowance", "negative scan allowance", (3,)) in found
+    weeks = pd.date_range("2025-03-03", periods=2, freq="W-MON")
+    plan = calendar_plan(stored.reset_index(), pd.DataFrame({"sku": ["A", "B"], "region": "R", "category": "c"}), weeks)
+    assert plan.set_index("sku").loc["A", "funded_pct"].tolist() == [50.0, 50.0]
+    w, prices = planted()
+    w["funded_pct"] = np.where(w["promo"] > 0, 25.0, np.nan)  # this promotion's own 25 % beats its category's 50 %
+    ev = dc.events(w)
+    out = event_effects(with_prices(w, prices, {"c": 30.0}, funding={"c": {"funded_pct": 50.0}}), ev).iloc[0]
+    assert out["funding_margin_p50"] == pytest.approx(31 * 0.25 * 10 * 0.2)
