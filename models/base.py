@@ -62,6 +62,11 @@ class Forecaster(ABC):
     # that origin is cheap enough to make (statistical models refit at every origin anyway; a network is not).
     refit_windows: bool = True
 
+    def mechanic_inputs(self) -> list[str]:
+        """The promotion mechanics (``mech_*`` columns, dashboard/data/mechanics.py) this model reads; none unless
+        a model says otherwise."""
+        return []
+
     def honest_from(self, origin: int) -> bool:
         """Whether ``predict(frame, origin)`` uses nothing this model learned from weeks at or after ``origin``.
         True by default: a model that refits on the history it is given (statsforecast, seasonal naive)."""

@@ -228,6 +228,9 @@ class LightGBMForecaster(Forecaster):
                       "note": f"target {best} chosen on the last {h} training weeks: " +
                               ", ".join(f"{t} {s:.1f}" for t, s in scores.items())})
 
+    def mechanic_inputs(self) -> list[str]:
+        return [c for c in self.inputs if c.startswith("mech_")]
+
     def honest_from(self, origin: int) -> bool:
         return origin > (self.early_end if self.early is not None else self._final_end)
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import periods
+from dashboard.data import mechanics
 from dashboard.data.features import KNOWN_REALS
 
 LAGS = (1, 2, 3, 4, 13, 26, 52)  # weekly; a monthly dataset's: 1, 2, 3, 6, 12 (dashboard/periods.py, ``lags``)
@@ -57,7 +58,7 @@ def known(frame: pd.DataFrame, period: periods.Frequency = periods.WEEK) -> list
     what-if lost more in the months after than it gained)."""
     by_month = ("promo_prev", "promo_next") if period is periods.MONTH else ()
     return [c for c in KNOWN if (c != "rel_price" or ("price" in frame and frame["price"].notna().any()))
-            and c not in by_month]
+            and c not in by_month] + mechanics.present(frame)  # the promotion mechanics its calendar holds
 
 
 def long_format(frame: pd.DataFrame, categories: dict[str, list] | None = None,

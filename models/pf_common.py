@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dashboard.data import past_inputs
+from dashboard.data import mechanics, past_inputs
 from dashboard.data.features import KNOWN_REALS
 from dashboard.schema import TrainConfig
 
@@ -96,6 +96,11 @@ def model_columns(past: list[str] = ()) -> list[str]:
     return MODEL_COLUMNS + [c for c in past if c not in MODEL_COLUMNS]
 
 
+def extra_known(params: dict) -> list[str]:
+    """The known reals a trained network reads besides KNOWN_REALS (its dataset's promotion mechanics)."""
+    return [c for c in params.get("time_varying_known_reals") or [] if c not in KNOWN_REALS]
+
+
 def past_reals(params: dict) -> list[str]:
     """The past-only inputs a trained network reads (its unknown reals besides the target)."""
     return [c for c in params.get("time_varying_unknown_reals") or [] if c != "units"]
@@ -111,10 +116,12 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     return f
 
 
-def training_dataset(train: pd.DataFrame, config: TrainConfig, world=None, past: list[str] = ()):
+def training_dataset(train: pd.DataFrame, config: TrainConfig, world=None, past: list[str] = (),
+                     known: list[str] = ()):
     """pytorch-forecasting's dataset of ``train``; under DDP ``train`` is this process's shard and the encoders and
     scalers are made the same in every process (models/shards.py). ``past``: past-only inputs (columns of
-    ``train``, dashboard/data/past_inputs.py), read in the encoder only."""
+    ``train``, dashboard/data/past_inputs.py), read in the encoder only; ``known``: known reals besides
+    KNOWN_REALS (the promotion mechanics the dataset holds, dashboard/data/mechanics.py)."""
     from pytorch_forecasting import TimeSeriesDataSet
     from pytorch_forecasting.data import GroupNormalizer
 
@@ -128,7 +135,7 @@ def training_dataset(train: pd.DataFrame, config: TrainConfig, world=None, past:
         train, time_idx="time_idx", target="units", group_ids=GROUPS,
         max_encoder_length=config.encoder_weeks, min_encoder_length=config.min_encoder_weeks,
         max_prediction_length=config.horizon, min_prediction_length=config.horizon,
-        static_categoricals=STATIC_CATS, time_varying_known_reals=list(KNOWN_REALS),
+        static_categoricals=STATIC_CATS, time_varying_known_reals=[*KNOWN_REALS, *known],
         time_varying_unknown_reals=["units", *past],
         target_normalizer=GroupNormalizer(groups=GROUPS, transformation=log1p_transform()),
         categorical_encoders=encoders,
@@ -151,7 +158,7 @@ def decoder_dataset(params: dict, frame: pd.DataFrame, start_idx: int, horizon: 
     # scalers and target normalizer are the training dataset's, so earlier weeks change nothing)
     lo = start_idx - int(params["max_encoder_length"])
     f = prepare(frame.loc[(frame["time_idx"] >= lo) & (frame["time_idx"] < start_idx + horizon),
-                          model_columns(past_reals(params))])
+                          model_columns(past_reals(params) + extra_known(params))])
     if not with_target:
         f.loc[f["time_idx"] >= start_idx, "units"] = 0.0
     f["units"] = f["units"].fillna(0.0)
@@ -166,6 +173,9 @@ class PFForecaster(Forecaster):
     chooses_dropout = False  # trains one network per ``config.dropout_choices`` on small datasets (models/regularisation.py)
     reads_past = False  # reads the frame's past-only inputs in its encoder (the TFT; an LSTM's encoder and decoder
     # must read the same inputs in pytorch-forecasting's RecurrentNetwork)
+
+    def mechanic_inputs(self) -> list[str]:
+        return [c for c in extra_known(self.params or {}) if c.startswith("mech_")]
 
     def honest_from(self, origin: int) -> bool:
         """Its early-stopping window only: every earlier week taught the network by gradient."""
@@ -219,11 +229,12 @@ class PFForecaster(Forecaster):
         # only the columns the network reads (week, price, area, series names... were half the frame at 74,800
         # store series) and, under DDP, only this process's series (models/shards.py)
         past = past_inputs.columns_of(train) if self.reads_past else []
-        data = prepare(shards.shard(train[model_columns(past)], world))
+        mech = mechanics.present(train)  # the promotion mechanics its calendar holds: known inputs, as the discount
+        data = prepare(shards.shard(train[model_columns(past + mech)], world))
         last = max(distributed.gather(int(data["time_idx"].max()), world))  # the same week in every process
         val_start = last - cfg.horizon + 1  # the last weeks before the hold-out
         self.validation_start = val_start  # early stopping reads these weeks; gradients never do
-        ds = training_dataset(data[data["time_idx"] < val_start], cfg, world, past)
+        ds = training_dataset(data[data["time_idx"] < val_start], cfg, world, past, mech)
         val = decoder_dataset(ds.get_parameters(), data, val_start, cfg.horizon, with_target=True)
         train_w, valid_w = WindowArrays(ds, self.device), WindowArrays(val, self.device)
         self.params = ds.get_parameters()

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import ui
-from dashboard.planning.scenarios import EDIT_COLUMNS
+from dashboard.planning.scenarios import EDIT_COLUMNS, MECHANIC_CHOICES
 from dashboard.reports import charts
 from dashboard.ui.promotions import incremental_margin, promo_runs
 from dashboard.ui.scenario_view import scenario_view
@@ -42,7 +42,7 @@ edits = st.data_editor(
         "start_week": st.column_config.DateColumn(f"start {period.name}", min_value=weeks.min().date()),
         "weeks": st.column_config.NumberColumn(period.plural, min_value=1, max_value=period.season, step=1,
                                                default=2 if period.name == "week" else 1),
-        "promo_type": st.column_config.SelectboxColumn("type", options=["tpr", "feature", "bogo", "none"], default="tpr"),
+        "promo_type": st.column_config.SelectboxColumn("type", options=MECHANIC_CHOICES, default="tpr"),
         "discount_pct": st.column_config.NumberColumn("discount %", min_value=0, max_value=100, step=5, default=20),
     })
 key = ui.edits_json(edits)

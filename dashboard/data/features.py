@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import periods
-from dashboard.data import past_inputs
+from dashboard.data import mechanics, past_inputs
 from dashboard.data.calendars import RegionCalendar, seasonal_normal_weather, weekly_holiday_features
 
 KNOWN_REALS = ["promo", "discount_pct", "cat_promo_share", "cat_mean_discount", "holiday", "major_holiday",
@@ -23,12 +23,15 @@ KEYS = ["sku", "region"]
 
 def build_frame(sales: pd.DataFrame, calendars: list[RegionCalendar], events: pd.DataFrame | None = None,
                 weather: pd.DataFrame | None = None, future: pd.DataFrame | None = None,
-                horizon: int = 0, past: pd.DataFrame | None = None) -> pd.DataFrame:
+                horizon: int = 0, past: pd.DataFrame | None = None,
+                calendar_weeks: pd.DataFrame | None = None) -> pd.DataFrame:
     """Complete grid per series from its first week to the last (+ ``horizon`` future weeks).
 
     Missing weeks inside a series are zero sales (retail files omit rows with no sales).
     ``future`` optionally gives promo/discount_pct per sku, region, week for the future weeks; ``past`` the sales
-    file's past-only inputs (week, region, sku, name, value: ``past_<name>`` columns, past_inputs.py).
+    file's past-only inputs (week, region, sku, name, value: ``past_<name>`` columns, past_inputs.py);
+    ``calendar_weeks`` the promotion calendar's series-weeks with their mechanics (``calendar_plan`` over history
+    and future: ``mech_*`` columns for the mechanics the history holds, mechanics.py).
     """
     s = sales.copy()
     s["week"] = pd.to_datetime(s["week"])
@@ -73,6 +76,9 @@ def build_frame(sales: pd.DataFrame, calendars: list[RegionCalendar], events: pd
     f = add_weather(f, weather, last)
     f = add_lag52(f, freq.season)
     f = past_inputs.add_to_frame(f, past)
+    f = mechanics.add_to_frame(f, calendar_weeks)
+    if future is not None and len(future):
+        f = mechanics.apply_plan(f, future)  # a what-if's promotion types over the calendar's
     f["series"] = f["sku"].astype(str) + "|" + f["region"].astype(str)
     return f.sort_values(["sku", "region", "week"]).reset_index(drop=True)
 
@@ -135,10 +141,12 @@ def calendar_plan(promotions: pd.DataFrame, series: pd.DataFrame, weeks) -> pd.D
     ``series`` has sku, region, category (and area at store grain: a promotion's region then covers the region's
     stores). Returns sku, region, week, promo (1.0), discount_pct, promo_type, funded_pct and scan_allowance (the
     supplier's funding of that promotion, NaN where the calendar gives none) for every series-week a promotion covers (the deepest discount wins when several overlap; on a tie, the later
-    row of the calendar). Vectorised: the reference case's 1,349 planned promotions took 11 s row by row. By month
+    row of the calendar; the week holds the mechanics of all of them: ``mech_*``, dashboard/data/mechanics.py).
+    Vectorised: the reference case's 1,349 planned promotions took 11 s row by row. By month
     (``weeks`` are month starts), ``promo`` is the share of the month's days the promotion covers.
     """
-    cols = ["sku", "region", "week", "promo", "discount_pct", "promo_type", "funded_pct", "scan_allowance"]
+    cols = ["sku", "region", "week", "promo", "discount_pct", "promo_type", "funded_pct", "scan_allowance",
+            *mechanics.COLUMNS]
     weeks = pd.DatetimeIndex(sorted(pd.to_datetime(list(weeks))))
     if promotions is None or promotions.empty or not len(weeks):
         return pd.DataFrame(columns=cols)
@@ -179,7 +187,9 @@ def calendar_plan(promotions: pd.DataFrame, series: pd.DataFrame, weeks) -> pd.D
     offset = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
     out = hit.iloc[rep].reset_index(drop=True)
     out["week"] = weeks[out["_lo"].to_numpy() + offset]
+    mech = mechanics.union_by_week(out[["sku", "region", "week", "promo_type"]])  # every promotion's mechanics
     out = out.sort_values(["discount_pct", "_pid"], kind="stable").drop_duplicates(["sku", "region", "week"], keep="last")
+    out = out.merge(mech, on=["sku", "region", "week"], how="left")
     out["promo"] = 1.0
     if period is periods.MONTH:  # the share of the month's days on promotion
         month_end = out["week"] + pd.offsets.MonthEnd(0)

@@ -29,14 +29,17 @@ def model_frame(store: Store, dataset_id: str, horizon: int | None = None, plan:
 
 def _build_frame(store: Store, dataset_id: str, horizon: int, plan: pd.DataFrame | None) -> pd.DataFrame:
     sales = store.sales(dataset_id)
+    period = periods.of_dates(sales["week"])
+    last = pd.Timestamp(sales["week"].max())
+    weeks = period.range(pd.Timestamp(sales["week"].min()), end=period.shift(last, horizon))
+    series = sales[["sku", "region", "category", "area"]].drop_duplicates()
+    # the calendar over history and future: the future's promotions, and every week's mechanics (mechanics.py)
+    calendar = calendar_plan(store.promotions(dataset_id), series, weeks)
     if plan is None and horizon:
-        last = pd.Timestamp(sales["week"].max())
-        period = periods.of_dates(sales["week"])
-        future = period.range(period.shift(last, 1), periods=horizon)
-        series = sales[["sku", "region", "category", "area"]].drop_duplicates()
-        plan = calendar_plan(store.promotions(dataset_id), series, future)
+        plan = calendar[pd.to_datetime(calendar["week"]) > last].reset_index(drop=True)
     return build_frame(sales, store.calendars(dataset_id), store.custom_events(dataset_id),
-                       store.weather(dataset_id), future=plan, horizon=horizon, past=store.past_inputs(dataset_id))
+                       store.weather(dataset_id), future=plan, horizon=horizon, past=store.past_inputs(dataset_id),
+                       calendar_weeks=calendar)
 
 
 def job_threads() -> int:

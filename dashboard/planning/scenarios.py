@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import periods
+from dashboard.data import mechanics
 from dashboard.data.features import KEYS, add_category_promo
 
 EDIT_COLUMNS = ["sku", "category", "region", "start_week", "weeks", "promo_type", "discount_pct"]
@@ -106,8 +107,15 @@ def expand_edits(edits: pd.DataFrame, series: pd.DataFrame, future_weeks: pd.Dat
     return pd.concat(out, ignore_index=True).drop_duplicates(["sku", "region", "week"], keep="last")[cols]
 
 
-def guards(plan: pd.DataFrame, history: pd.DataFrame, known_types: set[str], future_weeks: pd.DatetimeIndex) -> list[str]:
-    """Warnings for what the model never saw: deeper discounts, unseen promo types, weeks past the horizon."""
+MECHANIC_CHOICES = ["tpr", "feature", "display", "bogo", "multibuy", "tpr+feature", "tpr+display",
+                    "tpr+feature+display", "none"]  # the What-if's type column: a price cut, with or without more
+
+
+def guards(plan: pd.DataFrame, history: pd.DataFrame, known_types: set[str], future_weeks: pd.DatetimeIndex,
+           reads: list[str] | None = None) -> list[str]:
+    """Warnings for what the model never saw: deeper discounts, mechanics it does not read, weeks past the horizon.
+    ``reads``: the mechanics the run reads (mech_* columns: its dataset's history holds them); a planned mechanic
+    outside them is forecast as a price cut of the same depth, and said so with the reason."""
     warns = []
     if plan.empty:
         return warns
@@ -117,10 +125,20 @@ def guards(plan: pd.DataFrame, history: pd.DataFrame, known_types: set[str], fut
         warns.append(f"{d:.0f} % discount on {g[['sku', 'region']].drop_duplicates().shape[0]} series: deeper than any "
                      f"discount in the training history (max {max_seen:.0f} %), {d - max_seen:.0f} points outside; "
                      "the forecast extrapolates.")
-    types = set(plan.loc[plan["promo"] > 0, "promo_type"].astype(str)) - set(known_types) - {"none"}
-    for t in sorted(types):
-        warns.append(f"promo type '{t}' never appears in the promotion history (seen: {', '.join(sorted(known_types)) or 'none'}); "
-                     "the model reads promotions by their discount only.")
+    reads = [c[len("mech_"):] for c in (reads or [])]
+    for t in sorted(set(plan.loc[plan["promo"] > 0, "promo_type"].astype(str)) - {"none"}):
+        wanted, unknown = mechanics.parse(t)
+        missing = sorted(wanted - set(reads))
+        if unknown:
+            warns.append(f"promo type '{t}': {', '.join(unknown)} is no mechanic Promocast knows (feature, display, "
+                         "bogo, multibuy or a price cut): read as 'other'.")
+        if not missing:
+            continue
+        why = ("this run reads promotions by their discount only: its dataset's promotion history names no mechanic"
+               if not reads else f"this run reads {', '.join(reads)} besides the discount: the promotion history it "
+               f"learned from has no {', '.join(missing)}")
+        warns.append(f"promo type '{t}': the model cannot tell its {', '.join(missing)} from a price cut of the same "
+                     f"depth ({why}; seen in the calendar: {', '.join(sorted(known_types)) or 'none'}).")
     if len(future_weeks):
         beyond = plan[(plan["week"] > future_weeks.max()) | (plan["week"] < future_weeks.min())]
         if len(beyond):
@@ -177,7 +195,7 @@ class WhatIf:
         plan = expand_edits(scenario.edits, self.series, self.future_weeks) if len(scenario.edits) else pd.DataFrame(
             columns=["sku", "region", "week", "promo", "discount_pct", "promo_type", "edit"])
         hist = self.frame[self.frame["time_idx"] <= self.last]
-        warns = guards(plan, hist, self.known_types, self.future_weeks)
+        warns = guards(plan, hist, self.known_types, self.future_weeks, self.model.mechanic_inputs())
         plan = plan[plan["week"].isin(self.future_weeks)]
         base = self.base()
         if plan.empty and not scenario.temperature_delta:
@@ -197,6 +215,7 @@ class WhatIf:
             sub = sub.drop(columns=["promo_new", "discount_pct_new"])
             sub.loc[fut, ["cat_promo_share", "cat_mean_discount"]] = add_category_promo(sub.loc[fut].copy())[
                 ["cat_promo_share", "cat_mean_discount"]].to_numpy()
+            sub = mechanics.apply_plan(sub, plan)  # the edited weeks' mechanics (a BOGO instead of a price cut)
         if scenario.temperature_delta:
             sub.loc[fut, "temperature"] = sub.loc[fut, "temperature"] + float(scenario.temperature_delta)
         new = self._predict(sub)

@@ -83,7 +83,7 @@ class PromotionAnalysis:
         """(weekly rows, one row per promotion) for the stored plan or ``plan_frame`` (``with_edits``' result);
         ``funding``: the supplier's part per category (money.with_prices)."""
         fut = self.plan_rows() if plan_frame is None else plan_frame
-        w = dc.weekly(self._forecasts(self.cf.inputs(fut, dc.PROMO_INPUTS)), fut)
+        w = dc.weekly(self._forecasts(self.cf.inputs(fut, dc.promo_inputs(self.model))), fut)
         ev = dc.events(w)
         w = with_prices(w, self.prices, margins or {}, prices, funding)
         return w, event_effects(w, ev)
@@ -130,7 +130,7 @@ class PromotionAnalysis:
             if not (fut["promo"] > 0).any():
                 continue
             cf = for_model(self.model, window, origin)
-            inputs = cf.inputs(fut, dc.PROMO_INPUTS)
+            inputs = cf.inputs(fut, dc.promo_inputs(self.model))
             if not (np.nan_to_num(inputs["promo"]) > 0).any():
                 continue
             fc = {n: cf.forecast(i) for n, i in dc.variants(inputs).items() if n != "baseline"}
@@ -146,10 +146,30 @@ class PromotionAnalysis:
         return [(o, w.copy(), ev) for o, w, ev in out]
 
     # ---- the model's response to a discount ----------------------------------------------------
-    def response(self, depths=RESPONSE_DEPTHS) -> pd.DataFrame:
+    def mechanics(self) -> list[str]:
+        """The mechanics the run reads besides the price cut ('feature', 'bogo', ...: dashboard/data/mechanics.py)."""
+        return [c[len("mech_"):] for c in self.model.mechanic_inputs()]
+
+    def response_by_mechanic(self, depth: float = 20.0) -> pd.DataFrame:
+        """``response`` at one depth for the price cut alone ('tpr') and each mechanic the run reads, with
+        ``log_ratio``: the mechanic's log-uplift over the price cut's of the same category (1.0: no difference)."""
+        parts = [self.response((depth,), m).assign(mechanic=m) for m in ["tpr", *self.mechanics()]]
+        out = pd.concat(parts, ignore_index=True)
+        tpr = out[out["mechanic"] == "tpr"].set_index("category")["uplift_pct"]
+        base = np.log1p(out["category"].map(tpr) / 100)
+        out["log_ratio"] = np.log1p(out["uplift_pct"] / 100) / base.where(base.abs() > 1e-9)
+        return out
+
+    def response(self, depths=RESPONSE_DEPTHS, mechanic: str = "tpr") -> pd.DataFrame:
         """Uplift % the model expects from a one-week promotion of each depth, per category: the ratio of summed
-        units with and without it (no other promotion anywhere), and P10-P90 of the series' own uplift %."""
-        zero = {k: np.zeros((len(self.cf.keys), self.horizon)) for k in dc.PROMO_INPUTS}
+        units with and without it (no other promotion anywhere), and P10-P90 of the series' own uplift %.
+        ``mechanic``: the promotion's mechanic besides its discount (one the run reads), default the price cut."""
+        names = dc.promo_inputs(self.model)
+        zero = {k: np.zeros((len(self.cf.keys), self.horizon)) for k in names}
+        flag = f"mech_{mechanic}"
+        if mechanic != "tpr" and flag not in zero:
+            raise ValueError(f"this run does not read the mechanic '{mechanic}' (it reads: "
+                             f"{', '.join(self.mechanics()) or 'the discount only'})")
         weeks = [w for w in RESPONSE_WEEKS if w < self.horizon]
         base = self.cf.forecast(zero)
         rows = []
@@ -159,6 +179,8 @@ class PromotionAnalysis:
             inp = {k: v.copy() for k, v in zero.items()}
             inp["promo"][:, weeks] = 1.0
             inp["discount_pct"][:, weeks] = float(d)
+            if mechanic != "tpr":
+                inp[flag][:, weeks] = 1.0
             f = self.cf.forecast(inp)
             j = base.merge(f, on=KEYS + ["time_idx"], suffixes=("_b", "_p"))
             j = j[(j["time_idx"] - self.start).isin(weeks)]

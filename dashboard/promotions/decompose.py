@@ -24,10 +24,17 @@ DIP_WEEKS = 2  # weeks after a promotion whose own effect counts as its dip
 Q = ("p10", "p50", "p90")
 
 
+def promo_inputs(model) -> list[str]:
+    """The known inputs a promotion sets for ``model``: PROMO_INPUTS and the mechanics it reads (mech_*)."""
+    return PROMO_INPUTS + list(model.mechanic_inputs())
+
+
 def variants(inputs: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
-    """The three input sets: as planned, without each series' own promotions, without any."""
+    """The three input sets: as planned, without each series' own promotions (its discount and mechanics), without
+    any."""
     zero = {k: np.zeros_like(v) for k, v in inputs.items()}
-    return {"forecast": inputs, "without_own": {**inputs, "promo": zero["promo"], "discount_pct": zero["discount_pct"]},
+    own = ["promo", "discount_pct", *[k for k in inputs if k.startswith("mech_")]]
+    return {"forecast": inputs, "without_own": {**inputs, **{k: zero[k] for k in own}},
             "baseline": zero}
 
 

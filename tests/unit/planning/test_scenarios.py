@@ -45,8 +45,14 @@ def test_guards_name_how_far_outside():
                          "promo": [1.0, 1.0], "discount_pct": [70.0, 10.0], "promo_type": ["mega", "tpr"]})
     w = " | ".join(guards(plan, hist, {"tpr", "feature"}, WEEKS))
     assert "70 % discount" in w and "max 40 %" in w and "30 points outside" in w
-    assert "promo type 'mega' never appears" in w
+    assert "promo type 'mega': mega is no mechanic Promocast knows" in w
     assert "outside the forecast horizon" in w
+    bogo = plan.assign(promo_type=["bogo", "tpr+feature"])
+    blind = " | ".join(guards(bogo, hist, {"tpr", "bogo"}, WEEKS))  # a run that reads the discount only
+    assert "cannot tell its bogo from a price cut" in blind and "reads promotions by their discount only" in blind
+    reads = " | ".join(guards(bogo, hist, {"tpr", "bogo"}, WEEKS, ["mech_bogo"]))
+    assert "its bogo" not in reads  # the run reads the BOGO: no warning for it
+    assert "cannot tell its feature" in reads and "has no feature" in reads  # but never saw a feature
 
 
 def test_saved_scenarios_crud_and_base_protected(tmp_path):
