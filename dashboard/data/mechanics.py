@@ -119,6 +119,16 @@ def apply_plan(f: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
     return f.drop(columns=[f"{c}_plan" for c in cols])
 
 
+def only_promoted(f: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its mechanics cleared in weeks without a promotion (a plan that takes a promotion away takes
+    its feature or BOGO with it)."""
+    cols = present(f)
+    if cols:
+        f = f.copy()
+        f[cols] = f[cols].to_numpy(float) * (f["promo"].to_numpy(float) > 0)[:, None]
+    return f
+
+
 def union_by_week(rows: pd.DataFrame) -> pd.DataFrame:
     """sku, region, week and the union of the mechanics of every promotion row of that series-week."""
     fl = flags(rows["promo_type"])

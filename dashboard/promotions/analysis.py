@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dashboard.data import mechanics
 from dashboard.data.features import KEYS, add_category_promo, calendar_plan
 from dashboard.promotions import decompose as dc
 from dashboard.promotions.money import event_effects, regular_prices, with_prices
@@ -82,7 +83,7 @@ class PromotionAnalysis:
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(weekly rows, one row per promotion) for the stored plan or ``plan_frame`` (``with_edits``' result);
         ``funding``: the supplier's part per category (money.with_prices)."""
-        fut = self.plan_rows() if plan_frame is None else plan_frame
+        fut = self.plan_rows() if plan_frame is None else mechanics.only_promoted(plan_frame)
         w = dc.weekly(self._forecasts(self.cf.inputs(fut, dc.promo_inputs(self.model))), fut)
         ev = dc.events(w)
         w = with_prices(w, self.prices, margins or {}, prices, funding)
