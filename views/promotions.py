@@ -108,6 +108,10 @@ else:
     st.dataframe(tables.by_category(past), hide_index=True, key="pr_past_summary")
     category = st.selectbox("Uplift curve for", categories, key="pr_curve_cat")
     st.plotly_chart(charts.uplift_curve(cached_response(run_id), past, category), key="pr_curve")
+    if category in analysis.flag_only():
+        st.caption(f"{category}'s promotions are known only as a flag (on promotion, no discount depth): the model "
+                   "learned the uplift of being on promotion, shown at 0 %, not a curve by depth; a planned "
+                   "promotion there is priced at no discount, and the table says so.")
     past_table = tables.in_periods(tables.past(past), period.name)
     st.dataframe(past_table, hide_index=True, key="pr_past")
     ui.download_buttons({"past_promotions": with_history_flag(past_table, check)}, "past_promotions", key="pr_past_dl")

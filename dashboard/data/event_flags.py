@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.data.validation import date_sql, quote
+from dashboard.data.validation import date_sql, named_column, quote
 from dashboard.schema import Problem
 
 
@@ -18,13 +18,11 @@ def parse(text: str | None) -> list[str]:
 def read(con, view: str, week_column: str, columns: list[str], fname: str, us: bool = False
          ) -> tuple[pd.DataFrame, list[Problem]]:
     """(events: date, name; problems) from the raw sales ``view``."""
-    have = {r[0].lower(): r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()}
     problems, parts = [], []
     for col in columns:
-        src = have.get(col.lower())
-        if src is None:
-            problems.append(Problem(fname, col, "event column not in the file (columns found: "
-                                    f"{', '.join(have.values())})", 1))
+        src, missing = named_column(con, view, col, fname, "event")
+        if missing:
+            problems.append(missing)
             continue
         q = quote(src)
         bad = con.execute(f"SELECT count(*) FROM {view} WHERE {q} IS NOT NULL AND TRY_CAST({q} AS DOUBLE) IS NULL"

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import schema as S
-from dashboard.data.validation import date_sql, first_rows, quote, text_col
+from dashboard.data.validation import date_sql, first_rows, named_column, quote, text_col
 from dashboard.schema import Problem
 
 PREFIX = "past_"
@@ -44,15 +44,13 @@ def read(con, view: str, cols: dict, names: list[str], fname: str, us: bool, gra
          ) -> tuple[pd.DataFrame, list[Problem]]:
     """(week, region, sku, name, value; problems) from the raw sales ``view``: ``region`` is the series' location
     (the store at store grain), ``week`` the period start (date_trunc ``unit``, as the sales roll-up)."""
-    have = {r[0].lower(): r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()}
     used = {v.lower() for v in cols.values()}
     problems, parts = [], []
     loc = text_col(cols, "store", None) if grain == "store" else text_col(cols, "region", S.DEFAULT_REGION)
     for name in names:
-        src = have.get(name.lower())
-        if src is None:
-            problems.append(Problem(fname, name, "past-only input column not in the file (columns found: "
-                                    f"{', '.join(have.values())})", 1))
+        src, missing = named_column(con, view, name, fname, "past-only input")
+        if missing:
+            problems.append(missing)
             continue
         if src.lower() in used:
             problems.append(Problem(fname, src, "past-only input column is already mapped to a sales field", 1))

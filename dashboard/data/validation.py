@@ -82,6 +82,16 @@ def quote(ident: str) -> str:
     return '"' + ident.replace('"', '""') + '"'
 
 
+def named_column(con, view: str, name: str, fname: str, what: str) -> tuple[str | None, Problem | None]:
+    """(the file's own header for ``name``, matched case-insensitively; or a Problem naming the columns found):
+    a column the planner names beside the mapping (event flags, past-only inputs)."""
+    have = {r[0].lower(): r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()}
+    src = have.get(name.lower())
+    if src is None:
+        return None, Problem(fname, name, f"{what} column not in the file (columns found: {', '.join(have.values())})", 1)
+    return src, None
+
+
 def text_col(cols: dict, name: str, default: str | None) -> str:
     if name in cols:
         expr = f"NULLIF(trim({quote(cols[name])}), '')"

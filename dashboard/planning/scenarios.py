@@ -120,6 +120,9 @@ def guards(plan: pd.DataFrame, history: pd.DataFrame, known_types: set[str], fut
     if plan.empty:
         return warns
     max_seen = float(history["discount_pct"].max()) if len(history) else 0.0
+    if len(history) and "promo" in history and max_seen <= 0 and (history["promo"] > 0).any():
+        warns.append("the promotion history carries no discount depth (promotions known only as a flag): the model "
+                     "reads whether a week is on promotion, so a discount changes nothing it learned.")
     deep = plan[plan["discount_pct"] > max_seen]
     for d, g in deep.groupby("discount_pct"):
         warns.append(f"{d:.0f} % discount on {g[['sku', 'region']].drop_duplicates().shape[0]} series: deeper than any "

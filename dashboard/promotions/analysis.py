@@ -147,6 +147,13 @@ class PromotionAnalysis:
         return [(o, w.copy(), ev) for o, w, ev in out]
 
     # ---- the model's response to a discount ----------------------------------------------------
+    def flag_only(self) -> list[str]:
+        """Categories whose past promotions are known only as a flag: on promotion, never with a discount depth (an
+        84-store panel's calendar said only "on promotion"). Their uplift is the flag's, read at no discount."""
+        h = self.frame[self.frame["units"].notna() & (self.frame["promo"] > 0)]
+        depth = h.groupby(h["category"].astype(str))["discount_pct"].max()
+        return sorted(depth[depth <= 0].index)
+
     def mechanics(self) -> list[str]:
         """The mechanics the run reads besides the price cut ('feature', 'bogo', ...: dashboard/data/mechanics.py)."""
         return [c[len("mech_"):] for c in self.model.mechanic_inputs()]
@@ -164,7 +171,9 @@ class PromotionAnalysis:
     def response(self, depths=RESPONSE_DEPTHS, mechanic: str = "tpr") -> pd.DataFrame:
         """Uplift % the model expects from a one-week promotion of each depth, per category: the ratio of summed
         units with and without it (no other promotion anywhere), and P10-P90 of the series' own uplift %.
-        ``mechanic``: the promotion's mechanic besides its discount (one the run reads), default the price cut."""
+        ``mechanic``: the promotion's mechanic besides its discount (one the run reads), default the price cut.
+        A category whose promotions carry no depth (``flag_only``) gets one row instead, at discount 0 with
+        ``flag_only`` True: the uplift of being on promotion, which is all its history can tell."""
         names = dc.promo_inputs(self.model)
         zero = {k: np.zeros((len(self.cf.keys), self.horizon)) for k in names}
         flag = f"mech_{mechanic}"
@@ -174,9 +183,8 @@ class PromotionAnalysis:
         weeks = [w for w in RESPONSE_WEEKS if w < self.horizon]
         base = self.cf.forecast(zero)
         rows = []
-        for d in depths:
-            if d <= 0:
-                continue
+        flags = set(self.flag_only())
+        for d in ([0.0] if flags else []) + [d for d in depths if d > 0]:
             inp = {k: v.copy() for k, v in zero.items()}
             inp["promo"][:, weeks] = 1.0
             inp["discount_pct"][:, weeks] = float(d)
@@ -189,7 +197,9 @@ class PromotionAnalysis:
             per = per[per["p50_b"] > 0]
             per["uplift_pct"] = (per["p50_p"] / per["p50_b"] - 1) * 100
             for c, g in per.groupby("category"):
-                rows.append({"category": c, "discount_pct": float(d), "series": len(g),
+                if (str(c) in flags) != (d <= 0):  # flag-only categories at no depth; the others by depth
+                    continue
+                rows.append({"category": c, "discount_pct": float(d), "series": len(g), "flag_only": str(c) in flags,
                              "uplift_pct": (g["p50_p"].sum() / g["p50_b"].sum() - 1) * 100,
                              "p10": float(np.percentile(g["uplift_pct"], 10)), "p90": float(np.percentile(g["uplift_pct"], 90))})
         return pd.DataFrame(rows)

@@ -39,7 +39,13 @@ def uplift_curve(response: pd.DataFrame, past: pd.DataFrame | None, category: st
     uplift of past promotions of the category (dots, one colour per promo type)."""
     fig = go.Figure()
     r = response[response["category"] == category].sort_values("discount_pct")
-    if len(r):
+    flag_only = bool(len(r)) and bool(r.get("flag_only", pd.Series(False, index=r.index)).all())
+    if flag_only:  # promotions known only as a flag: one uplift, of being on promotion, not a curve by depth
+        fig.add_trace(go.Scatter(x=[0.0], y=r["uplift_pct"], mode="markers", name="model: on promotion (no depth known)",
+                                 marker=dict(color="#0f766e", size=14),
+                                 error_y=dict(type="data", symmetric=False, array=r["p90"] - r["uplift_pct"],
+                                              arrayminus=r["uplift_pct"] - r["p10"])))
+    elif len(r):
         fig.add_trace(go.Scatter(x=list(r["discount_pct"]) + list(r["discount_pct"][::-1]), y=list(r["p90"]) + list(r["p10"][::-1]),
                                  fill="toself", fillcolor="rgba(15,118,110,0.15)",
                                  line=dict(width=0), hoverinfo="skip", name="model, P10-P90 of its series"))
@@ -51,6 +57,8 @@ def uplift_curve(response: pd.DataFrame, past: pd.DataFrame | None, category: st
             fig.add_trace(go.Scatter(x=g["discount_pct"], y=g["uplift_pct"], mode="markers", name=f"past: {t}", opacity=0.6,
                                      marker=dict(color=TYPE_COLORS[i % len(TYPE_COLORS)], size=7),
                                      text=[f"{s} {r} {pd.Timestamp(w).date()}" for s, r, w in zip(g["sku"], g["region"], g["start_week"])]))
-    fig.update_layout(title=f"Uplift by discount depth: {category}", height=380, margin=dict(l=10, r=10, t=50, b=10),
+    title = (f"Uplift of being on promotion: {category} (its promotions carry no discount depth)" if flag_only
+             else f"Uplift by discount depth: {category}")
+    fig.update_layout(title=title, height=380, margin=dict(l=10, r=10, t=50, b=10),
                       xaxis_title="discount %", yaxis_title="uplift % over baseline")
     return fig

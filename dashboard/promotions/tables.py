@@ -44,6 +44,8 @@ def warnings(events: pd.DataFrame, max_discount_seen: float | None = None) -> pd
             w.append(f"siblings lose {-e.cannibalization_units_p50 / e.uplift_units_p50 * 100:.0f} % of its uplift")
         if e.uplift_units_p50 > 0 and -e.dip_units_p50 > 0.3 * e.uplift_units_p50:
             w.append(f"the dip after it takes back {-e.dip_units_p50 / e.uplift_units_p50 * 100:.0f} %")
+        if e.discount_pct <= 0:
+            w.append("no discount depth: its uplift is the promotion flag's, and it is priced at no discount")
         if max_discount_seen is not None and e.discount_pct > max_discount_seen:
             w.append(f"deeper than any past discount ({max_discount_seen:.0f} %)")
         if not np.isfinite(e.net_margin_p50):

@@ -235,3 +235,40 @@ def test_a_calendar_s_own_funding_is_imported_checked_and_wins_over_its_category
     ev = dc.events(w)
     out = event_effects(with_prices(w, prices, {"c": 30.0}, funding={"c": {"funded_pct": 50.0}}), ev).iloc[0]
     assert out["funding_margin_p50"] == pytest.approx(31 * 0.25 * 10 * 0.2)
+
+
+def test_promotions_known_only_as_a_flag_are_read_and_priced_by_the_flag():
+    """An 84-store panel's calendar said only "on promotion": the uplift curve by depth drew 0 % everywhere. A category
+    without depth gets the flag's uplift (at 0 %), and its promotions are never priced as a discount unsaid."""
+    from conftest import tiny_config
+    from dashboard.data.features import build_frame
+    from dashboard.planning.scenarios import guards
+    from dashboard.promotions.analysis import PromotionAnalysis
+    from models import create
+
+    rng = np.random.default_rng(3)
+    weeks = pd.date_range("2023-01-02", periods=120, freq="W-MON")
+    rows = []
+    for s in ("A", "B", "C", "D"):
+        on = rng.random(len(weeks)) < 0.2
+        units = rng.poisson(20 * np.where(on, 1.5, 1.0))  # a promotion lifts 50 %, and has no depth
+        rows += [{"week": w, "region": "R", "area": "R", "sku": s, "category": "flagged", "units": float(u),
+                  "price": 2.0, "promo": float(o), "discount_pct": 0.0} for w, u, o in zip(weeks, units, on)]
+    frame = build_frame(pd.DataFrame(rows), [], horizon=13)
+    cfg = tiny_config("lightgbm")
+    model = create(type(cfg)(**{**cfg.to_dict(), "gbm_trees": 200}))
+    model.fit(frame[frame["units"].notna()])
+    a = PromotionAnalysis(model, frame)
+    assert a.flag_only() == ["flagged"]
+    r = a.response()
+    assert r["discount_pct"].tolist() == [0.0] and r["flag_only"].all()
+    assert 20 < r["uplift_pct"].iloc[0] < 90  # the flag's uplift, about the planted 50 %, not 0
+    hist = frame[frame["units"].notna()]
+    plan = pd.DataFrame({"sku": ["A"], "region": ["R"], "week": [weeks[-1] + pd.Timedelta(weeks=2)], "promo": [1.0],
+                         "discount_pct": [20.0], "promo_type": ["tpr"]})
+    assert any("no discount depth" in w for w in guards(plan, hist, {"promo"}, pd.DatetimeIndex([])))
+    w, prices = planted()
+    ev = dc.events(w)
+    ev["discount_pct"] = 0.0
+    out = event_effects(with_prices(w, prices, {"c": 30.0}), ev)
+    assert "no discount depth" in tables.planned(out).loc[0, "warnings"]
