@@ -73,6 +73,9 @@ m[0].metric("Planned promotions", f"{total['promotions']}")
 m[1].metric("Incremental units", f"{total['incremental_units']:+,.0f}")
 m[2].metric("Incremental margin", f"{total['incremental_margin']:+,.0f}", help="P50, net of discount, cannibalization and dip")
 m[3].metric("Losing money", f"{total['losing_money']}")
+if len(events):
+    st.caption("By mechanic: " + "; ".join(f"{r['type']} {r['promotions']} ({r['incremental margin']:+,.0f} margin)"
+                                           for r in tables.by_mechanic(events).to_dict("records")))
 st.subheader("Planned promotions, best incremental margin first")
 pick = st.dataframe(table, hide_index=True, key="pr_table", on_select="rerun", selection_mode="single-row")
 rows = pick.selection.rows if pick and pick.selection else []

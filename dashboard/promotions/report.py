@@ -1,5 +1,5 @@
-"""The promotions section of the HTML meeting report: the plan's totals in words, the promotions ranked by
-incremental margin, the best one's waterfall, and what past promotions did per category."""
+"""The promotions section of the HTML meeting report: the plan's totals in words, the promotions per mechanic and
+ranked by incremental margin, the best one's waterfall, and what past promotions did per category."""
 from __future__ import annotations
 
 import pandas as pd
@@ -17,7 +17,8 @@ def section(plan_name: str, events: pd.DataFrame, past: pd.DataFrame | None) -> 
     if len(events):
         best = events.sort_values("net_margin_p50", ascending=False).iloc[0]
         figs.append(charts.waterfall(best, "margin"))
-    out = {f"Planned promotions ({plan_name}), best incremental margin first": tables.planned(events).head(25)}
+    out = {f"Planned promotions ({plan_name}) by mechanic": tables.by_mechanic(events),
+           f"Planned promotions ({plan_name}), best incremental margin first": tables.planned(events).head(25)}
     if past is not None and len(past):
         lost = int(past["lost_money"].sum())
         sentences.append(f"Past promotions (hold-out and the year before): {len(past)}, of which {lost} lost money "

@@ -97,6 +97,21 @@ def totals(events: pd.DataFrame) -> dict[str, float]:
             "losing_money": int((events["net_margin_p50"] < 0).sum())}
 
 
+def by_mechanic(events: pd.DataFrame) -> pd.DataFrame:
+    """The plan's promotions per mechanic (promo type): how many, incremental units and margin (P50), the supplier's
+    funding, how many lose money."""
+    if events is None or events.empty:
+        return pd.DataFrame(columns=["type", "promotions", "incremental units", "incremental margin",
+                                     "supplier funding", "losing money"])
+    e = events.assign(promo_type=events["promo_type"].fillna("promo").astype(str),
+                      funding=events["funding_margin_p50"] if "funding_margin_p50" in events else 0.0)
+    g = e.groupby("promo_type")
+    return pd.DataFrame({"promotions": g.size(), "incremental units": g["net_units_p50"].sum(),
+                         "incremental margin": g["net_margin_p50"].sum(), "supplier funding": g["funding"].sum(),
+                         "losing money": g["net_margin_p50"].apply(lambda m: int((m < 0).sum()))}
+                        ).round(1).reset_index(names="type").sort_values("incremental margin", ascending=False)
+
+
 def compare(plans: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per plan (base and scenarios): its promotions' totals, and the difference from the first (base)."""
     rows = [{"plan": name, **totals(ev)} for name, ev in plans.items()]

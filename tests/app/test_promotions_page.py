@@ -71,4 +71,5 @@ def test_whatif_money_and_report_section(use_trained):
     _, events = a.decompose()
     html = build_report(store, store.dataset().id, run_id, promotions={"plan": "base", "events": events, "past": a.past()})
     assert "Planned promotions (base), best incremental margin first" in html and "Past promotions by category" in html
+    assert "Planned promotions (base) by mechanic" in html and "bogo" in html  # the sample plans BOGOs
     assert f"{len(events)} planned" in html

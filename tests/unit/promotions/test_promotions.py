@@ -272,3 +272,13 @@ def test_promotions_known_only_as_a_flag_are_read_and_priced_by_the_flag():
     ev["discount_pct"] = 0.0
     out = event_effects(with_prices(w, prices, {"c": 30.0}), ev)
     assert "no discount depth" in tables.planned(out).loc[0, "warnings"]
+
+
+def test_the_plan_by_mechanic_sums_its_promotions():
+    events = pd.DataFrame({"promo_type": ["tpr", "bogo", "tpr"], "net_units_p50": [10.0, 30.0, 5.0],
+                           "net_margin_p50": [-4.0, 12.0, 2.0], "funding_margin_p50": [1.0, 3.0, 0.0]})
+    t = tables.by_mechanic(events).set_index("type")
+    assert list(t.index) == ["bogo", "tpr"]  # the best margin first
+    assert t.loc["tpr", "promotions"] == 2 and t.loc["tpr", "incremental units"] == 15
+    assert t.loc["tpr", "incremental margin"] == -2 and t.loc["tpr", "losing money"] == 1
+    assert t.loc["bogo", "supplier funding"] == 3
