@@ -75,6 +75,12 @@ def browser_page():
             browser.close()
 
 
+def settled(page, timeout_ms: int = 120_000) -> None:
+    """Wait until the app's script run is over (Streamlit's "Running..." widget gone): a click during a rerun can land
+    on an element the rerun then replaces."""
+    page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')", timeout=timeout_ms)
+
+
 def outside(requests: list[str], *own: str) -> list[str]:
     """The requests to any host but the ``own`` ones (host:port: the app's, the login provider's); data: and blob:
     URLs are the page's own. A client install may sit on a network with no internet: nothing else may be asked."""

@@ -6,7 +6,7 @@ import sys
 import pandas as pd
 import pytest
 
-from server import ROOT, browser_page, streamlit_server
+from server import ROOT, browser_page, settled, streamlit_server
 
 pytestmark = pytest.mark.e2e
 SAMPLE = ROOT / "sample_data"
@@ -17,6 +17,27 @@ def cli(ws, *args):
     r = subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     return r
+
+
+def pick_first_week(page) -> None:
+    """Open the override form and choose its first week. The page may still be rerunning when it shows its heading,
+    and a rerun can close the dropdown or the expander under the click: settle, then try again if no option shows."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    weeks = page.get_by_test_id("stMultiSelect").filter(has_text="Weeks")
+    for _ in range(4):
+        settled(page)
+        if not weeks.is_visible():
+            page.get_by_text("(planner override)").first.click()
+            weeks.wait_for(timeout=30_000)
+        weeks.click()
+        try:
+            page.get_by_role("option").first.click(timeout=15_000)
+            page.keyboard.press("Escape")
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    raise AssertionError("the override form's Weeks list never offered a week")
 
 
 def test_refresh_override_publish_refresh_fva(tmp_path):
@@ -38,10 +59,7 @@ def test_refresh_override_publish_refresh_fva(tmp_path):
         cli(ws, "train", "--model", "seasonal-naive")  # the newest dataset: version 2
         page.goto(f"{url}/forecast")
         page.get_by_role("heading", name="Forecast", exact=True).wait_for()
-        page.get_by_text("(planner override)").first.click()
-        page.get_by_test_id("stMultiSelect").filter(has_text="Weeks").click()
-        page.get_by_role("option").first.click()
-        page.keyboard.press("Escape")
+        pick_first_week(page)
         amount = page.get_by_label("Units", exact=True)
         amount.fill("123")
         amount.press("Enter")
