@@ -33,15 +33,19 @@ VARIANTS = {
     "lr-0.003": {"learning_rate": 0.003, **FIXED},
     "loss-units-chosen": {"loss_scale": "units"},  # units loss, dropout chosen
     "without-past": {"_frame": "without_past"},  # the standard preset, the dataset's past-only inputs left out
+    "without-price": {"_frame": "without_price"},  # the standard preset, the regular price index left out
 }
 
 
 def variant_frame(frame, variant: dict):
-    """The frame a variant trains on: as imported, or without its past-only inputs (``without-past``)."""
-    from dashboard.data import past_inputs
+    """The frame a variant trains on: as imported, or without its past-only inputs (``without-past``) or its regular
+    price index (``without-price``, dashboard/data/prices.py)."""
+    from dashboard.data import past_inputs, prices
 
     if variant.get("_frame") == "without_past":
         return frame.drop(columns=past_inputs.columns_of(frame))
+    if variant.get("_frame") == "without_price":
+        return frame.drop(columns=[prices.INDEX], errors="ignore")
     return frame
 
 

@@ -1,5 +1,5 @@
 """The Stallion data (`../shared/data/stallion/stallion.parquet`, real monthly beer sales of 350 agency x SKU series)
-as the files a planner would upload: the sales (agency, sku, date, volume, actual price, discount %), the weather
+as the files a planner would upload: the sales (agency, sku, date, volume, actual and regular price, discount %), the weather
 (each agency's monthly mean maximum temperature); the event flag columns stay in the sales file, and the import
 reads them as custom events (``EVENT_COLUMNS``: `ingest --event-columns`, or the upload form's event flags), as it
 reads the market totals as past-only inputs (``PAST_COLUMNS``: `ingest --past-columns`, the form's past-only inputs). Read
@@ -18,7 +18,8 @@ STALLION = ROOT.parent / "shared" / "data" / "stallion" / "stallion.parquet"
 EVENTS = ("easter_day", "good_friday", "new_year", "christmas", "labor_day", "independence_day",
           "revolution_day_memorial", "regional_games", "fifa_u_17_world_cup", "football_gold_cup", "beer_capital",
           "music_fest")
-MAPPING = "agency=region,date=week,volume=units,price_actual=price,discount_in_percent=discount_pct"
+MAPPING = ("agency=region,date=week,volume=units,price_actual=price,price_regular=regular_price,"
+           "discount_in_percent=discount_pct")
 EVENT_COLUMNS = ",".join(EVENTS)  # ingest --event-columns: the flags read as custom events by the import itself
 PAST = ("industry_volume", "soda_volume")  # market totals, not known ahead: ingest --past-columns
 PAST_COLUMNS = ",".join(PAST)
@@ -36,7 +37,7 @@ def files(out: Path, src: Path = STALLION) -> dict[str, Path]:
     d.loc[bad, ["price_actual", "discount_in_percent"]] = np.nan
     out.mkdir(parents=True, exist_ok=True)
     paths = {"sales": out / "stallion_sales.csv", "weather": out / "stallion_weather.csv"}
-    d[["agency", "sku", "date", "volume", "price_actual", "discount_in_percent", *EVENTS, *PAST]].to_csv(
+    d[["agency", "sku", "date", "volume", "price_actual", "price_regular", "discount_in_percent", *EVENTS, *PAST]].to_csv(
         paths["sales"], index=False)
     d[["agency", "date", "avg_max_temp"]].drop_duplicates(["agency", "date"]).to_csv(paths["weather"], index=False)
     return paths

@@ -8,14 +8,16 @@ from pathlib import Path
 # Canonical column names of an uploaded sales file (after mapping).
 WEEK, STORE, REGION, SKU, CATEGORY = "week", "store", "region", "sku", "category"
 UNITS, PRICE, PROMO, DISCOUNT = "units", "price", "promo", "discount_pct"
+REGULAR_PRICE = "regular_price"  # the shelf price outside promotions: with the price paid, the discount when none is given
 
 SALES_REQUIRED = (WEEK, SKU, UNITS)
-SALES_OPTIONAL = (STORE, REGION, CATEGORY, PRICE, PROMO, DISCOUNT)
+SALES_OPTIONAL = (STORE, REGION, CATEGORY, PRICE, REGULAR_PRICE, PROMO, DISCOUNT)
 SALES_COLUMNS = SALES_REQUIRED + SALES_OPTIONAL
 
 PROMO_REQUIRED = ("start_week", "end_week")
 FUNDED, ALLOWANCE = "funded_pct", "scan_allowance"  # the supplier's part of a promotion (promotions/money.py)
-PROMO_OPTIONAL = (SKU, CATEGORY, REGION, "promo_type", DISCOUNT, FUNDED, ALLOWANCE)
+FEATURE, DISPLAY = "feature", "display"  # 0/1 columns of a calendar: held with the promotion's type (mechanics.py)
+PROMO_OPTIONAL = (SKU, CATEGORY, REGION, "promo_type", DISCOUNT, FEATURE, DISPLAY, FUNDED, ALLOWANCE)
 WEATHER_REQUIRED = (WEEK, REGION, "temperature")
 WEATHER_OPTIONAL = ("precipitation",)
 
@@ -24,6 +26,9 @@ ALIASES = {
     "date": WEEK, "week_start": WEEK, "month": WEEK, "period": WEEK, "territory": REGION, "qty": UNITS, "quantity": UNITS, "sales": UNITS,
     "item": SKU, "item_id": SKU, "product": SKU, "store_id": STORE, "discount": DISCOUNT,
     "start": "start_week", "end": "end_week", "type": "promo_type", "temp": "temperature",
+    "actual_price": PRICE, "price_actual": PRICE, "shelf_price": PRICE, "regular": REGULAR_PRICE,
+    "price_regular": REGULAR_PRICE, "base_price": REGULAR_PRICE, "list_price": REGULAR_PRICE,
+    "leaflet": FEATURE, "featured": FEATURE, "in_leaflet": FEATURE, "end_cap": DISPLAY, "on_display": DISPLAY,
     "supplier_funded_pct": FUNDED, "funding_pct": FUNDED, "allowance": ALLOWANCE,
 }
 

@@ -67,6 +67,10 @@ class Forecaster(ABC):
         a model says otherwise."""
         return []
 
+    def reads_price(self) -> bool:
+        """Whether a regular price change moves this model's forecast (dashboard/data/prices.py)."""
+        return False
+
     def honest_from(self, origin: int) -> bool:
         """Whether ``predict(frame, origin)`` uses nothing this model learned from weeks at or after ``origin``.
         True by default: a model that refits on the history it is given (statsforecast, seasonal naive)."""

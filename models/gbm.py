@@ -231,6 +231,9 @@ class LightGBMForecaster(Forecaster):
     def mechanic_inputs(self) -> list[str]:
         return [c for c in self.inputs if c.startswith("mech_")]
 
+    def reads_price(self) -> bool:
+        return "rel_price" in self.inputs
+
     def honest_from(self, origin: int) -> bool:
         return origin > (self.early_end if self.early is not None else self._final_end)
 

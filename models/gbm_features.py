@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import periods
-from dashboard.data import mechanics
+from dashboard.data import mechanics, prices
 from dashboard.data.features import KNOWN_REALS
 
 LAGS = (1, 2, 3, 4, 13, 26, 52)  # weekly; a monthly dataset's: 1, 2, 3, 6, 12 (dashboard/periods.py, ``lags``)
@@ -111,8 +111,11 @@ def _known(frame: pd.DataFrame, column: str) -> np.ndarray:
     if column == "rel_price":  # price against the series' own median: a price cut without a promotion reads as one
         if "price" not in frame or frame["price"].isna().all():
             return np.full(len(frame), np.nan)
-        med = frame.groupby(["sku", "region"], sort=False, observed=True)["price"].transform("median")
-        return (frame["price"] / med.where(med > 0)).fillna(1.0).to_numpy(float)
+        # the week's price is its regular price less its discount (dashboard/data/prices.py), so a counterfactual
+        # that switches a promotion off restores the price too; a frame made before regular prices: the price itself
+        price = prices.shelf_price(frame)
+        med = price.groupby([frame["sku"], frame["region"]], sort=False, observed=True).transform("median")
+        return (price / med.where(med > 0)).fillna(1.0).to_numpy(float)
     if column not in frame:
         return np.zeros(len(frame))
     return frame[column].to_numpy(float)

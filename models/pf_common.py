@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dashboard.data import mechanics, past_inputs
+from dashboard.data import mechanics, past_inputs, prices
 from dashboard.data.features import KNOWN_REALS
 from dashboard.schema import TrainConfig
 
@@ -97,7 +97,8 @@ def model_columns(past: list[str] = ()) -> list[str]:
 
 
 def extra_known(params: dict) -> list[str]:
-    """The known reals a trained network reads besides KNOWN_REALS (its dataset's promotion mechanics)."""
+    """The known reals a trained network reads besides KNOWN_REALS (its dataset's promotion mechanics, its regular
+    price index where the prices move)."""
     return [c for c in params.get("time_varying_known_reals") or [] if c not in KNOWN_REALS]
 
 
@@ -177,6 +178,9 @@ class PFForecaster(Forecaster):
     def mechanic_inputs(self) -> list[str]:
         return [c for c in extra_known(self.params or {}) if c.startswith("mech_")]
 
+    def reads_price(self) -> bool:
+        return prices.INDEX in extra_known(self.params or {})
+
     def honest_from(self, origin: int) -> bool:
         """Its early-stopping window only: every earlier week taught the network by gradient."""
         return self.validation_start is not None and origin >= self.validation_start
@@ -229,7 +233,9 @@ class PFForecaster(Forecaster):
         # only the columns the network reads (week, price, area, series names... were half the frame at 74,800
         # store series) and, under DDP, only this process's series (models/shards.py)
         past = past_inputs.columns_of(train) if self.reads_past else []
-        mech = mechanics.present(train)  # the promotion mechanics its calendar holds: known inputs, as the discount
+        # known inputs besides the standard ones: the promotion mechanics its calendar holds (read as the discount is)
+        # and its regular price where it moves (a price change without a promotion, dashboard/data/prices.py)
+        mech = mechanics.present(train) + prices.present(train)
         data = prepare(shards.shard(train[model_columns(past + mech)], world))
         last = max(distributed.gather(int(data["time_idx"].max()), world))  # the same week in every process
         val_start = last - cfg.horizon + 1  # the last weeks before the hold-out

@@ -24,28 +24,32 @@ plan_name = c2.selectbox("Plan", ["base", *saved["name"].tolist()], key="pr_plan
 analysis = cached_analysis(run_id)
 categories = sorted(analysis.series["category"].astype(str).unique())
 money = json.loads(margins_json(run_id))
-FUNDED, ALLOWANCE = "supplier-funded % of the discount", "scan allowance per unit"
+FUNDED, ALLOWANCE, SUPPLIER = "supplier-funded % of the discount", "scan allowance per unit", "supplier's margin %"
 with st.expander(f"Margins and supplier funding per category (margin % of the regular price; {DEFAULT_MARGIN_PCT:.0f} % "
                  "until entered)"):
     funding = money.get("funding") or {}
     edited = st.data_editor(pd.DataFrame({"category": categories, "margin %": [money["margins"][c] for c in categories],
                                           "price if the data has none": [money["prices"].get(c) for c in categories],
                                           FUNDED: [funding.get(c, {}).get("funded_pct", 0.0) for c in categories],
-                                          ALLOWANCE: [funding.get(c, {}).get("scan_allowance", 0.0) for c in categories]}),
+                                          ALLOWANCE: [funding.get(c, {}).get("scan_allowance", 0.0) for c in categories],
+                                          SUPPLIER: [funding.get(c, {}).get("supplier_margin_pct", 0.0) for c in categories]}),
                             disabled=["category"], hide_index=True, key="pr_margin_editor",
                             column_config={"margin %": st.column_config.NumberColumn(min_value=0, max_value=100, step=1),
                                            "price if the data has none": st.column_config.NumberColumn(min_value=0.01),
                                            FUNDED: st.column_config.NumberColumn(min_value=0, max_value=100, step=5),
-                                           ALLOWANCE: st.column_config.NumberColumn(min_value=0)})
+                                           ALLOWANCE: st.column_config.NumberColumn(min_value=0),
+                                           SUPPLIER: st.column_config.NumberColumn(min_value=0, max_value=100, step=1)})
     st.caption("Supplier funding: the share of each promotion's discount the supplier pays back, and its allowance per "
-               "unit sold on promotion. Both add to the retailer's incremental margin and are the supplier's cost.")
+               "unit sold on promotion. Both add to the retailer's incremental margin and are the supplier's cost. "
+               "The supplier's margin % (of its price to you) gives its side: its margin on the promoted SKU's extra "
+               "units less that cost, the table's \"supplier's margin\".")
     if st.button("Save margins", key="pr_margin_save", disabled=not ui.may("scenarios")):
         try:
             nothing = lambda v: None if pd.isna(v) else float(v)  # noqa: E731
             store.set_margins(dict(zip(edited["category"], edited["margin %"])), st.session_state.get("sc_author", ""),
                               {c: nothing(p) for c, p in zip(edited["category"], edited["price if the data has none"])},
-                              {c: (nothing(f), nothing(a)) for c, f, a in zip(edited["category"], edited[FUNDED],
-                                                                               edited[ALLOWANCE])})
+                              {c: (nothing(f), nothing(a), nothing(s)) for c, f, a, s in zip(
+                                  edited["category"], edited[FUNDED], edited[ALLOWANCE], edited[SUPPLIER])})
             st.rerun()
         except ValueError as exc:
             st.error(str(exc))

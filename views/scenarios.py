@@ -44,9 +44,17 @@ edits = st.data_editor(
                                                default=2 if period.name == "week" else 1),
         "promo_type": st.column_config.SelectboxColumn("type", options=MECHANIC_CHOICES, default="tpr"),
         "discount_pct": st.column_config.NumberColumn("discount %", min_value=0, max_value=100, step=5, default=20),
+        "shelf_price": st.column_config.NumberColumn(
+            "or shelf price", min_value=0.0, step=0.05, format="%.2f",
+            help="The promotion's shelf price instead of its discount (the depth is its cut below each series' "
+                 "regular price); with the type 'price change', the weeks' new regular price, no promotion"),
     })
 key = ui.edits_json(edits)
-res = scenario_view(run_id, key, float(temp))  # small and cached: the full forecasts stay out of reruns
+try:
+    res = scenario_view(run_id, key, float(temp))  # small and cached: the full forecasts stay out of reruns
+except ValueError as exc:  # an edit that cannot be read (a shelf price above the regular price...): say which
+    st.error(f"This scenario cannot be forecast: {exc}")
+    st.stop()
 for w in res["warnings"]:
     st.warning(w)
 

@@ -13,7 +13,9 @@ def add_parsers(sub) -> None:
     w = sub.add_parser("scenario", help="what-if: forecast a promotion plan change with a trained TFT, LightGBM or LSTM run")
     w.add_argument("--run", required=True, help="run id (python -m dashboard evaluate lists them)")
     w.add_argument("--promo", action="append", default=[],
-                   help='"sku=S001,region=North,start=YYYY-MM-DD,weeks=2,discount=25[,type=tpr]" (category= instead of sku= for a whole category; months=N instead of weeks= for a monthly dataset)')
+                   help='"sku=S001,region=North,start=YYYY-MM-DD,weeks=2,discount=25[,type=tpr]" (category= instead of sku= '
+                        'for a whole category; months=N instead of weeks= for a monthly dataset; price=1.99 instead of '
+                        'discount= for a shelf price; type=price change,price=2.49 for a new regular price)')
     w.add_argument("--temperature-delta", type=float, default=0.0, help="degrees C added to the future weather")
     options.database(w)
     w.set_defaults(handler=run)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import periods
-from dashboard.data import mechanics, past_inputs
+from dashboard.data import mechanics, past_inputs, prices
 from dashboard.data.calendars import RegionCalendar, seasonal_normal_weather, weekly_holiday_features
 
 KNOWN_REALS = ["promo", "discount_pct", "cat_promo_share", "cat_mean_discount", "holiday", "major_holiday",
@@ -53,6 +53,8 @@ def build_frame(sales: pd.DataFrame, calendars: list[RegionCalendar], events: pd
         "week": all_weeks[offs], "time_idx": offs,
     })
     cols = ["units", "price", "promo", "discount_pct"]
+    if prices.REGULAR in s and s[prices.REGULAR].notna().any():  # the file's own regular price (prices.py)
+        cols.append(prices.REGULAR)
     f = grid.merge(s[KEYS + ["week"] + cols], on=KEYS + ["week"], how="left")
     hist = f["week"] <= last
     f.loc[hist, "units"] = f.loc[hist, "units"].fillna(0.0)
@@ -60,8 +62,7 @@ def build_frame(sales: pd.DataFrame, calendars: list[RegionCalendar], events: pd
         f[c] = f[c].fillna(0.0)
     if future is not None and len(future):
         f = apply_plan(f, future)
-    f["price"] = f.groupby(KEYS, sort=False)["price"].ffill()
-    f["price"] = f.groupby(KEYS, sort=False)["price"].bfill()
+    f = prices.add_to_frame(f, last)  # the regular price and the plan's price (the grid is in week order)
     f = add_category_promo(f)
     woy = freq.of_year(f["week"])  # the week of the year, or the month
     f["woy"] = woy

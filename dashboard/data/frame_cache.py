@@ -3,7 +3,8 @@
 Building it (complete weekly grids, the calendar's promotions, holidays, weather, last year's units) takes 2.4 s
 at the reference scale; every what-if, promotions view and training job needs it. A stored dataset never
 changes, so the frame is keyed by the dataset's content hash, the horizon, and what can change after the import
-(the region calendars and custom events): a change there is a new key, and the old file is dropped.
+(the region calendars and custom events): a change there is a new key, and the old file is dropped. ``LAYOUT``
+names the frame's columns' version: a frame kept before a new column (the regular price, prices.py) is rebuilt.
 """
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
+LAYOUT = 2  # 2: regular_price and price_index (dashboard/data/prices.py)
+
 
 def key(store, dataset_id: str, horizon: int) -> str:
     cals = sorted((c.region, c.country, c.subdiv or "") for c in store.calendars(dataset_id))
     events = store.custom_events(dataset_id)
     events = events.astype(str).sort_values(list(events.columns)).values.tolist() if len(events) else []
-    text = json.dumps([store.dataset(dataset_id).content_hash, int(horizon), cals, events], default=str)
+    text = json.dumps([store.dataset(dataset_id).content_hash, int(horizon), cals, events, LAYOUT], default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -20,7 +20,7 @@ from dashboard.data import grain as G
 from dashboard.data import event_flags, month_calendar, past_inputs, source_frequency
 from dashboard.data import sales_scan as scan
 from dashboard.data.file_reader import load_raw, read_problem  # noqa: F401 (load_raw: bench/tasks.py reads files through it)
-from dashboard.data.validation import (Rule, comma_note, counters, date_rules, date_sql, decimal_comma_columns,
+from dashboard.data.validation import (FLAG_SQL, Rule, comma_note, counters, date_rules, date_sql, decimal_comma_columns,
                                        find_problems, month_first, number_sql, numeric_rules, raw_col)
 from dashboard.data.weather_file import read_weather
 from dashboard.schema import DatasetInfo, Problem, ValidationError
@@ -188,7 +188,7 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "
         except duckdb.Error:
             roll = None  # a cell the reader could not parse past its sample: text mode finds and names it
     if roll is None:
-        comma = decimal_comma_columns(con, "raw_sales", [cols.get(c) for c in ("units", "price", "discount_pct")])
+        comma = decimal_comma_columns(con, "raw_sales", [cols.get(c) for c in ("units", "price", "discount_pct", "regular_price")])
         file_notes += comma_note(fname, comma)
         scan.sales_view(con, cols, "raw_sales", typed=False, comma=comma, us=us)
         rules = scan.sales_rules(typed=False)
@@ -215,8 +215,10 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "
     notes += [n for n in (dropped, source_frequency.gaps_note(roll, period, fname)) if n]
     roll["week"] = pd.to_datetime(roll["week"])
     roll = roll.rename(columns={"n_rows": "source_rows"})
-    keep = ["week", "region", "area", "sku", "category", "units", "price", "promo", "discount_pct", "source_rows"]
-    return (roll[keep].reset_index(drop=True), [source_rows, *notes], "promo" in cols or "discount_pct" in cols, period,
+    keep = ["week", "region", "area", "sku", "category", "units", "price", "promo", "discount_pct", "regular_price",
+            "source_rows"]
+    promo_cols = "promo" in cols or "discount_pct" in cols or scan.derives_promotion(cols)
+    return (roll[keep].reset_index(drop=True), [source_rows, *notes], promo_cols, period,
             source, cols, us)
 
 
@@ -264,6 +266,9 @@ def _empty_promotions() -> pd.DataFrame:
                          (S.FUNDED, "float64"), (S.ALLOWANCE, "float64")]})
 
 
+FLAGS = (S.FEATURE, S.DISPLAY)  # a calendar's 0/1 mechanic columns
+
+
 def _promotions(con, path: Path, mapping: dict, roll: pd.DataFrame, file_notes: list[str],
                 period: periods.Frequency = periods.WEEK) -> pd.DataFrame:
     cols = _open(con, path, "raw_promo", mapping, S.PROMO_REQUIRED, S.PROMO_OPTIONAL, file_notes)
@@ -271,13 +276,19 @@ def _promotions(con, path: Path, mapping: dict, roll: pd.DataFrame, file_notes: 
     comma = decimal_comma_columns(con, "raw_promo", [cols.get(c) for c in ("discount_pct", S.FUNDED, S.ALLOWANCE)])
     file_notes += comma_note(path.name, comma)
     us = month_first(con, "raw_promo", cols.get("start_week"))
+    # feature and display columns hold with the promotion's own type: 'tpr' with feature 1 is 'tpr+feature'
+    flag_types = "".join(f" || CASE WHEN {FLAG_SQL.format(c=raw_col(cols, c))} > 0 THEN '+{c}' ELSE '' END"
+                         for c in FLAGS if c in cols)
+    zero = "'0'"
+    flag_cols = ", ".join(f"{raw_col(cols, c)} AS c_{c}, {FLAG_SQL.format(c=raw_col(cols, c, zero))} AS {c}" for c in FLAGS)
     con.execute(f"""CREATE TEMP VIEW promo_t AS SELECT
         {raw_col(cols, 'start_week')} AS c_start_week, {date_sql(raw_col(cols, 'start_week'), us)} AS start_week,
         {raw_col(cols, 'end_week')} AS c_end_week, {date_sql(raw_col(cols, 'end_week'), us)} AS end_week,
         CASE WHEN lower(trim({raw_col(cols, 'sku', none)})) IN ('all', '*', '') THEN NULL ELSE trim({raw_col(cols, 'sku', none)}) END AS sku,
         CASE WHEN lower(trim({raw_col(cols, 'category', none)})) IN ('all', '*', '') THEN NULL ELSE trim({raw_col(cols, 'category', none)}) END AS category,
         CASE WHEN lower(trim({raw_col(cols, 'region', none)})) IN ('all', '*', '') THEN NULL ELSE trim({raw_col(cols, 'region', none)}) END AS region,
-        COALESCE(NULLIF(trim({raw_col(cols, 'promo_type', none)}), ''), 'promo') AS promo_type,
+        COALESCE(NULLIF(trim({raw_col(cols, 'promo_type', none)}), ''), 'promo'){flag_types} AS promo_type,
+        {flag_cols},
         {raw_col(cols, 'discount_pct')} AS c_discount_pct, {number_sql(raw_col(cols, 'discount_pct', "'0'"), bool(comma))} AS discount_pct,
         {", ".join(f"{raw_col(cols, c)} AS c_{c}, {number_sql(raw_col(cols, c), cols.get(c) in comma)} AS {c}"
                    for c in (S.FUNDED, S.ALLOWANCE))}
@@ -287,6 +298,8 @@ def _promotions(con, path: Path, mapping: dict, roll: pd.DataFrame, file_notes: 
         rules += date_rules(c)
     rules.append(Rule("end_week", "promotion ends before it starts", "end_week < start_week", "c_start_week || ' > ' || c_end_week"))
     rules += numeric_rules("discount_pct", required=False, lo=0, hi=100, what="discount outside 0-100")
+    for c in FLAGS:
+        rules += numeric_rules(c, required=False, lo=0, hi=1, what=f"{c} flag not 0/1")
     rules += numeric_rules(S.FUNDED, required=False, lo=0, hi=100, what="supplier-funded share outside 0-100 %")
     rules += numeric_rules(S.ALLOWANCE, required=False, lo=0, what="negative scan allowance")
     rules.append(Rule("sku", "unknown SKU (not in the sales file)", "sku IS NOT NULL AND sku NOT IN (SELECT sku FROM known_skus)", "sku"))

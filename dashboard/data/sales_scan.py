@@ -19,7 +19,7 @@ from dashboard.data.validation import (FLAG_SQL, Rule, date_rules, date_sql, fir
                                        raw_col, text_col, text_rules)
 from dashboard.schema import Problem
 
-NUMERIC = ("units", "price", "promo", "discount_pct")
+NUMERIC = ("units", "price", "promo", "discount_pct", "regular_price")
 NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                 "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "BOOLEAN")
 
@@ -30,21 +30,42 @@ def sales_view(con, cols: dict, source: str, typed: bool, comma: set[str] = froz
     ``comma``: source columns written with decimal commas (validation.decimal_comma_columns); ``us``: dates
     written month first (validation.month_first)."""
     if typed:
-        num = {c: f"CAST({raw_col(cols, c, d)} AS DOUBLE)" for c, d in zip(NUMERIC, ("NULL", "NULL", "0", "0"))}
+        num = {c: f"CAST({raw_col(cols, c, d)} AS DOUBLE)" for c, d in zip(NUMERIC, ("NULL", "NULL", "0", "0", "NULL"))}
         raw = {c: f"CAST({raw_col(cols, c)} AS VARCHAR)" for c in NUMERIC}  # only read for examples of bad rows
     else:
         zero = "'0'"
         num = {"units": number_sql(raw_col(cols, "units"), cols.get("units") in comma),
                "price": number_sql(raw_col(cols, "price"), cols.get("price") in comma),
                "promo": FLAG_SQL.format(c=raw_col(cols, "promo", zero)),
-               "discount_pct": number_sql(raw_col(cols, "discount_pct", zero), cols.get("discount_pct") in comma)}
+               "discount_pct": number_sql(raw_col(cols, "discount_pct", zero), cols.get("discount_pct") in comma),
+               "regular_price": number_sql(raw_col(cols, "regular_price"), cols.get("regular_price") in comma)}
         raw = {c: raw_col(cols, c) for c in NUMERIC}
+    num.update(derived_promotion(cols, num))
     con.execute(f"""CREATE OR REPLACE TEMP VIEW sales_t AS SELECT
         {raw_col(cols, 'week')} AS c_week, {date_sql(raw_col(cols, 'week'), us)} AS d,
         {text_col(cols, 'store', None)} AS store, {text_col(cols, 'region', S.DEFAULT_REGION)} AS region,
         {text_col(cols, 'sku', None)} AS sku, {text_col(cols, 'category', S.DEFAULT_CATEGORY)} AS category,
         {", ".join(f"{raw[c]} AS c_{c}, {num[c]} AS {c}" for c in NUMERIC)}
         FROM {source}""")
+
+
+def derives_promotion(cols: dict) -> bool:
+    """Whether the file's promotions are read from its prices (``derived_promotion``)."""
+    return "discount_pct" not in cols and "price" in cols and "regular_price" in cols
+
+
+def derived_promotion(cols: dict, num: dict) -> dict:
+    """A file with the price paid and the regular price but no discount column: the discount is the price's cut
+    below the regular price (%), and, without a promo column, a row is on promotion when its price is cut by more
+    than rounding (0.5 %). A price above its regular price is no promotion (discount 0)."""
+    if not derives_promotion(cols):
+        return {}
+    p, r = num["price"], num["regular_price"]
+    cut = f"({r} > 0 AND {p} >= 0 AND {p} < 0.995 * {r})"
+    out = {"discount_pct": f"CASE WHEN {cut} THEN round(100 * (1 - {p} / {r}), 2) ELSE 0 END"}
+    if "promo" not in cols:
+        out["promo"] = f"CASE WHEN {cut} THEN 1.0 ELSE 0.0 END"
+    return out
 
 
 def typed_source(con, path: Path, cols: dict) -> bool:
@@ -71,12 +92,13 @@ def sales_rules(typed: bool) -> list[Rule]:
               for c in ("sku", "store", "region", "category")]
     rules += numeric_rules("units", required=True, lo=0, what="negative units", typed=typed)
     rules += numeric_rules("price", required=False, lo=0, what="negative price", typed=typed)
+    rules += numeric_rules("regular_price", required=False, lo=0, what="negative regular price", typed=typed)
     rules += numeric_rules("promo", required=False, lo=0, hi=1, what="promo flag not 0/1", typed=typed)
     rules += numeric_rules("discount_pct", required=False, lo=0, hi=100, what="discount outside 0-100", typed=typed)
     return rules
 
 
-LIMITS = {"units": (0, None), "price": (0, None), "promo": (0, 1), "discount_pct": (0, 100)}
+LIMITS = {"units": (0, None), "price": (0, None), "promo": (0, 1), "discount_pct": (0, 100), "regular_price": (0, None)}
 
 
 def rollup(con, checks: str, grain: str = "region", unit: str = "week") -> pd.DataFrame:
@@ -88,6 +110,7 @@ def rollup(con, checks: str, grain: str = "region", unit: str = "week") -> pd.Da
     roll = con.execute(f"""
         SELECT CAST(date_trunc('{unit}', d) AS DATE) AS week, region, sku{store}, min(category) AS category,
                sum(units) AS units, avg(price) AS price, avg(promo) AS promo, avg(discount_pct) AS discount_pct,
+               avg(regular_price) AS regular_price,
                count(*) AS n_rows, len(list_distinct(list(hash(store, d)))) AS n_keys,
                min(d) AS d_min, max(d) AS d_max, max(category) AS max_category, {checks}
         FROM sales_t t GROUP BY ALL ORDER BY sku, region{store}, week""").df()
@@ -104,6 +127,7 @@ def rollup(con, checks: str, grain: str = "region", unit: str = "week") -> pd.Da
 # what the import needs of the roll-up once the rules' aggregates are read (ingest._sales drops the rest: at store
 # grain the roll-up has 10.9 M rows, and each of its ~15 aggregate columns is ~90 MB through every copy after)
 ROLL_KEEP = ["week", "region", "sku", "store", "category", "multi_category", "units", "price", "promo", "discount_pct",
+             "regular_price",
              "n_rows", "n_keys", "n_dates", "weekdays"]
 
 

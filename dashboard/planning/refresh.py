@@ -14,7 +14,7 @@ from dataclasses import replace
 import pandas as pd
 
 KEY = ["week", "region", "sku"]
-VALUES = ["units", "price", "promo", "discount_pct"]
+VALUES = ["units", "price", "promo", "discount_pct", "regular_price"]
 
 
 def resolve(store, name_or_id: str) -> str:
@@ -37,7 +37,7 @@ def changes(old: pd.DataFrame, new: pd.DataFrame) -> dict:
     new_weeks = sorted(set(n["week"]) - old_weeks)
     both = o.merge(n, on=KEY, suffixes=("_old", "_new"))
     moved = pd.Series(False, index=both.index)
-    for c in VALUES:
+    for c in (c for c in VALUES if f"{c}_old" in both):  # versions stored before a column existed lack it
         a, b = both[f"{c}_old"], both[f"{c}_new"]
         moved |= ~((a == b) | (a.isna() & b.isna()) | ((a - b).abs() <= 1e-9 * b.abs().clip(lower=1)))
     restated = both[moved]

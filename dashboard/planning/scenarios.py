@@ -1,7 +1,7 @@
 """What-if promotion scenarios: edits -> future inputs -> forecasts without retraining -> deltas.
 
 A scenario is a list of edits over the forecast horizon (SKU or category; region or all; start week;
-number of weeks; promo type; discount %) applied on top of the base plan (the stored promotion
+number of weeks; promo type; discount % or shelf price; or a regular price change, price_edits.py) applied on top of the base plan (the stored promotion
 calendar), plus an optional temperature offset. Only the series whose inputs change are forecast
 again: the edited ones and their category siblings in the same region, whose "share of the category
 on promotion" inputs move with the edit (cannibalization). Everything else keeps the base forecast.
@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 
 from dashboard import periods
-from dashboard.data import mechanics
+from dashboard.data import mechanics, prices
 from dashboard.data.features import KEYS, add_category_promo
+from dashboard.planning import price_edits as pe
 
-EDIT_COLUMNS = ["sku", "category", "region", "start_week", "weeks", "promo_type", "discount_pct"]
+EDIT_COLUMNS = ["sku", "category", "region", "start_week", "weeks", "promo_type", "discount_pct", "shelf_price"]
 PROMO_MODELS = ("tft", "lightgbm", "lstm")  # the models that read promotions as inputs, in the order pages offer them
 
 
@@ -36,13 +37,15 @@ class Scenario:
 
 
 def parse_promo(text: str, freq: str = "week") -> dict:
-    """'sku=S001,region=North,start=2026-01-05,weeks=2,discount=25[,type=tpr][,category=...]' -> edit row. A monthly
+    """'sku=S001,region=North,start=2026-01-05,weeks=2,discount=25[,type=tpr][,category=...]' -> edit row;
+    ``price=1.99`` gives the shelf price instead of the discount, or with ``type=price change`` a new regular price
+    (price_edits.py). A monthly
     dataset's edit gives its length as months=N (``freq``: the dataset's): a length in the other unit is refused,
     so 13 weeks never silently become 13 months. The row's ``weeks`` holds the length in the dataset's periods."""
     unit = "months" if freq == "month" else "weeks"
     other = "weeks" if unit == "months" else "months"
     keys = {"sku": "sku", "category": "category", "region": "region", "start": "start_week", unit: "weeks",
-            "type": "promo_type", "discount": "discount_pct"}
+            "type": "promo_type", "discount": "discount_pct", "price": "shelf_price"}
     row = {c: None for c in EDIT_COLUMNS}
     for part in text.split(","):
         if "=" not in part:
@@ -62,6 +65,7 @@ def parse_promo(text: str, freq: str = "week") -> dict:
         row["start_week"] = pd.Timestamp(row["start_week"])
         row["weeks"] = int(row["weeks"] or 1)
         row["discount_pct"] = float(row["discount_pct"] or 0)
+        row["shelf_price"] = float(row["shelf_price"]) if row["shelf_price"] not in (None, "") else None
     except (ValueError, TypeError) as exc:
         raise ValueError(f"--promo '{text}': {exc}") from exc
     row["promo_type"] = row["promo_type"] or "tpr"
@@ -73,11 +77,14 @@ def edits_frame(rows: list[dict]) -> pd.DataFrame:
     return f
 
 
-def expand_edits(edits: pd.DataFrame, series: pd.DataFrame, future_weeks: pd.DatetimeIndex) -> pd.DataFrame:
-    """Edit rows -> sku, region, week, promo, discount_pct, promo_type for every covered series-week.
+def expand_edits(edits: pd.DataFrame, series: pd.DataFrame, future_weeks: pd.DatetimeIndex,
+                 regular: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Edit rows -> sku, region, week, promo, discount_pct, promo_type, regular_price for every covered series-week.
 
-    A discount of 0 with promo type 'none' removes a planned promotion. Raises ValueError naming an
-    unknown SKU, category or region.
+    A discount of 0 with promo type 'none' removes a planned promotion. A shelf price sets a promotion's discount
+    against each series' regular price (``regular``: sku, region, regular_price, prices.regular_now); with the type
+    'price change' it is the weeks' new regular price, their promotions kept. Raises ValueError naming an unknown
+    SKU, category or region, or a price that cannot be read.
     """
     out = []
     period = periods.of_dates(future_weeks) if len(future_weeks) > 1 else periods.WEEK
@@ -93,32 +100,43 @@ def expand_edits(edits: pd.DataFrame, series: pd.DataFrame, future_weeks: pd.Dat
                     raise ValueError(f"edit {i}: unknown {col} '{v}'")
                 m &= (series[col] == v.strip()) | (area == v.strip()) if col == "region" else series[col] == v.strip()
         start = period.start([e.start_week]).iloc[0]  # the Monday of its week, or the 1st of its month
-        weeks = period.range(start, periods=max(int(e.weeks or 1), 1))
+        weeks = period.range(start, periods=max(int(pe.given(e.weeks) or 1), 1))  # an empty cell: 1
         hit = series.loc[m, KEYS].merge(pd.DataFrame({"week": weeks}), how="cross")
         off = str(e.promo_type or "").lower() == "none"
-        hit["discount_pct"] = 0.0 if off else float(e.discount_pct or 0)
+        shelf = pe.given(getattr(e, "shelf_price", None))
+        hit["edit"] = i
+        if pe.is_price_change(e.promo_type):
+            out.append(pe.price_change(hit, shelf, regular, i))
+            continue
+        hit["discount_pct"] = 0.0 if off else float(pe.given(e.discount_pct) or 0)
+        if shelf is not None and not off:  # the shelf price sets the depth, series by series
+            hit["discount_pct"] = pe.shelf_to_discount(hit, shelf, regular, i)
         hit["promo"] = 0.0 if off else 1.0
         hit["promo_type"] = "none" if off else (e.promo_type or "tpr")
-        hit["edit"] = i
+        hit[prices.REGULAR] = np.nan
         out.append(hit)
-    cols = ["sku", "region", "week", "promo", "discount_pct", "promo_type", "edit"]
+    cols = ["sku", "region", "week", "promo", "discount_pct", "promo_type", prices.REGULAR, "edit"]
     if not out:
         return pd.DataFrame(columns=cols)
-    return pd.concat(out, ignore_index=True).drop_duplicates(["sku", "region", "week"], keep="last")[cols]
+    return pe.combine(pd.concat(out, ignore_index=True))[cols]
 
 
 MECHANIC_CHOICES = ["tpr", "feature", "display", "bogo", "multibuy", "tpr+feature", "tpr+display",
-                    "tpr+feature+display", "none"]  # the What-if's type column: a price cut, with or without more
+                    "tpr+feature+display", "none", pe.PRICE_CHANGE]  # the What-if's type column
 
 
 def guards(plan: pd.DataFrame, history: pd.DataFrame, known_types: set[str], future_weeks: pd.DatetimeIndex,
-           reads: list[str] | None = None) -> list[str]:
+           reads: list[str] | None = None, reads_price: bool = True) -> list[str]:
     """Warnings for what the model never saw: deeper discounts, mechanics it does not read, weeks past the horizon.
     ``reads``: the mechanics the run reads (mech_* columns: its dataset's history holds them); a planned mechanic
-    outside them is forecast as a price cut of the same depth, and said so with the reason."""
+    outside them is forecast as a price cut of the same depth, and said so with the reason. ``reads_price``: a
+    regular price change moves the run's forecast (else it is said to change nothing)."""
     warns = []
     if plan.empty:
         return warns
+    if not reads_price and prices.REGULAR in plan and plan[prices.REGULAR].notna().any():
+        warns.append("a price change: this run does not read prices (its dataset's regular prices never moved in "
+                     "the history it learned from, or the model reads none), so the forecast stays as it is.")
     max_seen = float(history["discount_pct"].max()) if len(history) else 0.0
     if len(history) and "promo" in history and max_seen <= 0 and (history["promo"] > 0).any():
         warns.append("the promotion history carries no discount depth (promotions known only as a flag): the model "
@@ -195,10 +213,12 @@ class WhatIf:
     def run(self, scenario: Scenario) -> dict:
         """{'forecast': all series under the scenario, 'base': base forecast, 'changed': series re-forecast,
         'warnings': [...]}"""
-        plan = expand_edits(scenario.edits, self.series, self.future_weeks) if len(scenario.edits) else pd.DataFrame(
-            columns=["sku", "region", "week", "promo", "discount_pct", "promo_type", "edit"])
+        plan = expand_edits(scenario.edits, self.series, self.future_weeks, prices.regular_now(self.frame, self.start)
+                            ) if len(scenario.edits) else pd.DataFrame(
+            columns=["sku", "region", "week", "promo", "discount_pct", "promo_type", prices.REGULAR, "edit"])
         hist = self.frame[self.frame["time_idx"] <= self.last]
-        warns = guards(plan, hist, self.known_types, self.future_weeks, self.model.mechanic_inputs())
+        warns = guards(plan, hist, self.known_types, self.future_weeks, self.model.mechanic_inputs(),
+                       self.model.reads_price())
         plan = plan[plan["week"].isin(self.future_weeks)]
         base = self.base()
         if plan.empty and not scenario.temperature_delta:
@@ -218,7 +238,9 @@ class WhatIf:
             sub = sub.drop(columns=["promo_new", "discount_pct_new"])
             sub.loc[fut, ["cat_promo_share", "cat_mean_discount"]] = add_category_promo(sub.loc[fut].copy())[
                 ["cat_promo_share", "cat_mean_discount"]].to_numpy()
-            sub = mechanics.apply_plan(sub, plan)  # the edited weeks' mechanics (a BOGO instead of a price cut)
+            promos = plan[plan["promo"].notna()]  # a price change keeps the weeks' promotions and their mechanics
+            sub = mechanics.apply_plan(sub, promos)  # the edited weeks' mechanics (a BOGO instead of a price cut)
+            sub = prices.change_regular(sub, plan, fut.to_numpy())
         if scenario.temperature_delta:
             sub.loc[fut, "temperature"] = sub.loc[fut, "temperature"] + float(scenario.temperature_delta)
         new = self._predict(sub)

@@ -54,6 +54,7 @@ class PromotionAnalysis:
         """The frame with a what-if scenario's expanded edits (``scenarios.expand_edits``) applied to its future weeks,
         the category shares recomputed, and each week's promo type."""
         fut = self.plan_rows()
+        plan = None if plan is None else plan[plan["promo"].notna()]  # a regular price change is no promotion
         if plan is None or plan.empty:
             return fut
         p = plan.assign(sku=plan["sku"].astype(str), region=plan["region"].astype(str), week=pd.to_datetime(plan["week"]))
@@ -167,6 +168,12 @@ class PromotionAnalysis:
         base = np.log1p(out["category"].map(tpr) / 100)
         out["log_ratio"] = np.log1p(out["uplift_pct"] / 100) / base.where(base.abs() > 1e-9)
         return out
+
+    def curves(self, depths=RESPONSE_DEPTHS) -> pd.DataFrame:
+        """``response`` for the price cut alone and for each mechanic the run reads (column ``mechanic``): the
+        Promotions page's uplift curve, one line per mechanic."""
+        return pd.concat([self.response(depths, m).assign(mechanic=m) for m in ["tpr", *self.mechanics()]],
+                         ignore_index=True)
 
     def response(self, depths=RESPONSE_DEPTHS, mechanic: str = "tpr") -> pd.DataFrame:
         """Uplift % the model expects from a one-week promotion of each depth, per category: the ratio of summed

@@ -5,6 +5,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 TYPE_COLORS = ("#2563eb", "#d97706", "#7c3aed", "#059669", "#db2777")
+MECHANIC_WORDS = {"tpr": "price cut", "bogo": "price cut + buy-one-get-one", "feature": "price cut + feature",
+                  "display": "price cut + display", "multibuy": "price cut + multi-buy", "other": "price cut + other"}
 
 STEPS = (("baseline", "Baseline"), ("uplift", "Uplift"), ("cannibalization", "Cannibalization"), ("dip", "Post-promotion dip"))
 
@@ -35,8 +37,9 @@ def waterfall(event: pd.Series, measure: str = "units") -> go.Figure:
 
 
 def uplift_curve(response: pd.DataFrame, past: pd.DataFrame | None, category: str) -> go.Figure:
-    """The model's expected uplift % by discount depth (line, P10-P90 of its series as a band) and the realized
-    uplift of past promotions of the category (dots, one colour per promo type)."""
+    """The model's expected uplift % by discount depth (line, P10-P90 of its series as a band; a dashed line per
+    mechanic the run reads, ``response``'s ``mechanic`` column) and the realized uplift of past promotions of the
+    category (dots, one colour per promo type)."""
     fig = go.Figure()
     r = response[response["category"] == category].sort_values("discount_pct")
     flag_only = bool(len(r)) and bool(r.get("flag_only", pd.Series(False, index=r.index)).all())
@@ -46,11 +49,16 @@ def uplift_curve(response: pd.DataFrame, past: pd.DataFrame | None, category: st
                                  error_y=dict(type="data", symmetric=False, array=r["p90"] - r["uplift_pct"],
                                               arrayminus=r["uplift_pct"] - r["p10"])))
     elif len(r):
-        fig.add_trace(go.Scatter(x=list(r["discount_pct"]) + list(r["discount_pct"][::-1]), y=list(r["p90"]) + list(r["p10"][::-1]),
+        mech = r["mechanic"] if "mechanic" in r else pd.Series("tpr", index=r.index)
+        t = r[mech == "tpr"]  # the band is the price cut's; each mechanic the run reads gets its own line
+        fig.add_trace(go.Scatter(x=list(t["discount_pct"]) + list(t["discount_pct"][::-1]), y=list(t["p90"]) + list(t["p10"][::-1]),
                                  fill="toself", fillcolor="rgba(15,118,110,0.15)",
                                  line=dict(width=0), hoverinfo="skip", name="model, P10-P90 of its series"))
-        fig.add_trace(go.Scatter(x=r["discount_pct"], y=r["uplift_pct"], mode="lines+markers", name="model (one-week promotion)",
-                                 line=dict(color="#0f766e", width=3)))
+        for i, (m, g) in enumerate(r.groupby(mech, sort=False)):
+            name = "model (one-week promotion)" if mech.nunique() == 1 else f"model: {MECHANIC_WORDS.get(m, m)}"
+            fig.add_trace(go.Scatter(x=g["discount_pct"], y=g["uplift_pct"], mode="lines+markers", name=name,
+                                     line=dict(color="#0f766e" if m == "tpr" else TYPE_COLORS[i % len(TYPE_COLORS)],
+                                               width=3, dash="solid" if m == "tpr" else "dash")))
     if past is not None and len(past):
         p = past[past["category"] == category]
         for i, (t, g) in enumerate(p.groupby("promo_type")):

@@ -42,7 +42,9 @@ def with_prices(w: pd.DataFrame, prices: pd.DataFrame, margins: dict[str, float]
     """Adds regular_price, price (the plan's, after discount), margin_pct, unit_margin (at price) and
     regular_margin (at the regular price) to the weekly rows. ``entered``: a regular price per category for the
     series whose data has none. ``funding``: per category, the supplier's ``funded_pct`` of the discount and its
-    ``scan_allowance`` per unit sold on promotion (columns of the same names; 0 where none is entered)."""
+    ``scan_allowance`` per unit sold on promotion (columns of the same names; 0 where none is entered), and
+    ``supplier_unit_margin``: the supplier's own margin per unit (its ``supplier_margin_pct`` of the retailer's cost,
+    0 where none is entered)."""
     w = w.merge(prices, on=["sku", "region"], how="left")
     if entered:
         w["regular_price"] = w["regular_price"].fillna(w["category"].astype(str).map(entered))
@@ -53,6 +55,8 @@ def with_prices(w: pd.DataFrame, prices: pd.DataFrame, margins: dict[str, float]
     w["unit_margin"] = w["price"] - cost
     w["regular_margin"] = w["regular_price"] - cost
     cats = w["category"].astype(str)
+    supplier = cats.map(lambda c: float((funding or {}).get(c, {}).get("supplier_margin_pct") or 0.0))
+    w["supplier_unit_margin"] = cost * supplier.to_numpy(float) / 100  # the supplier's margin on a unit it sells you
     for col in ("funded_pct", "scan_allowance"):  # a promotion's own funding (its calendar row) before its category's
         category = cats.map(lambda c: float((funding or {}).get(c, {}).get(col) or 0.0)).to_numpy(float)
         own = pd.to_numeric(w[col], errors="coerce").to_numpy(float) if col in w else np.full(len(w), np.nan)
@@ -66,7 +70,8 @@ def event_effects(w: pd.DataFrame, ev: pd.DataFrame, siblings: bool = True, sold
     ``w`` is the weekly table of ``decompose.weekly`` + ``decompose.events`` + ``with_prices``; with
     ``siblings=False`` (past promotions, judged on actuals) cannibalization is left out. ``sold``: the column of the
     units sold on promotion the supplier's funding is paid on (default each quantile's forecast; ``units``: the
-    actuals of a past promotion)."""
+    actuals of a past promotion). ``supplier_margin_<q>``: the supplier's margin on the promoted SKU's own uplift and
+    dip (its siblings may be another supplier's) less the funding it pays."""
     out = ev.set_index("event").copy()
     in_event, in_dip = w["event"] >= 0, w["dip_of"] >= 0
     share = sibling_shares(w) if siblings else None
@@ -92,6 +97,11 @@ def event_effects(w: pd.DataFrame, ev: pd.DataFrame, siblings: bool = True, sold
             key = w.loc[mask, "dip_of" if name == "dip" else "event"]
             for measure, values in (("units", units), ("revenue", revenue), ("margin", margin)):
                 out[f"{name}_{measure}_{q}"] = values[mask].groupby(key).sum().reindex(out.index).fillna(0.0)
+        if "supplier_unit_margin" in w:  # the supplier's side: its margin on the promoted SKU's extra units, less funding
+            extra = own * w["supplier_unit_margin"]
+            sup = sum(extra[m].groupby(w.loc[m, k]).sum().reindex(out.index).fillna(0.0)
+                      for m, k in ((in_event, "event"), (in_dip, "dip_of")))
+            out[f"supplier_margin_{q}"] = sup - out[f"funding_margin_{q}"]
         for measure in ("units", "revenue", "margin"):
             names = ["uplift", "dip", *(["cannibalization"] if siblings else [])] + (["discount"] if measure != "units" else []) \
                 + (["funding"] if measure == "margin" else [])

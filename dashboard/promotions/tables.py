@@ -13,7 +13,7 @@ PLANNED = {
     "net_units_p90": "incremental units P90", "net_revenue_p50": "incremental revenue",
     "net_margin_p50": "incremental margin", "net_margin_p10": "incremental margin P10",
     "net_margin_p90": "incremental margin P90", "funding_margin_p50": "supplier funding",
-    "supplier_cost_p50": "supplier's cost", "warnings": "warnings",
+    "supplier_cost_p50": "supplier's cost", "supplier_margin_p50": "supplier's margin", "warnings": "warnings",
 }
 PAST = {
     "sku": "SKU", "region": "region", "category": "category", "start_week": "start week", "weeks": "weeks",
@@ -62,6 +62,8 @@ def planned(events: pd.DataFrame, max_discount_seen: float | None = None) -> pd.
     if "funding_margin_p50" not in e:
         e["funding_margin_p50"] = 0.0
     e["supplier_cost_p50"] = -e["funding_margin_p50"]
+    if "supplier_margin_p50" not in e:
+        e["supplier_margin_p50"] = e["supplier_cost_p50"]  # analyses made before: the funding is all it knows
     return e[list(PLANNED)].rename(columns=PLANNED).round(1).reset_index(drop=True)
 
 
@@ -94,20 +96,23 @@ def totals(events: pd.DataFrame) -> dict[str, float]:
             "incremental_revenue": float(events["net_revenue_p50"].sum()),
             "incremental_margin": float(events["net_margin_p50"].sum()),
             "supplier_funding": float(events["funding_margin_p50"].sum()) if "funding_margin_p50" in events else 0.0,
+            "supplier_margin": float(events["supplier_margin_p50"].sum()) if "supplier_margin_p50" in events else 0.0,
             "losing_money": int((events["net_margin_p50"] < 0).sum())}
 
 
 def by_mechanic(events: pd.DataFrame) -> pd.DataFrame:
     """The plan's promotions per mechanic (promo type): how many, incremental units and margin (P50), the supplier's
-    funding, how many lose money."""
+    funding and margin, how many lose money."""
     if events is None or events.empty:
         return pd.DataFrame(columns=["type", "promotions", "incremental units", "incremental margin",
-                                     "supplier funding", "losing money"])
-    e = events.assign(promo_type=events["promo_type"].fillna("promo").astype(str),
-                      funding=events["funding_margin_p50"] if "funding_margin_p50" in events else 0.0)
+                                     "supplier funding", "supplier's margin", "losing money"])
+    funding = events["funding_margin_p50"] if "funding_margin_p50" in events else 0.0
+    e = events.assign(promo_type=events["promo_type"].fillna("promo").astype(str), funding=funding,
+                      supplier=events["supplier_margin_p50"] if "supplier_margin_p50" in events else -funding)
     g = e.groupby("promo_type")
     return pd.DataFrame({"promotions": g.size(), "incremental units": g["net_units_p50"].sum(),
                          "incremental margin": g["net_margin_p50"].sum(), "supplier funding": g["funding"].sum(),
+                         "supplier's margin": g["supplier"].sum(),
                          "losing money": g["net_margin_p50"].apply(lambda m: int((m < 0).sum()))}
                         ).round(1).reset_index(names="type").sort_values("incremental margin", ascending=False)
 

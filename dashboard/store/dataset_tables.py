@@ -31,10 +31,11 @@ class DatasetTables:
                 info.rows, info.source_rows, info.series, info.weeks, info.first_week, info.last_week,
                 "; ".join(prepared.notes), json.dumps(prepared.mapping), grain, info.extras.get("freq", "week"),
                 json.dumps(info.extras.get("inputs") or {})])
-            cur.register("new_sales", G.stored(prepared.sales, grain))
+            new = G.stored(prepared.sales, grain)
+            cur.register("new_sales", new if "regular_price" in new else new.assign(regular_price=float("nan")))
             cur.execute("""INSERT INTO sales (dataset_id, week, region, sku, category, units, price, promo, discount_pct,
-                           source_rows, store) SELECT ?, week, region, sku, category, units, price, promo,
-                           discount_pct, source_rows, store FROM new_sales""", [info.id])
+                           regular_price, source_rows, store) SELECT ?, week, region, sku, category, units, price,
+                           promo, discount_pct, regular_price, source_rows, store FROM new_sales""", [info.id])
             promos = prepared.promotions
             for c in ("funded_pct", "scan_allowance"):  # calendars without funding, and versions made before it
                 if c not in promos:
@@ -96,7 +97,8 @@ class DatasetTables:
         """One row per series and week; ``region`` is the series' location (the store at store grain, grain.py),
         ``area`` its region."""
         return self.query(f"""SELECT week, {G.LOCATION_SQL} AS region, region AS area, sku, category, units, price, promo,
-                             discount_pct FROM sales WHERE dataset_id = ? ORDER BY sku, 2, week""", [dataset_id])
+                             discount_pct, regular_price FROM sales WHERE dataset_id = ? ORDER BY sku, 2, week""",
+                          [dataset_id])
 
     def preview(self, dataset_id: str, limit: int = 200) -> pd.DataFrame:
         return self.query("SELECT * EXCLUDE (dataset_id) FROM sales WHERE dataset_id = ? ORDER BY sku, region, week LIMIT ?",

@@ -17,6 +17,7 @@ SCHEMA = [
         dataset_id VARCHAR, week DATE, region VARCHAR, sku VARCHAR, category VARCHAR,
         units DOUBLE, price DOUBLE, promo DOUBLE, discount_pct DOUBLE, source_rows INTEGER)""",
     "ALTER TABLE sales ADD COLUMN IF NOT EXISTS store VARCHAR",  # store grain: the series' store (else NULL)
+    "ALTER TABLE sales ADD COLUMN IF NOT EXISTS regular_price DOUBLE",  # the file's regular price (prices.py); or NULL
     """CREATE TABLE IF NOT EXISTS promotions (
         dataset_id VARCHAR, sku VARCHAR, category VARCHAR, region VARCHAR,
         start_week DATE, end_week DATE, promo_type VARCHAR, discount_pct DOUBLE)""",
@@ -43,6 +44,8 @@ SCHEMA = [
     # the supplier's part of a promotion (dashboard/promotions/money.py): % of the discount it funds, money per unit sold
     "ALTER TABLE category_margins ADD COLUMN IF NOT EXISTS funded_pct DOUBLE",
     "ALTER TABLE category_margins ADD COLUMN IF NOT EXISTS scan_allowance DOUBLE",
+    # the supplier's own margin, % of its price to the retailer (the retailer's cost): the supplier's side of a promotion
+    "ALTER TABLE category_margins ADD COLUMN IF NOT EXISTS supplier_margin_pct DOUBLE",
     """CREATE TABLE IF NOT EXISTS plans (
         id VARCHAR PRIMARY KEY, dataset_id VARCHAR, cycle VARCHAR, run_id VARCHAR, scenario VARCHAR, author VARCHAR,
         published_at TIMESTAMP, meta VARCHAR, UNIQUE (dataset_id, cycle))""",

@@ -45,7 +45,10 @@ def cached_plan(run_id: str, edits_json: str, margins_json: str) -> tuple[pd.Dat
 
     a = cached_analysis(run_id)
     edits = _edits(edits_json)
-    frame = a.with_edits(expand_edits(edits, a.series, pd.DatetimeIndex([]))) if len(edits) else None
+    from dashboard.data.prices import regular_now
+
+    frame = a.with_edits(expand_edits(edits, a.series, pd.DatetimeIndex([]), regular_now(a.frame, a.start))
+                         ) if len(edits) else None
     money = json.loads(margins_json)
     return a.decompose(frame, money["margins"], money["prices"], money.get("funding"))
 
@@ -72,7 +75,7 @@ def cached_past(run_id: str, margins_json: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner="Asking the model how uplift grows with the discount...", max_entries=8)
 def cached_response(run_id: str) -> pd.DataFrame:
-    return cached_analysis(run_id).response()
+    return cached_analysis(run_id).curves()  # a line per mechanic the run reads
 
 
 def margins_json(run_id: str) -> str:

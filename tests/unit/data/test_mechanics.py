@@ -76,3 +76,23 @@ def test_the_models_that_read_promotions_read_the_mechanics(write):
         start = int(frame["time_idx"].max()) - 3
         pred = m.predict(frame.assign(units=frame["units"].where(frame["time_idx"] < start)), start)
         assert np.isfinite(pred["p50"]).all(), name
+
+
+def test_a_calendar_s_feature_and_display_columns_hold_with_its_type(write, tmp_path):
+    from conftest import SAMPLE
+    from dashboard.data.ingest import prepare
+    from dashboard.schema import ValidationError
+
+    head = "sku,start,end,type,discount,leaflet,display\n"
+    rows = ["S001,2026-01-05,2026-01-11,tpr,20,1,0", "S002,2026-01-05,2026-01-11,,10,yes,1",
+            "S003,2026-01-05,2026-01-11,bogo,0,0,"]
+    p = prepare(SAMPLE / "sales.csv", write("cal.csv", head + "\n".join(rows) + "\n")).promotions
+    assert p.sort_values("sku")["promo_type"].tolist() == ["tpr+feature", "promo+feature+display", "bogo"]
+    assert [mechanics.parse(t)[0] for t in p.sort_values("sku")["promo_type"]] == [
+        {"feature"}, {"feature", "display"}, {"bogo"}]  # a price cut featured in the leaflet, and so on
+    bad = rows[:2] + ["S003,2026-01-05,2026-01-11,bogo,0,2,maybe"]
+    with pytest.raises(ValidationError) as err:
+        prepare(SAMPLE / "sales.csv", write("bad.csv", head + "\n".join(bad) + "\n"))
+    found = {(q.file, q.column, q.rule, q.rows) for q in err.value.problems}
+    assert ("bad.csv", "feature", "feature flag not 0/1", (4,)) in found  # the file's own column is named 'leaflet'
+    assert ("bad.csv", "display", "not a number", (4,)) in found

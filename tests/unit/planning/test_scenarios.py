@@ -95,6 +95,21 @@ def test_cli_scenario_json_and_warning(use_trained):
     bad = subprocess.run([sys.executable, "-m", "dashboard", "scenario", "--run", run, "--promo",
                           f"sku=NOPE,start={start},weeks=1,discount=10"], cwd=ROOT, capture_output=True, text=True)
     assert bad.returncode == 2 and "unknown sku 'NOPE'" in bad.stderr
+    # by shelf price, as a planner types it: S001's regular price in the sample is under 12, so 0.50 is a deep cut
+    shelf = subprocess.run([sys.executable, "-m", "dashboard", "scenario", "--run", run, "--promo",
+                            f"sku=S001,region=North,start={start},weeks=2,price=0.5", "--json"],
+                           cwd=ROOT, capture_output=True, text=True)
+    assert shelf.returncode == 0, shelf.stderr
+    assert json.loads(shelf.stdout)["scenario_total"] != json.loads(shelf.stdout)["base_total"]
+    change = subprocess.run([sys.executable, "-m", "dashboard", "scenario", "--run", run, "--promo",
+                             f"sku=S001,start={start},weeks=2,type=price change,price=99", "--json"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert change.returncode == 0, change.stderr  # the sample's prices never move: the run says it reads none
+    assert any("does not read prices" in w for w in json.loads(change.stdout)["warnings"])
+    above = subprocess.run([sys.executable, "-m", "dashboard", "scenario", "--run", run, "--promo",
+                            f"sku=S001,region=North,start={start},weeks=1,price=99"], cwd=ROOT, capture_output=True,
+                           text=True)
+    assert above.returncode == 2 and "is no cut for S001 North" in above.stderr
 
 
 @pytest.fixture(scope="module")

@@ -64,6 +64,17 @@ def test_supplier_funding_by_hand_and_by_brute_force():
     assert out["net_revenue_p50"] == pytest.approx(-40 + 88 - 15 - 20)  # shoppers pay the same: revenue unchanged
     table = tables.planned(event_effects(funded, ev).assign(promo_type="tpr"))
     assert table.loc[0, "supplier funding"] == pytest.approx(40.3) and table.loc[0, "supplier's cost"] == pytest.approx(-40.3)
+    # the supplier's side: its margin is 20 % of its price to the retailer (A's cost, 7.00): 1.40 a unit on A's own
+    # 11 uplift and -2 dip units; it pays the 40.30 funding. Brute force: A sells 16+15+8+10 = 49 units, 40 without
+    theirs = with_prices(w, prices, {"c": 30.0}, funding={"c": {"funded_pct": 50.0, "scan_allowance": 0.3,
+                                                                 "supplier_margin_pct": 20.0}})
+    sup = event_effects(theirs, ev).iloc[0]
+    assert sup["supplier_margin_p50"] == pytest.approx((49 - 40) * 1.4 - 40.3)
+    assert sup["net_margin_p50"] == pytest.approx(out["net_margin_p50"])  # the retailer's stays as it was
+    row = tables.planned(event_effects(theirs, ev).assign(promo_type="tpr")).iloc[0]
+    assert row["supplier's margin"] == pytest.approx(-27.7)
+    assert tables.by_mechanic(event_effects(theirs, ev).assign(promo_type="tpr")).iloc[0]["supplier's margin"] == \
+        pytest.approx(-27.7)
     other = with_prices(w, prices, {"c": 30.0}, funding={"d": {"funded_pct": 50.0, "scan_allowance": 0.3}})
     assert event_effects(other, ev).iloc[0]["net_margin_p50"] == pytest.approx(-39.5)  # another category's funding
 
@@ -131,12 +142,18 @@ def test_margins_are_stored_and_checked(workspace):
     with pytest.raises(ValueError, match="price dairy: 0"):
         s.set_margins({}, prices={"dairy": 0})
     s.set_margins({}, funding={"snacks": (50, 0.25)})
-    assert s.funding() == {"snacks": {"funded_pct": 50.0, "scan_allowance": 0.25}} and s.margins()["snacks"] == 40.0
+    assert s.funding() == {"snacks": {"funded_pct": 50.0, "scan_allowance": 0.25, "supplier_margin_pct": 0.0}}
+    assert s.margins()["snacks"] == 40.0
     with pytest.raises(ValueError, match="supplier-funded % dairy: 120.*scan allowance snacks: -1"):
         s.set_margins({}, funding={"dairy": (120, 0), "snacks": (10, -1)})
     assert s.funding()["snacks"]["funded_pct"] == 50.0  # refused: nothing changed
     s.set_margins({"snacks": 35})
     assert s.funding()["snacks"]["scan_allowance"] == 0.25  # a new margin keeps the funding
+    s.set_margins({}, funding={"snacks": (50, 0.25, 18)})
+    s.set_margins({}, funding={"snacks": (40, 0.25)})  # funding alone keeps the supplier's margin
+    assert s.funding()["snacks"] == {"funded_pct": 40.0, "scan_allowance": 0.25, "supplier_margin_pct": 18.0}
+    with pytest.raises(ValueError, match="supplier's margin % snacks: 101"):
+        s.set_margins({}, funding={"snacks": (40, 0.25, 101)})
 
 
 def test_an_entered_price_fills_data_without_prices():
