@@ -10,6 +10,7 @@ class TFTForecaster(PFForecaster):
     name = "tft"
     chooses_dropout = True  # its hold-out moved 4 points with its seed on pasta; dropout 0.3 steadied it there
     reads_past = True  # past-only inputs (industry volume...) in its encoder (dashboard/data/past_inputs.py)
+    reads_prices = True  # the regular price index, where prices move (dashboard/data/prices.py)
 
     def build(self, dataset, fast: bool = True):
         """``fast=False``: the network exactly as pytorch-forecasting ships it (the bench's bare reference)."""

@@ -116,12 +116,14 @@ def test_the_models_read_a_moving_regular_price(write):
 
     sales, w = _sales(weeks=90)
     frame = build_frame(sales, [], horizon=4)
-    for name in ("tft", "lightgbm"):
+    for name in ("tft", "lightgbm", "lstm"):
         cfg = tiny_config(name)
         m = create(type(cfg)(**{**cfg.to_dict(), "encoder_weeks": 20, "min_encoder_weeks": 8, "horizon": 4,
                                 "quantiles": cfg.quantiles}))
         m.fit(frame[frame["units"].notna()])
-        assert m.reads_price(), name
+        assert m.reads_price() == (name != "lstm"), name  # the LSTM lost accuracy with it on Stallion
+        if name == "lstm":
+            continue
         engine = WhatIf(m, frame, name)
         res = engine.run(Scenario("rise", edits_frame([{"sku": "A", "region": "R", "start_week": engine.future_weeks[0],
                                                          "weeks": 4, "promo_type": "price change",
