@@ -215,8 +215,8 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "
     notes += [n for n in (dropped, source_frequency.gaps_note(roll, period, fname)) if n]
     roll["week"] = pd.to_datetime(roll["week"])
     roll = roll.rename(columns={"n_rows": "source_rows"})
-    keep = ["week", "region", "area", "sku", "category", "units", "price", "promo", "discount_pct", "regular_price",
-            "source_rows"]
+    keep = ["week", "region", "area", "sku", "category", "units", "price", "promo", "discount_pct",
+            *(["regular_price"] if "regular_price" in cols else []), "source_rows"]  # a file's own regular price
     promo_cols = "promo" in cols or "discount_pct" in cols or scan.derives_promotion(cols)
     return (roll[keep].reset_index(drop=True), [source_rows, *notes], promo_cols, period,
             source, cols, us)

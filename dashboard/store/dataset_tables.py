@@ -32,10 +32,11 @@ class DatasetTables:
                 "; ".join(prepared.notes), json.dumps(prepared.mapping), grain, info.extras.get("freq", "week"),
                 json.dumps(info.extras.get("inputs") or {})])
             new = G.stored(prepared.sales, grain)
-            cur.register("new_sales", new if "regular_price" in new else new.assign(regular_price=float("nan")))
-            cur.execute("""INSERT INTO sales (dataset_id, week, region, sku, category, units, price, promo, discount_pct,
+            cur.register("new_sales", new)
+            regular = "regular_price" if "regular_price" in new else "CAST(NULL AS DOUBLE)"  # files without one
+            cur.execute(f"""INSERT INTO sales (dataset_id, week, region, sku, category, units, price, promo, discount_pct,
                            regular_price, source_rows, store) SELECT ?, week, region, sku, category, units, price,
-                           promo, discount_pct, regular_price, source_rows, store FROM new_sales""", [info.id])
+                           promo, discount_pct, {regular}, source_rows, store FROM new_sales""", [info.id])
             promos = prepared.promotions
             for c in ("funded_pct", "scan_allowance"):  # calendars without funding, and versions made before it
                 if c not in promos:
