@@ -143,7 +143,7 @@ def run(args) -> dict:
     del everything
     for grain, k in sizes:
         row = {"stores": k, "grain": grain}
-        for stage in STAGES:
+        for stage in args.stages or STAGES:
             cmd = [sys.executable, "-m", "bench.store_scale", "--one", str(k), "--grain", grain, "--data", str(folder),
                    "--steps", str(args.steps), "--threads", str(args.threads), "--stage", stage]
             proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
@@ -155,10 +155,30 @@ def run(args) -> dict:
             got = json.loads(line[-1][12:])
             row.update({k2: v for k2, v in got.items() if not (stage == "naive" and k2.startswith("frame"))})
         result["sizes"].append(row)
+        result["figures"] = figures(result["sizes"])
         print(json.dumps(row), file=sys.stderr)
         if args.json:
             Path(args.json).write_text(json.dumps(result, indent=1))
     return result
+
+
+IMPORT_PEAK_TARGET_MB = 6000  # issue 28: the store grain's import in a third of the 17.8 GB it took
+
+
+def figures(sizes: list[dict]) -> list[dict]:
+    """The named figures a script reads (issue 28), from the largest store-grain size measured."""
+    from .parts import fig
+
+    store = [r for r in sizes if r["grain"] == "store" and "import_peak_mb" in r]
+    if not store:
+        return []
+    top = max(store, key=lambda r: r["series"])
+    out = [fig(f"import: peak memory MB, store grain {top['series']} series", top["import_peak_mb"], "MB",
+               IMPORT_PEAK_TARGET_MB, note=f"{top['rows']:,} rows in {top['import_s']} s")]
+    if "train_peak_mb" in top:
+        out.append(fig(f"training worker: peak memory MB, store grain {top['series']} series", top["train_peak_mb"],
+                       "MB", 5000))
+    return out
 
 
 def table(result: dict) -> str:
@@ -224,6 +244,8 @@ def main(argv=None) -> int:
     ap.add_argument("--data", help="where the generated Parquet and per-size workspaces go (default bench/out/store)")
     ap.add_argument("--stores", type=lambda s: [int(x) for x in s.split(",")], help="store counts (default 4,16,55,220)")
     ap.add_argument("--steps", type=int, default=20, help="training steps timed per size")
+    ap.add_argument("--stages", type=lambda s: [x for x in s.split(",") if x in STAGES],
+                    help=f"only these stages ({','.join(STAGES)}; default all): --stages import measures imports alone")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--json")
     ap.add_argument("--pages", help="time every page on this size's workspace (e.g. bench/out/store/store-220)")

@@ -87,7 +87,7 @@ def import_breakdown(path: str) -> dict:
         con.execute(sql).df()
         out[name] = time.perf_counter() - t
     t = time.perf_counter()
-    scan.rollup(con, scan.indicators())
+    scan.rollup(con, scan.indicators())  # the roll-up and its checks' summary
     out["full_scan"] = time.perf_counter() - t
     return out
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +89,19 @@ def map_columns(columns: list[str], mapping: dict[str, str], required, optional)
     return found, missing
 
 
+SCAN_MEMORY = "2GB"  # DuckDB's share of an import: beyond it the roll-up spills to disk (docs/scale.md)
+
+
+def _connection() -> tuple[duckdb.DuckDBPyConnection, str]:
+    """The import's in-memory DuckDB, held to ``SCAN_MEMORY`` and spilling to a folder of its own (removed after)."""
+    spill = tempfile.mkdtemp(prefix="promocast-import-")
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # a bar on stdout would corrupt --json output
+    con.execute(f"SET memory_limit = '{SCAN_MEMORY}'")
+    con.execute("SET temp_directory = ?", [spill])
+    return con, spill
+
+
 def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = None,
             mapping: dict[str, str] | None = None, name: str | None = None, temperature_unit: str = "auto",
             grain: str = "region", freq: str = "auto", event_columns: list[str] | None = None,
@@ -108,8 +123,7 @@ def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = 
     hashed = {**hashed, "(past columns)": ",".join(past_columns)} if past_columns else hashed
     hasher = threading.Thread(target=lambda: digest.setdefault("h", file_hash([sales, promotions, weather], hashed)))
     hasher.start()
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")  # a bar on stdout would corrupt --json output
+    con, spill = _connection()
     try:
         file_notes: list[str] = []  # what reading the files assumed: sheet, encoding, decimal commas
         roll, notes, has_promo, period, source, cols, us = _sales(con, sales, mapping, file_notes, grain, freq)
@@ -128,6 +142,7 @@ def prepare(sales: Path, promotions: Path | None = None, weather: Path | None = 
         promo_frame = promo_frame.drop(columns=["first_day", "last_day"], errors="ignore")
     finally:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
         hasher.join()
     h = digest["h"]
     if period is periods.MONTH and source.kind != "month":  # a daily or weekly file kept by month is another dataset
@@ -183,8 +198,8 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "
     if typed:
         rules = scan.sales_rules(typed=True)
         try:
-            roll = scan.rollup(con, scan.indicators(), grain, period.duckdb_unit)
-            problems = find_problems(con, "sales_t", rules, fname) if scan.dirty(roll) else []
+            roll, checks = scan.rollup(con, scan.indicators(), grain, period.duckdb_unit)
+            problems = find_problems(con, "sales_t", rules, fname) if scan.dirty(checks) else []
         except duckdb.Error:
             roll = None  # a cell the reader could not parse past its sample: text mode finds and names it
     if roll is None:
@@ -193,20 +208,20 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "
         scan.sales_view(con, cols, "raw_sales", typed=False, comma=comma, us=us)
         rules = scan.sales_rules(typed=False)
         try:
-            roll = scan.rollup(con, counters(rules), grain, period.duckdb_unit)
+            roll, checks = scan.rollup(con, counters(rules), grain, period.duckdb_unit)
         except duckdb.Error as exc:
             raise ValidationError([read_problem(fname, ".csv", exc)]) from None
-        problems = find_problems(con, "sales_t", rules, fname, [int(roll[f"bad_{i}"].sum()) for i in range(len(rules))])
+        problems = find_problems(con, "sales_t", rules, fname, [int(checks[f"bad_{i}"].sum()) for i in range(len(rules))])
     if problems:
         raise ValidationError(problems)
-    for c in [c for c in roll.columns if c not in scan.ROLL_KEEP]:
-        del roll[c]  # the rules' aggregates are read: in place, not a copy of the whole roll-up
-    roll = roll.dropna(subset=["week"])
+    if roll["week"].isna().any():  # rows without a date (refused above unless none were read): no copy otherwise
+        roll = roll.dropna(subset=["week"])
     problems = G.store_problems(con, cols, fname) if grain == "store" else []
     roll, split = G.to_locations(roll, fname, grain)
     if problems or split:
         raise ValidationError(problems + split)
-    problems, notes = scan.structure(con, roll, fname, "store" in cols, source.kind, period)
+    problems, notes = scan.structure(con, roll, fname, "store" in cols, source.kind, period,
+                                     int(checks["duplicates"].iloc[0]))
     problems += scan.outliers(con, roll, fname, "store" if grain == "store" else "region", period.duckdb_unit)
     if problems:
         raise ValidationError(problems)
@@ -214,12 +229,14 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "
     roll, dropped = scan.drop_partial_edges(roll, period)
     notes += [n for n in (dropped, source_frequency.gaps_note(roll, period, fname)) if n]
     roll["week"] = pd.to_datetime(roll["week"])
-    roll = roll.rename(columns={"n_rows": "source_rows"})
+    roll.rename(columns={"n_rows": "source_rows"}, inplace=True)
     keep = ["week", "region", "area", "sku", "category", "units", "price", "promo", "discount_pct",
             *(["regular_price"] if "regular_price" in cols else []), "source_rows"]  # a file's own regular price
+    for c in [c for c in roll.columns if c not in keep]:
+        del roll[c]  # in place: roll[keep] was a copy of 10.9 M rows at store grain
+    roll.reset_index(drop=True, inplace=True)
     promo_cols = "promo" in cols or "discount_pct" in cols or scan.derives_promotion(cols)
-    return (roll[keep].reset_index(drop=True), [source_rows, *notes], promo_cols, period,
-            source, cols, us)
+    return roll, [source_rows, *notes], promo_cols, period, source, cols, us
 
 
 def detect_frequency(sales: Path, mapping: dict | None = None) -> source_frequency.SourceFrequency | None:

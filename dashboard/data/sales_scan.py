@@ -101,39 +101,58 @@ def sales_rules(typed: bool) -> list[Rule]:
 LIMITS = {"units": (0, None), "price": (0, None), "promo": (0, 1), "discount_pct": (0, 100), "regular_price": (0, None)}
 
 
-def rollup(con, checks: str, grain: str = "region", unit: str = "week") -> pd.DataFrame:
+def rollup(con, checks: str, grain: str = "region", unit: str = "week") -> tuple[pd.DataFrame, pd.DataFrame]:
     """One scan: the roll-up to SKU x region x period (x store at store grain) plus the validation aggregates ``checks``.
-    ``unit``: date_trunc's "week" or "month" (dashboard/periods.py).
-    Duplicate keys are counted as len(list_distinct(list(...))): count(DISTINCT) cost 3.5 s more at the reference scale."""
+    ``unit``: date_trunc's "week" or "month" (dashboard/periods.py). Returns (the roll-up's ``ROLL_KEEP`` columns,
+    one row of the checks summed over its groups: ``dirty`` and the rules' counts read it).
+
+    The groups stay in DuckDB (a temp table) and only what the import keeps comes back, through Arrow: its strings
+    come back once per distinct value (pyarrow deduplicates them), where ``.df()`` made one Python string per cell
+    and fetched every check column of every group (docs/scale.md). Duplicate keys (``duplicates`` in the summary)
+    are counted per group as len(list_distinct(list(...))) where groups are few (count(DISTINCT) cost 3.5 s more at
+    the reference scale), and once over the whole file at store grain, where a list per group held the 10.9 M
+    groups' hash table at 6 GB."""
     store = ", store" if grain == "store" else ""
     assert unit in ("week", "month")
-    roll = con.execute(f"""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE roll_t AS
         SELECT CAST(date_trunc('{unit}', d) AS DATE) AS week, region, sku{store}, min(category) AS category,
                sum(units) AS units, avg(price) AS price, avg(promo) AS promo, avg(discount_pct) AS discount_pct,
                avg(regular_price) AS regular_price,
-               count(*) AS n_rows, len(list_distinct(list(hash(store, d)))) AS n_keys,
+               count(*) AS n_rows, {"" if grain == "store" else "len(list_distinct(list(hash(store, d)))) AS n_keys,"}
                min(d) AS d_min, max(d) AS d_max, max(category) AS max_category, {checks}
-        FROM sales_t t GROUP BY ALL ORDER BY sku, region{store}, week""").df()
-    # calendar facts from each group's first and last date (a week group with several dates has 2+ weekdays)
-    lo, hi = pd.to_datetime(roll["d_min"]), pd.to_datetime(roll["d_max"])
-    roll["n_dates"] = ((hi - lo).dt.days.fillna(0) + 1).astype(int)
-    roll["weekdays"] = (_weekday_bit(lo) | _weekday_bit(hi)) & 0xFE
-    roll["multi_category"] = roll["category"] != roll["max_category"]
-    for c in ("d_min", "d_max", "max_category"):
-        del roll[c]  # in place: drop() would copy the whole roll-up
-    return roll
+        FROM sales_t t GROUP BY ALL""")
+    try:
+        names = [r[0] for r in con.execute("DESCRIBE roll_t").fetchall()]
+        own = {"week", "region", "sku", "store", "category", "units", "price", "promo", "discount_pct",
+               "regular_price", "n_rows", "n_keys", "d_min", "d_max", "max_category"}
+        aggs = [f"{'min' if c.endswith('_min') else 'max' if c.endswith('_max') or c == 'name_len' else 'sum'}({c}) "
+                f"AS {c}" for c in names if c not in own]
+        summary = con.execute(f"SELECT {', '.join(aggs)} FROM roll_t").df() if aggs else pd.DataFrame(index=[0])
+        summary["duplicates"] = con.execute(
+            "SELECT count(*) - count(DISTINCT hash(d, store, region, sku)) FROM sales_t WHERE d IS NOT NULL"
+            if grain == "store" else "SELECT coalesce(sum(n_rows - n_keys), 0) FROM roll_t").fetchall()[0][0]
+        # calendar facts from each group's first and last date (a week group with several dates has 2+ weekdays);
+        # weekdays: 1 << ISO weekday (Monday = 1) of both, a missing date's bit 1 masked off
+        table = con.execute(f"""SELECT week, region, sku{store}, category, category <> max_category AS multi_category,
+                   units, price, promo, discount_pct, regular_price, n_rows,
+                   coalesce(datediff('day', d_min, d_max), 0) + 1 AS n_dates,
+                   ((coalesce(1 << isodow(d_min), 1) | coalesce(1 << isodow(d_max), 1)) & 254) AS weekdays
+            FROM roll_t ORDER BY sku, region{store}, week""").to_arrow_table()
+        # each Arrow column is freed once converted (self_destruct): the table and the frame never both whole
+        roll = table.to_pandas(date_as_object=False, self_destruct=True, split_blocks=True)
+        del table
+    finally:
+        con.execute("DROP TABLE IF EXISTS roll_t")
+    roll["week"] = roll["week"].astype("datetime64[us]")  # as .df() gave it
+    roll["n_dates"] = roll["n_dates"].astype(int)
+    roll["weekdays"] = roll["weekdays"].astype(np.int64)
+    roll["multi_category"] = roll["multi_category"].fillna(False).astype(bool)
+    return roll, summary
 
 
-# what the import needs of the roll-up once the rules' aggregates are read (ingest._sales drops the rest: at store
-# grain the roll-up has 10.9 M rows, and each of its ~15 aggregate columns is ~90 MB through every copy after)
+# what the import keeps of the roll-up: at store grain it has 10.9 M rows, ~90 MB per number column
 ROLL_KEEP = ["week", "region", "sku", "store", "category", "multi_category", "units", "price", "promo", "discount_pct",
-             "regular_price",
-             "n_rows", "n_keys", "n_dates", "weekdays"]
-
-
-def _weekday_bit(dates: pd.Series) -> np.ndarray:
-    """1 << isodow (Monday = 1), 1 for a missing date (masked off by the caller)."""
-    return np.left_shift(1, dates.dt.dayofweek.fillna(-1).to_numpy(dtype=np.int64) + 1)
+             "regular_price", "n_rows", "n_dates", "weekdays"]
 
 
 def indicators() -> str:
@@ -157,13 +176,14 @@ def dirty(roll: pd.DataFrame) -> bool:
 
 
 def structure(con, roll: pd.DataFrame, fname: str, has_store: bool, source: str = "week",
-              period: periods.Frequency = periods.WEEK) -> tuple[list[Problem], list[str]]:
+              period: periods.Frequency = periods.WEEK, duplicates: int = 0) -> tuple[list[Problem], list[str]]:
     """Duplicate keys, conflicting categories, mixed frequencies or weekdays (from the roll-up). ``source``: the
-    file's own frequency (day, week or month: source_frequency.py); ``period``: the one it is rolled up to."""
+    file's own frequency (day, week or month: source_frequency.py); ``period``: the one it is rolled up to;
+    ``duplicates``: the rows repeating another's date, store, region and SKU (``rollup``'s summary)."""
     problems, notes = [], []
     if len(roll) == 0:
         return [Problem(fname, "(file)", "header only: the file has no data rows", 1)], notes
-    dups = int((roll["n_rows"] - roll["n_keys"]).sum())
+    dups = int(duplicates)
     if dups:
         pred = "count(*) OVER (PARTITION BY d, store, region, sku) > 1"
         rows = con.execute(f"""SELECT _line, CAST(d AS VARCHAR) || ' ' || coalesce(store, region) || ' ' || sku FROM
@@ -209,12 +229,17 @@ def outliers(con, roll: pd.DataFrame, fname: str, location: str = "region", unit
     """Weeks far outside their series' range (a stray 1e30, a value typed in cents or with extra zeros): they would
     wreck training, so the import refuses them, naming the lines. A promotion lifts a week a few times (the
     synthetic truth's deepest: ~7x), far below 100x the next-largest week."""
-    u = roll[["sku", "region", "week", "units"]]
-    desc = u.sort_values(["sku", "region", "units"], ascending=[True, True, False])
-    second = desc[desc.groupby(["sku", "region"]).cumcount() == 1].set_index(["sku", "region"])["units"]
-    u = u.join(second.rename("next_largest"), on=["sku", "region"])
-    bad = u[(u["units"] > ABSURD_UNITS) | ((u["units"] > OUTLIER_FLOOR)
-                                           & (u["units"] > OUTLIER_RATIO * u["next_largest"].clip(lower=1)))]
+    # in DuckDB over the roll-up as it is (a sort of its copy in pandas was the import's peak at store grain)
+    con.register("roll_units", roll[["sku", "region", "week", "units"]])
+    try:
+        bad = con.execute(f"""SELECT sku, region, week, units FROM (
+                SELECT sku, region, week, units, nth_value(units, 2) OVER (PARTITION BY sku, region ORDER BY units DESC
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS next_largest FROM roll_units)
+            WHERE units > {ABSURD_UNITS} OR (units > {OUTLIER_FLOOR} AND next_largest IS NOT NULL
+                                             AND units > {OUTLIER_RATIO} * greatest(next_largest, 1))
+            ORDER BY sku, region, week""").df()
+    finally:
+        con.unregister("roll_units")
     if bad.empty:
         return []
     con.register("outlier_weeks", bad[["sku", "region", "week"]].assign(week=pd.to_datetime(bad["week"]).dt.date))
