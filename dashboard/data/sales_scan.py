@@ -133,7 +133,7 @@ def rollup(con, checks: str, grain: str = "region", unit: str = "week") -> tuple
             if grain == "store" else "SELECT coalesce(sum(n_rows - n_keys), 0) FROM roll_t").fetchall()[0][0]
         # calendar facts from each group's first and last date (a week group with several dates has 2+ weekdays);
         # weekdays: 1 << ISO weekday (Monday = 1) of both, a missing date's bit 1 masked off
-        table = con.execute(f"""SELECT week, region, sku{store}, category, category <> max_category AS multi_category,
+        table = con.sql(f"""SELECT week, region, sku{store}, category, category <> max_category AS multi_category,
                    units, price, promo, discount_pct, regular_price, n_rows,
                    coalesce(datediff('day', d_min, d_max), 0) + 1 AS n_dates,
                    ((coalesce(1 << isodow(d_min), 1) | coalesce(1 << isodow(d_max), 1)) & 254) AS weekdays
