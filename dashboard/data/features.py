@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import periods
-from dashboard.data import mechanics, past_inputs, prices
+from dashboard.data import keyed, mechanics, past_inputs, prices
 from dashboard.data.calendars import RegionCalendar, seasonal_normal_weather, weekly_holiday_features
 
 KNOWN_REALS = ["promo", "discount_pct", "cat_promo_share", "cat_mean_discount", "holiday", "major_holiday",
@@ -70,7 +70,10 @@ def build_frame(sales: pd.DataFrame, calendars: list[RegionCalendar], events: pd
     hol = weekly_holiday_features(all_weeks, calendars or [RegionCalendar(r) for r in f["area"].unique()], events,
                                   freq)
     hol = hol.rename(columns={"region": "area"})[["area", "week", "holiday", "major_holiday", "weeks_to_holiday"]]
-    f = f.merge(hol, on=["area", "week"], how="left")
+    got = keyed.at_rows(f, hol.drop_duplicates(["area", "week"]), ["holiday", "major_holiday", "weeks_to_holiday"],
+                        keys=["area", "week"])
+    for c in ("holiday", "major_holiday", "weeks_to_holiday"):
+        f[c] = got[c].to_numpy()
     for c in ("holiday", "major_holiday"):
         f[c] = f[c].fillna(0).astype(float)
     f["weeks_to_holiday"] = f["weeks_to_holiday"].fillna(8).astype(float)
@@ -81,17 +84,19 @@ def build_frame(sales: pd.DataFrame, calendars: list[RegionCalendar], events: pd
     if future is not None and len(future):
         f = mechanics.apply_plan(f, future)  # a what-if's promotion types over the calendar's
     f["series"] = f["sku"].astype(str) + "|" + f["region"].astype(str)
-    return f.sort_values(["sku", "region", "week"]).reset_index(drop=True)
+    # already in series and week order (the grid's, kept by every step since): a sort was a whole copy of the frame
+    f.reset_index(drop=True, inplace=True)
+    return f
 
 
 def apply_plan(f: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
     """Overwrite promo/discount_pct of the rows named in ``plan`` (sku, region, week, promo, discount_pct)."""
     p = plan[KEYS + ["week", "promo", "discount_pct"]].copy()
     p["week"] = pd.to_datetime(p["week"])
-    f = f.merge(p, on=KEYS + ["week"], how="left", suffixes=("", "_plan"))
+    got = keyed.at_rows(f, p, ["promo", "discount_pct"])  # not a merge of the whole frame (keyed.py)
     for c in ("promo", "discount_pct"):
-        f[c] = f[f"{c}_plan"].combine_first(f[c])
-    return f.drop(columns=["promo_plan", "discount_pct_plan"])
+        f[c] = got[c].combine_first(f[c]).to_numpy(float)
+    return f
 
 
 def add_category_promo(f: pd.DataFrame) -> pd.DataFrame:
@@ -114,7 +119,9 @@ def add_weather(f: pd.DataFrame, weather: pd.DataFrame | None, last) -> pd.DataF
     w = weather[["week", "region", "temperature"]].copy()
     w["week"] = pd.to_datetime(w["week"])
     w["weather_source"] = np.where(w["week"] <= last, "observed", "forecast file")
-    f = f.merge(w.rename(columns={"region": "area"}), on=["area", "week"], how="left")
+    got = keyed.at_rows(f, w.rename(columns={"region": "area"}).drop_duplicates(["area", "week"], keep="last"),
+                        ["temperature", "weather_source"], keys=["area", "week"])
+    f["temperature"], f["weather_source"] = got["temperature"].to_numpy(float), got["weather_source"].to_numpy()
     missing = f["temperature"].isna()
     if missing.any():
         normal = seasonal_normal_weather(w[w["week"] <= last], sorted(f.loc[missing, "week"].unique()))
@@ -128,9 +135,9 @@ def add_weather(f: pd.DataFrame, weather: pd.DataFrame | None, last) -> pd.DataF
 
 def add_lag52(f: pd.DataFrame, season: int = 52) -> pd.DataFrame:
     """log1p(units a year earlier: 52 weeks, or 12 months) and whether it exists (young series have no last year).
-    The columns keep their weekly names (``lag52_log``) at either frequency."""
-    f = f.sort_values(KEYS + ["week"])
-    lag = f.groupby(KEYS)["units"].shift(season)
+    The columns keep their weekly names (``lag52_log``) at either frequency. ``f``'s rows are each series' weeks in
+    order (``build_frame``'s grid: a sort here was a whole copy of the frame)."""
+    lag = f.groupby(KEYS, sort=False)["units"].shift(season)
     f["lag52_known"] = lag.notna().astype(float)
     f["lag52_log"] = np.log1p(lag.fillna(0.0).clip(lower=0))
     return f

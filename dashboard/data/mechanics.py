@@ -16,6 +16,8 @@ import re
 
 import pandas as pd
 
+from dashboard.data import keyed
+
 MECHANICS = ("feature", "display", "bogo", "multibuy", "other")
 PREFIX = "mech_"
 COLUMNS = [PREFIX + m for m in MECHANICS]
@@ -97,9 +99,11 @@ def add_to_frame(f: pd.DataFrame, calendar_weeks: pd.DataFrame | None) -> pd.Dat
     seen = [m for m in COLUMNS if m in c and (c.loc[c["week"] <= last, m] > 0).any()]
     if not seen:
         return f
-    f = f.drop(columns=[m for m in COLUMNS if m in f]).merge(c[["sku", "region", "week", *seen]],
-                                                               on=["sku", "region", "week"], how="left")
-    f[seen] = f[seen].fillna(0.0).astype(float)
+    got = keyed.at_rows(f, c, seen)
+    stale = [m for m in COLUMNS if m in f and m not in seen]
+    f = f.drop(columns=stale) if stale else f
+    for m in seen:
+        f[m] = got[m].fillna(0.0).to_numpy(float)
     return f
 
 
@@ -113,10 +117,10 @@ def apply_plan(f: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
     given = p[COLUMNS].fillna(0.0) if all(c in p for c in COLUMNS) else flags(p["promo_type"])  # the union, if made
     p = pd.concat([p[["sku", "region", "week"]], given.reset_index(drop=True)
                    .mul((p["promo"].to_numpy(float) > 0)[:, None])], axis=1)
-    f = f.merge(p[["sku", "region", "week", *cols]], on=["sku", "region", "week"], how="left", suffixes=("", "_plan"))
-    for c in cols:
-        f[c] = f[f"{c}_plan"].combine_first(f[c])
-    return f.drop(columns=[f"{c}_plan" for c in cols])
+    got = keyed.at_rows(f, p, cols)
+    for c in cols:  # in place: the callers' frames are their own (the frame build's, a what-if's series)
+        f[c] = got[c].combine_first(f[c]).to_numpy(float)
+    return f
 
 
 def only_promoted(f: pd.DataFrame) -> pd.DataFrame:
