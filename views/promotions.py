@@ -70,7 +70,11 @@ def plan_table(name: str) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     return cached_plan_table(run_id, edits_of(name), margins_json(run_id))
 
 
-total, table, events = plan_table(plan_name)
+try:
+    total, table, events = plan_table(plan_name)
+except ValueError as exc:  # a saved edit this run cannot read (a shelf price above its regular price...)
+    st.error(f"The plan '{plan_name}' cannot be forecast: {exc}")
+    st.stop()
 table = tables.in_periods(table, period.name)
 m = st.columns(4)
 m[0].metric("Planned promotions", f"{total['promotions']}")
@@ -96,7 +100,13 @@ ui.download_buttons(lambda: {  # built when a button is clicked
         cached_plan(run_id, edits_of(plan_name), margins_json(run_id))[0]), check)}, f"promotions_{plan_name}", key="pr_dl")
 if len(saved):
     st.subheader("Scenarios in money")
-    st.dataframe(tables.compare({n: plan_table(n)[2] for n in ["base", *saved["name"].tolist()]}), hide_index=True,
+    plans_in_money = {}
+    for n in ["base", *saved["name"].tolist()]:
+        try:
+            plans_in_money[n] = plan_table(n)[2]
+        except ValueError as exc:
+            st.warning(f"'{n}' is left out: {exc}")
+    st.dataframe(tables.compare(plans_in_money), hide_index=True,
                  key="pr_compare")
 
 st.subheader("Past promotions: what they really did")

@@ -100,7 +100,11 @@ names = st.multiselect("Scenarios", ["base", *saved["name"].tolist()], default=[
 totals, rows = {}, []
 for n in names:
     e, t = (pd.DataFrame(columns=EDIT_COLUMNS), 0.0) if n == "base" else store.scenario(dataset_id, n)[:2]
-    r = scenario_view(run_id, ui.edits_json(e), float(t))
+    try:
+        r = scenario_view(run_id, ui.edits_json(e), float(t))
+    except ValueError as exc:  # a saved edit this run cannot read (a shelf price above its regular price...)
+        st.warning(f"'{n}' is left out: {exc}")
+        continue
     totals[n] = r["weekly_scenario"]
     rows.append(r["by_category"].assign(scenario=n))
 if totals:

@@ -36,7 +36,11 @@ def test_promotions_page_plan_scenario_margins_past(use_trained):
         funded = next(d.value for d in at.dataframe if "supplier funding" in d.value.columns)
         assert (funded["supplier funding"] > 0).all() and (funded["supplier's cost"] == -funded["supplier funding"]).all()
         assert float(metric(at, "Incremental margin").replace(",", "")) > fat  # the retailer's margin rises by it
-        store.set_margins({}, funding={c: (None, None) for c in categories})
+        store.set_margins({}, funding={c: (50.0, 0.0, 20.0) for c in categories})  # and earns 20 % on its units
+        at = ok(open_page("promotions"))
+        theirs = next(d.value for d in at.dataframe if "supplier's margin" in d.value.columns)
+        assert (theirs["supplier's margin"] != theirs["supplier's cost"]).any()  # its margin on the extra units
+        store.set_margins({}, funding={c: (None, None, None) for c in categories})
 
         first = store.series_list(ds).iloc[0]
         weeks = pd.date_range(pd.Timestamp(store.dataset(ds).last_week) + pd.Timedelta(weeks=1), periods=3, freq="W-MON")
@@ -52,6 +56,36 @@ def test_promotions_page_plan_scenario_margins_past(use_trained):
         store.set_margins({c: 30.0 for c in categories}, funding={c: (None, None) for c in categories})
         if "deep" in store.scenarios(ds)["name"].tolist():
             store.delete_scenario(ds, "deep")
+
+
+def test_whatif_by_shelf_price_and_mechanic(use_trained):
+    """A saved scenario that turns a promotion into a BOGO given by its shelf price, opened on the What-if page: it
+    forecasts (the shelf price read against the series' regular price), and a shelf price that cuts nothing is
+    said in words, not as a crash."""
+    from dashboard.ui import get_store
+
+    store = get_store()
+    ds = store.dataset().id
+    first = store.series_list(ds).iloc[0]
+    week = pd.Timestamp(store.dataset(ds).last_week) + pd.Timedelta(weeks=2)
+    edit = {"sku": first["sku"], "category": None, "region": first["region"], "start_week": week, "weeks": 1,
+            "promo_type": "bogo", "discount_pct": None}
+    try:
+        store.save_scenario(ds, "bogo by price", pd.DataFrame([{**edit, "shelf_price": 0.5}]))
+        store.save_scenario(ds, "no cut", pd.DataFrame([{**edit, "shelf_price": 999.0}]))
+        at = ok(open_page("scenarios"))
+        at.selectbox(key="sc_load").set_value("bogo by price").run()
+        ok(at)
+        assert int(metric(at, "Series re-forecast")) > 0  # the edit applied: the SKU and its category siblings
+        at.selectbox(key="sc_load").set_value("no cut").run()
+        ok(at)
+        assert any("is no cut for" in e.value for e in at.error)
+        at = ok(open_page("promotions"))  # the saved scenarios in money: the one that cannot be read is left out
+        assert any("'no cut' is left out" in w.value for w in at.warning)
+    finally:
+        for name in ("bogo by price", "no cut"):
+            if name in store.scenarios(ds)["name"].tolist():
+                store.delete_scenario(ds, name)
 
 
 def test_whatif_money_and_report_section(use_trained):
