@@ -78,8 +78,11 @@ def trained_workspace(tmp_path_factory):
                                            name="sample (synthetic grocer)"))
         frame = model_frame(store, ds)
         info = store.dataset(ds)
-        for model in MODELS:
-            run_dir, _ = train_and_evaluate(frame, tiny_config(model), {"dataset_id": ds, "content_hash": info.content_hash})
+        from dashboard.data.frame_cache import key
+
+        meta = {"dataset_id": ds, "content_hash": info.content_hash, "frame_key": key(store, ds, 13)}
+        for model in MODELS:  # as a job trains them: with the calendar, so promotion runs keep their plan's split
+            run_dir, _ = train_and_evaluate(frame, tiny_config(model), meta, promotions=store.promotions(ds))
             register_run(store, run_dir)  # and the recommended forecast, rebuilt after each
         store.close()
     finally:

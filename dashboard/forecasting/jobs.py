@@ -67,14 +67,18 @@ def read_progress(job_dir: Path) -> list[dict]:
 
 
 def create_job(frame: pd.DataFrame, config: TrainConfig, dataset_id: str, content_hash: str,
-               root: Path | None = None) -> Path:
-    """A queued job under ``root`` (a workspace's jobs folder; default: this process's workspace)."""
+               root: Path | None = None, files: dict[str, pd.DataFrame] | None = None, spec: dict | None = None) -> Path:
+    """A queued job under ``root`` (a workspace's jobs folder; default: this process's workspace); ``files``: more
+    frames the worker reads (the promotion calendar), ``spec``: more entries of its spec. Everything is written
+    before the job is marked queued, so no worker starts it half made."""
     job_id = f"job-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
     job_dir = (root or jobs_root()) / job_id
     job_dir.mkdir(parents=True)
     frame.to_parquet(job_dir / "frame.parquet", index=False)
-    write_json(job_dir / "spec.json", {"job_id": job_id, "dataset_id": dataset_id, "content_hash": content_hash,
-                                       "config": config.to_dict(), "created_at": now()})
+    for name, part in (files or {}).items():
+        part.to_parquet(job_dir / name, index=False)
+    write_json(job_dir / "spec.json", {**(spec or {}), "job_id": job_id, "dataset_id": dataset_id,
+                                       "content_hash": content_hash, "config": config.to_dict(), "created_at": now()})
     write_json(job_dir / "state.json", {"status": "queued", "created_at": now()})
     return job_dir
 

@@ -41,16 +41,40 @@ def _device_label(model) -> str:
     return f"{device.split(':')[0]} x {world} processes" if world > 1 else device
 
 
+def plan_split(model, frame: pd.DataFrame, promotions: pd.DataFrame, bands, config: TrainConfig, meta: dict,
+               has_future: bool) -> dict:
+    """The stored plan split in units (promotions/stored.py) by a model that reads promotions, as files for the run
+    folder; nothing for other models, without future weeks, or when the split fails (the page then splits the plan
+    itself, as it did before the job kept it: a failure here never costs the run)."""
+    import sys
+    import traceback
+
+    from dashboard.planning.scenarios import PROMO_MODELS
+    from dashboard.promotions import stored
+
+    if config.model not in PROMO_MODELS or not has_future:
+        return {}
+    try:
+        return stored.make(model, frame, promotions, bands, config.holdout_weeks, meta.get("frame_key"))
+    except Exception:  # noqa: BLE001 - see above
+        traceback.print_exc(file=sys.stderr)
+        return {}
+
+
 def new_run_id(model: str) -> str:
     return f"run-{model}-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
 
 
 def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: dict, progress=None,
-                       run_root: Path | None = None, reader=None) -> tuple[Path, dict]:
+                       run_root: Path | None = None, reader=None, promotions: pd.DataFrame | None = None
+                       ) -> tuple[Path, dict]:
     """``reader``: instead of ``frame`` (a job's way): ``reader(True)`` gives this process's series to train on
     (under DDP its shard, models/shards.py; alone, every series), ``reader(False)`` every series, read again by the
     first process alone after training for the forecasts. The frame is dropped while the model trains, so only the
-    training weeks are held beside the model (at store grain the frame and its copy with actuals are 6 GB)."""
+    training weeks are held beside the model (at store grain the frame and its copy with actuals are 6 GB).
+    ``promotions``: the dataset's promotion calendar (a job's ``promotions.parquet``); with it, a model that reads
+    promotions also splits the stored plan into uplift, cannibalization and dip for the Promotions page
+    (``plan_split``)."""
     from models import create
 
     t0 = time.time()
@@ -105,6 +129,7 @@ def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: di
                  "holdout_coverage_raw": calibration.coverage(raw),
                  "holdout_coverage": ev["overall"].get("coverage_p10_p90"),
                  "offsets": bands.to_dict("records") if bands is not None else None}
+    split = plan_split(model, frame, promotions, bands, config, meta, future is not None) if promotions is not None else {}
     run_id = new_run_id(config.model)
     run_meta = {**meta, "model": config.model, "preset": config.preset, "config": model.config.to_dict(),  # as trained
                 "holdout_weeks": config.holdout_weeks, "holdout_start_week": str(hist.loc[hist["time_idx"] == start, "week"].min())[:10],
@@ -113,5 +138,5 @@ def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: di
                 "device": _device_label(model), "training": getattr(model, "training_log", None),  # epochs, losses
                 "bands": band_note, "seeds": seeds, "validation_windows": windows.scores(validation),
                 "peak_memory_mb": distributed.peak_memory_mb()}  # this process's, forecasts and scoring included
-    run_dir = write_run(run_id, model, run_meta, ev, holdout, run_root, future, interp, validation)
+    run_dir = write_run(run_id, model, run_meta, ev, holdout, run_root, future, interp, validation, split)
     return run_dir, {**run_meta, "run_id": run_id, "overall": ev["overall"], "evaluation": ev}

@@ -43,6 +43,8 @@ def main(job_dir: str) -> int:
 
     code = 0
     try:
+        import pandas as pd
+
         from dashboard.forecasting.pipeline import train_and_evaluate
         from dashboard.schema import TrainConfig
 
@@ -51,10 +53,13 @@ def main(job_dir: str) -> int:
             _fake(spec["fake"], progress)
             run_dir, run_id = None, None
         else:
-            meta = {"dataset_id": spec["dataset_id"], "content_hash": spec["content_hash"], "job_id": spec["job_id"]}
+            meta = {"dataset_id": spec["dataset_id"], "content_hash": spec["content_hash"], "job_id": spec["job_id"],
+                    **({"frame_key": spec["frame_key"]} if spec.get("frame_key") else {})}
             # under torchrun this process trains on its shard of the series; alone, on every series. Either way
             # only the training weeks stay in memory while the model trains: the frame is read again after
-            run_dir, record = train_and_evaluate(None, config, meta, progress, reader=_reader(job))
+            calendar = job / "promotions.parquet"  # the stored plan's calendar: the run splits it (promotions/stored.py)
+            run_dir, record = train_and_evaluate(None, config, meta, progress, reader=_reader(job),
+                                                 promotions=pd.read_parquet(calendar) if calendar.exists() else None)
             run_id = record["run_id"]
         write_json(job / "state.json", {**state, "status": "finished", "finished_at": now(),
                                         "run_dir": str(run_dir) if run_dir else None, "run_id": run_id})

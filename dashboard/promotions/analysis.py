@@ -84,11 +84,20 @@ class PromotionAnalysis:
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(weekly rows, one row per promotion) for the stored plan or ``plan_frame`` (``with_edits``' result);
         ``funding``: the supplier's part per category (money.with_prices)."""
+        w, ev = self.units(plan_frame)
+        return in_money(w, ev, self.prices, margins, prices, funding)
+
+    def units(self, plan_frame: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``decompose`` in units alone: (weekly rows with their forecasts, own and sibling effects, each row's
+        ``event`` and ``dip_of``; one row per promotion). What the training job keeps of the stored plan
+        (``promotions/stored.py``); money is added per margin."""
         fut = self.plan_rows() if plan_frame is None else mechanics.only_promoted(plan_frame)
         w = dc.weekly(self._forecasts(self.cf.inputs(fut, dc.promo_inputs(self.model))), fut)
-        ev = dc.events(w)
-        w = with_prices(w, self.prices, margins or {}, prices, funding)
-        return w, event_effects(w, ev)
+        return w, dc.events(w)
+
+    def max_discount_seen(self) -> float:
+        """The deepest discount in the history: the table flags a planned promotion deeper than any seen."""
+        return float(self.frame.loc[self.frame["units"].notna(), "discount_pct"].max())
 
     # ---- promotions already run ----------------------------------------------------------------
     def past(self, margins: dict[str, float] | None = None, windows: int = PAST_WINDOWS,
@@ -210,6 +219,14 @@ class PromotionAnalysis:
                              "uplift_pct": (g["p50_p"].sum() / g["p50_b"].sum() - 1) * 100,
                              "p10": float(np.percentile(g["uplift_pct"], 10)), "p90": float(np.percentile(g["uplift_pct"], 90))})
         return pd.DataFrame(rows)
+
+
+def in_money(w: pd.DataFrame, ev: pd.DataFrame, regular: pd.DataFrame, margins: dict[str, float] | None,
+             prices: dict[str, float] | None, funding: dict[str, dict] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(weekly rows, promotions) of a decomposition in units with its money at these margins, entered prices and
+    funding (``money.with_prices``, ``money.event_effects``)."""
+    w = with_prices(w, regular, margins or {}, prices, funding)
+    return w, event_effects(w, ev)
 
 
 def load(store, run_id: str) -> PromotionAnalysis:

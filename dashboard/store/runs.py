@@ -35,9 +35,10 @@ def library_versions() -> dict[str, str]:
 
 def write_run(run_id: str, model, meta: dict, evaluation: dict, holdout: pd.DataFrame, root: Path | None = None,
               future: pd.DataFrame | None = None, interp: dict | None = None,
-              validation: pd.DataFrame | None = None) -> Path:
+              validation: pd.DataFrame | None = None, extra: dict | None = None) -> Path:
     """Write everything into <root>/<run_id>.tmp, then rename: a run folder is complete or absent. ``model`` is None
-    for a run made of other runs (the recommended forecast): no weights, no interpretation."""
+    for a run made of other runs (the recommended forecast): no weights, no interpretation. ``extra``: more files by
+    name, a frame as Parquet or a dict as JSON (the stored plan's split, promotions/stored.py)."""
     root = root or runs_root()
     tmp = root / f"{run_id}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -49,6 +50,11 @@ def write_run(run_id: str, model, meta: dict, evaluation: dict, holdout: pd.Data
             future.to_parquet(tmp / "future.parquet", index=False)
         if validation is not None:
             validation.to_parquet(tmp / "validation.parquet", index=False)
+        for name, part in (extra or {}).items():
+            if isinstance(part, pd.DataFrame):
+                part.to_parquet(tmp / name, index=False)
+            else:
+                (tmp / name).write_text(json.dumps(part, indent=1, default=str))
         for name, frame in evaluation.items():
             if isinstance(frame, pd.DataFrame) and name != "joined":
                 frame.to_parquet(tmp / f"metrics_{name}.parquet", index=False)

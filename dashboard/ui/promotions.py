@@ -29,6 +29,24 @@ def cached_analysis(run_id: str):
     return load(get_store(), run_id)
 
 
+@st.cache_resource(show_spinner="Reading the run's split of the plan...", max_entries=3)
+def cached_base(run_id: str):
+    """What the page shows of the stored plan: the split the training job kept (``promotions/stored.py``: a run's
+    first visit reads files instead of forecasting every series three times), or the analysis itself for a run
+    that kept none (trained before, or on a calendar since changed)."""
+    from pathlib import Path
+
+    from dashboard import periods
+    from dashboard.data import frame_cache
+    from dashboard.promotions import stored
+
+    store = get_store()
+    run = store.run(run_id)
+    dataset = run["dataset_id"]
+    key = frame_cache.key(store, dataset, periods.of(store.dataset(dataset).extras.get("freq")).horizon)
+    return stored.read(Path(run["run_dir"]), key) or cached_analysis(run_id)
+
+
 def _edits(edits_json: str) -> pd.DataFrame:
     import io
 
@@ -41,15 +59,15 @@ def _edits(edits_json: str) -> pd.DataFrame:
 @st.cache_data(show_spinner="Splitting every promotion into uplift, cannibalization and dip...", max_entries=16)
 def cached_plan(run_id: str, edits_json: str, margins_json: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(weekly rows, promotions) of the stored plan (``edits_json`` "[]") or a scenario's edits on top of it."""
+    from dashboard.data.prices import regular_now
     from dashboard.planning.scenarios import expand_edits
 
-    a = cached_analysis(run_id)
-    edits = _edits(edits_json)
-    from dashboard.data.prices import regular_now
-
-    frame = a.with_edits(expand_edits(edits, a.series, pd.DatetimeIndex([]), regular_now(a.frame, a.start))
-                         ) if len(edits) else None
     money = json.loads(margins_json)
+    edits = _edits(edits_json)
+    if not len(edits):  # the stored plan: the split the job kept, when it kept one
+        return cached_base(run_id).decompose(None, money["margins"], money["prices"], money.get("funding"))
+    a = cached_analysis(run_id)
+    frame = a.with_edits(expand_edits(edits, a.series, pd.DatetimeIndex([]), regular_now(a.frame, a.start)))
     return a.decompose(frame, money["margins"], money["prices"], money.get("funding"))
 
 
@@ -60,9 +78,8 @@ def cached_plan_table(run_id: str, edits_json: str, margins_json: str) -> tuple[
     rerun, that took 4-5 s of the page)."""
     from dashboard.promotions import tables
 
-    a = cached_analysis(run_id)
     events = cached_plan(run_id, edits_json, margins_json)[1]
-    max_seen = float(a.frame.loc[a.frame["units"].notna(), "discount_pct"].max())
+    max_seen = cached_base(run_id).max_discount_seen()
     ordered = events.sort_values("net_margin_p50", ascending=False).reset_index(drop=True)
     return tables.totals(events), tables.planned(events, max_seen), ordered
 
@@ -85,7 +102,7 @@ def margins_json(run_id: str) -> str:
 
     store = get_store()
     stored, prices, funding = store.margins(), store.entered_prices(), store.funding()
-    cats = sorted(cached_analysis(run_id).series["category"].astype(str).unique())
+    cats = sorted(cached_base(run_id).series["category"].astype(str).unique())
     return json.dumps({"margins": {c: stored.get(c, DEFAULT_MARGIN_PCT) for c in cats},
                        "prices": {c: prices[c] for c in cats if c in prices},
                        "funding": {c: funding[c] for c in cats if c in funding}}, sort_keys=True)

@@ -1,0 +1,80 @@
+"""The stored plan's decomposition in units, made once by the training job and kept in the run folder.
+
+The Promotions page used to split the base plan itself on a run's first visit: load the network and the model
+frame, then forecast every series three times (as planned, without its own promotions, without any). At 74,800
+store series that took 283 s. The training job already holds the network and the frame when it has forecast the
+future, so it makes the same split there (``PromotionAnalysis.units``) and keeps it beside the forecasts; the page
+reads these files and only adds the money, which depends on margins, entered prices and funding that change in the
+app (``analysis.in_money``). A scenario's plan, past promotions and the uplift curve still need the network.
+
+The files are the base plan's only while the model frame is the one the run was trained on: ``plan.json`` keeps
+the frame's key (``data/frame_cache.key``: the dataset version, horizon, region calendars and custom events), and
+``read`` returns None for another key, so a changed holiday calendar never shows a stale split.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.promotions.analysis import in_money
+
+WEEKLY, EVENTS, PRICES, SERIES, CONTEXT = ("plan_weekly.parquet", "plan_events.parquet", "plan_prices.parquet",
+                                          "plan_series.parquet", "plan.json")
+
+
+def make(model, frame: pd.DataFrame, promotions: pd.DataFrame | None, bands: pd.DataFrame | None,
+         holdout_weeks: int, frame_key: str | None = None) -> dict:
+    """The base plan's split in units by a trained run that reads promotions: {file name: frame or dict}."""
+    from dashboard.promotions.analysis import PromotionAnalysis
+
+    t = time.perf_counter()
+    a = PromotionAnalysis(model, frame, promotions, bands, holdout_weeks)
+    w, ev = a.units()
+    context = {"frame_key": frame_key, "start": a.start, "horizon": a.horizon, "max_discount_seen": a.max_discount_seen(),
+               "flag_only": a.flag_only(), "promotions": int(len(ev)), "rows": int(len(w)),
+               "seconds": round(time.perf_counter() - t, 1)}
+    return {WEEKLY: w, EVENTS: ev, PRICES: a.prices, SERIES: a.series, CONTEXT: context}
+
+
+class StoredPlan:
+    """The base plan's split as the training job kept it: what the Promotions page shows of a run's stored plan,
+    with the same answers as ``PromotionAnalysis`` for it (``series``, ``flag_only``, ``max_discount_seen``,
+    ``decompose``)."""
+
+    def __init__(self, folder: Path, context: dict):
+        self.folder, self.context = Path(folder), context
+        self.series = pd.read_parquet(self.folder / SERIES)
+        self.prices = pd.read_parquet(self.folder / PRICES)
+        self.start, self.horizon = int(context["start"]), int(context["horizon"])
+
+    def flag_only(self) -> list[str]:
+        return list(self.context.get("flag_only") or [])
+
+    def max_discount_seen(self) -> float:
+        return float(self.context["max_discount_seen"])
+
+    def decompose(self, plan_frame: pd.DataFrame | None = None, margins: dict[str, float] | None = None,
+                  prices: dict[str, float] | None = None, funding: dict[str, dict] | None = None
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(weekly rows, one row per promotion) of the stored plan in money; a scenario's plan needs the network."""
+        if plan_frame is not None:
+            raise ValueError("a scenario's plan is forecast by the run's network (PromotionAnalysis), not read")
+        w, ev = pd.read_parquet(self.folder / WEEKLY), pd.read_parquet(self.folder / EVENTS)
+        return in_money(w, ev, self.prices, margins, prices, funding)
+
+
+def read(run_dir: Path, frame_key: str | None) -> StoredPlan | None:
+    """The run's stored split when it was made on the frame ``frame_key`` names (None: not kept, or stale)."""
+    path = Path(run_dir) / CONTEXT
+    if not path.exists():
+        return None
+    try:
+        context = json.loads(path.read_text())
+        if frame_key is None or context.get("frame_key") != frame_key:
+            return None
+        return StoredPlan(run_dir, context)
+    except (OSError, ValueError, KeyError):  # a damaged file: the page splits the plan itself, as before
+        return None
