@@ -9,7 +9,7 @@ from dashboard.planning.plans import with_history_flag
 from dashboard.promotions import charts, tables
 from dashboard.promotions.money import DEFAULT_MARGIN_PCT
 from dashboard.reports.report import build_report
-from dashboard.ui.promotions import (cached_base, cached_past, cached_plan, cached_plan_table, cached_response,
+from dashboard.ui.promotions import (cached_split, cached_past, cached_plan, cached_plan_table, cached_response,
                                      margins_json, promo_runs)
 
 store = ui.get_store()
@@ -21,7 +21,7 @@ run_id = c1.selectbox("Model run", runs["run_id"].tolist(), format_func=ui.run_l
 saved = store.scenarios(dataset_id)
 plan_name = c2.selectbox("Plan", ["base", *saved["name"].tolist()], key="pr_plan",
                          help="the stored promotion plan, or a saved what-if scenario on top of it")
-analysis = cached_base(run_id)  # the split the training job kept; the network loads only when a view needs it
+analysis = cached_split(run_id)  # the split the training job kept; the network loads only when a view needs it
 categories = sorted(analysis.series["category"].astype(str).unique())
 money = json.loads(margins_json(run_id))
 FUNDED, ALLOWANCE, SUPPLIER = "supplier-funded % of the discount", "scan allowance per unit", "supplier's margin %"

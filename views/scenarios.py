@@ -15,7 +15,7 @@ runs = promo_runs(dataset_id, "What-if")
 run_id = st.selectbox("Model run", runs["run_id"].tolist(), format_func=ui.run_label(runs), key="sc_run")
 st.caption("What-ifs re-forecast with this run (TFT, LightGBM or LSTM: the models that read the promotion plan); the "
            "recommended forecast on the Forecast page may blend in statistical models that cannot see a promotion change.")
-engine = ui.cached_engine(run_id)
+engine = ui.cached_base(run_id)  # the stored base; the network loads in the background until the first edit
 series = engine.series
 saved = store.scenarios(dataset_id)
 weeks = engine.future_weeks

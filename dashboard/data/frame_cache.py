@@ -26,10 +26,20 @@ def key(store, dataset_id: str, horizon: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _path(store, dataset_id: str, horizon: int) -> Path:
+    return Path(store.workspace) / "frames" / f"{dataset_id}-h{int(horizon)}-{key(store, dataset_id, horizon)}.parquet"
+
+
+def kept(store, dataset_id: str, horizon: int) -> Path | None:
+    """The kept frame's file for this dataset, horizon and calendar, when one was written (None: not yet)."""
+    path = _path(store, dataset_id, horizon)
+    return path if path.exists() else None
+
+
 def cached(store, dataset_id: str, horizon: int, build) -> pd.DataFrame:
     """``build()``'s frame, read from the workspace when this dataset, horizon and calendar made it before."""
-    folder = Path(store.workspace) / "frames"
-    path = folder / f"{dataset_id}-h{int(horizon)}-{key(store, dataset_id, horizon)}.parquet"
+    path = _path(store, dataset_id, horizon)
+    folder = path.parent
     if path.exists():
         try:
             return pd.read_parquet(path)

@@ -9,6 +9,7 @@ on promotion" inputs move with the edit (cannibalization). Everything else keeps
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -210,6 +211,10 @@ class WhatIf:
         out = self.model.predict(frame[frame["time_idx"] < self.start + self.horizon], self.start)
         return apply(out, self.bands, out["time_idx"] - self.start + 1)
 
+    def run_unedited(self) -> dict:
+        """``run`` of the stored plan as it stands (``StoredBase.run_unedited`` without the network)."""
+        return self.run(Scenario("base", pd.DataFrame(), 0.0))
+
     def run(self, scenario: Scenario) -> dict:
         """{'forecast': all series under the scenario, 'base': base forecast, 'changed': series re-forecast,
         'warnings': [...]}"""
@@ -263,16 +268,38 @@ def deltas(base: pd.DataFrame, scenario: pd.DataFrame, series: pd.DataFrame, by:
 
 def what_if_engine(store, run_id: str):
     """A WhatIf for a run that reads promotions (``PROMO_MODELS``) on its dataset, with the stored plan as base."""
-    from pathlib import Path
+    return build_engine(engine_sources(store, run_id))
 
-    from dashboard.forecasting.training import load_model, model_frame
-    from dashboard.store.runs import load_future, read_run
 
-    model, run = load_model(store, run_id)
-    frame = model_frame(store, run["dataset_id"], horizon=model.config.horizon)
-    types = set(store.promotions(run["dataset_id"])["promo_type"].dropna().astype(str))
-    offsets = (read_run(Path(run["run_dir"])).get("bands") or {}).get("offsets")
-    engine = WhatIf(model, frame, run["model"], types, pd.DataFrame(offsets) if offsets else None,
-                    stored_base=load_future(Path(run["run_dir"])))  # the base is the forecast the run already made
-    engine.run_id = run_id
+def engine_sources(store, run_id: str) -> dict:
+    """Everything ``build_engine`` needs from the database, read here (the store's owner thread): the weights' folder
+    and checksum, the model frame's kept file (the frame itself when none is kept yet), the calendar's promotion
+    types and the band offsets. ``build_engine`` then reads files only, so it may run in a background thread."""
+    from dashboard.data import frame_cache
+    from dashboard.forecasting.training import model_frame
+    from dashboard.store.runs import read_run
+
+    run = store.run(run_id)
+    if run["model"] not in PROMO_MODELS:
+        raise ValueError(f"{run['model']} does not use promotions as inputs; pick a TFT, LightGBM or LSTM run for what-if")
+    record = read_run(Path(run["run_dir"]))
+    horizon = int(record["config"]["horizon"])
+    kept = frame_cache.kept(store, run["dataset_id"], horizon)
+    return {"run_id": run_id, "run_dir": Path(run["run_dir"]), "model_name": run["model"],
+            "sha256": run.get("weights_sha256"), "frame_path": kept,
+            "frame": None if kept else model_frame(store, run["dataset_id"], horizon=horizon),
+            "types": set(store.promotions(run["dataset_id"])["promo_type"].dropna().astype(str)),
+            "offsets": (record.get("bands") or {}).get("offsets")}
+
+
+def build_engine(src: dict) -> WhatIf:
+    from models import load
+
+    from dashboard.store.runs import load_future
+
+    model = load(src["run_dir"] / "model", expected_sha256=src["sha256"])
+    frame = src["frame"] if src["frame"] is not None else pd.read_parquet(src["frame_path"])
+    engine = WhatIf(model, frame, src["model_name"], src["types"], pd.DataFrame(src["offsets"]) if src["offsets"] else None,
+                    stored_base=load_future(src["run_dir"]))  # the base is the forecast the run already made
+    engine.run_id = src["run_id"]
     return engine

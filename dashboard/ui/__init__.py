@@ -256,11 +256,31 @@ def cached_explain(run_dir: str, dataset_id: str, by: str, start_week: str) -> d
 
 
 # ---- what-if -------------------------------------------------------------------------------
-@st.cache_resource(show_spinner="Loading the model...", max_entries=3)
 def cached_engine(run_id: str):
-    from dashboard.planning.scenarios import what_if_engine
+    """The run's What-if engine (network + model frame), loaded once per server process in the background
+    (``ui.engine_loader``)."""
+    from dashboard.ui import engine_loader
 
-    return what_if_engine(get_store(), run_id)
+    return engine_loader.engine(run_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=3)
+def cached_base(run_id: str):
+    """The What-if page's view before any edit, read from the run folder (``planning/stored_base.py``), with the
+    engine's load started in the background; the engine itself for a run that kept no plan split."""
+    from pathlib import Path
+
+    from dashboard import periods
+    from dashboard.data import frame_cache
+    from dashboard.planning import stored_base
+    from dashboard.ui import engine_loader
+
+    store = get_store()
+    run = store.run(run_id)
+    info = store.dataset(run["dataset_id"])
+    key = frame_cache.key(store, info.id, periods.of(info.extras.get("freq")).horizon)
+    engine_loader.start(run_id)
+    return stored_base.read(Path(run["run_dir"]), key) or cached_engine(run_id)
 
 
 @st.cache_data(show_spinner="Forecasting the scenario...", max_entries=32)
@@ -272,7 +292,10 @@ def cached_scenario(run_id: str, edits_json: str, temperature_delta: float) -> d
     edits = pd.read_json(io.StringIO(edits_json), orient="records") if edits_json != "[]" else pd.DataFrame()
     if len(edits):
         edits["start_week"] = pd.to_datetime(edits["start_week"], unit="ms" if edits["start_week"].dtype.kind in "iu" else None)
-    res = cached_engine(run_id).run(Scenario("page", edits, temperature_delta))
+    if not len(edits) and not temperature_delta:  # the base: from the run folder, never waiting for the network
+        res = cached_base(run_id).run_unedited()
+    else:
+        res = cached_engine(run_id).run(Scenario("page", edits, temperature_delta))
     return {k: v for k, v in res.items() if k in ("forecast", "base", "changed", "warnings")}
 
 

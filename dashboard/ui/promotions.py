@@ -30,7 +30,7 @@ def cached_analysis(run_id: str):
 
 
 @st.cache_resource(show_spinner="Reading the run's split of the plan...", max_entries=3)
-def cached_base(run_id: str):
+def cached_split(run_id: str):
     """What the page shows of the stored plan: the split the training job kept (``promotions/stored.py``: a run's
     first visit reads files instead of forecasting every series three times), or the analysis itself for a run
     that kept none (trained before, or on a calendar since changed)."""
@@ -65,7 +65,7 @@ def cached_plan(run_id: str, edits_json: str, margins_json: str) -> tuple[pd.Dat
     money = json.loads(margins_json)
     edits = _edits(edits_json)
     if not len(edits):  # the stored plan: the split the job kept, when it kept one
-        return cached_base(run_id).decompose(None, money["margins"], money["prices"], money.get("funding"))
+        return cached_split(run_id).decompose(None, money["margins"], money["prices"], money.get("funding"))
     a = cached_analysis(run_id)
     frame = a.with_edits(expand_edits(edits, a.series, pd.DatetimeIndex([]), regular_now(a.frame, a.start)))
     return a.decompose(frame, money["margins"], money["prices"], money.get("funding"))
@@ -79,7 +79,7 @@ def cached_plan_table(run_id: str, edits_json: str, margins_json: str) -> tuple[
     from dashboard.promotions import tables
 
     events = cached_plan(run_id, edits_json, margins_json)[1]
-    max_seen = cached_base(run_id).max_discount_seen()
+    max_seen = cached_split(run_id).max_discount_seen()
     ordered = events.sort_values("net_margin_p50", ascending=False).reset_index(drop=True)
     return tables.totals(events), tables.planned(events, max_seen), ordered
 
@@ -102,7 +102,7 @@ def margins_json(run_id: str) -> str:
 
     store = get_store()
     stored, prices, funding = store.margins(), store.entered_prices(), store.funding()
-    cats = sorted(cached_base(run_id).series["category"].astype(str).unique())
+    cats = sorted(cached_split(run_id).series["category"].astype(str).unique())
     return json.dumps({"margins": {c: stored.get(c, DEFAULT_MARGIN_PCT) for c in cats},
                        "prices": {c: prices[c] for c in cats if c in prices},
                        "funding": {c: funding[c] for c in cats if c in funding}}, sort_keys=True)

@@ -16,11 +16,11 @@ import streamlit as st
 def scenario_view(run_id: str, edits_json: str, temperature_delta: float) -> dict:
     from dashboard.forecasting.forecasts import rollup_forecast
     from dashboard.planning.scenarios import deltas
-    from dashboard.ui import cached_engine, cached_scenario
+    from dashboard.ui import cached_base, cached_scenario
 
     res = cached_scenario(run_id, edits_json, temperature_delta)
     base, scen, changed = res["base"], res["forecast"], res["changed"]
-    series = cached_engine(run_id).series
+    series = cached_base(run_id).series
     by_sku = pd.DataFrame()
     if len(changed):
         keys = changed[["sku", "region"]].drop_duplicates()

@@ -79,14 +79,14 @@ def test_the_page_reads_the_kept_split_and_falls_back_without_it(use_trained, mo
     from dashboard.promotions.analysis import PromotionAnalysis
     from dashboard.promotions.stored import StoredPlan
     from dashboard.ui import get_store
-    from dashboard.ui.promotions import cached_base
+    from dashboard.ui.promotions import cached_split
 
     runs = get_store().runs()
     run_id = runs.loc[runs["model"] == "tft", "run_id"].iloc[0]
-    assert isinstance(cached_base(run_id), StoredPlan)
-    cached_base.clear()
+    assert isinstance(cached_split(run_id), StoredPlan)
+    cached_split.clear()
     monkeypatch.setattr("dashboard.data.frame_cache.key", lambda *a, **k: "changed")
-    assert isinstance(cached_base(run_id), PromotionAnalysis)
+    assert isinstance(cached_split(run_id), PromotionAnalysis)
 
 
 def test_a_failing_split_never_fails_the_run(capsys):
