@@ -60,6 +60,7 @@ def tiny_config(model: str):
 @pytest.fixture(scope="session")
 def trained_workspace(tmp_path_factory):
     """A workspace with the bundled sample and one finished run of each model (tiny configs)."""
+    import functools
     import os
 
     from dashboard.data.ingest import prepare
@@ -78,11 +79,14 @@ def trained_workspace(tmp_path_factory):
                                            name="sample (synthetic grocer)"))
         frame = model_frame(store, ds)
         info = store.dataset(ds)
-        from dashboard.data.frame_cache import key
+        from dashboard.promotions import stored
 
-        meta = {"dataset_id": ds, "content_hash": info.content_hash, "frame_key": key(store, ds, 13)}
-        for model in MODELS:  # as a job trains them: with the calendar, so promotion runs keep their plan's split
-            run_dir, _ = train_and_evaluate(frame, tiny_config(model), meta, promotions=store.promotions(ds))
+        files, spec = stored.job_inputs(store, ds)  # as a job trains them: promotion runs keep their plan's split
+        files[stored.CALENDAR].to_parquet(ws / stored.CALENDAR)
+        meta = {"dataset_id": ds, "content_hash": info.content_hash, "frame_key": spec["frame_key"]}
+        after = functools.partial(stored.after_training, job_dir=ws)
+        for model in MODELS:
+            run_dir, _ = train_and_evaluate(frame, tiny_config(model), meta, after=after)
             register_run(store, run_dir)  # and the recommended forecast, rebuilt after each
         store.close()
     finally:

@@ -5,6 +5,7 @@ from dashboard import periods, ui
 from dashboard.forecasting.devices import choices as device_choices
 from dashboard.forecasting.estimates import expected_time_text
 from dashboard.forecasting.training import job_threads, submit
+from dashboard.promotions.stored import job_inputs
 from dashboard.schema import MODELS, PRESETS, preset_config
 from dashboard.ui.jobs import jobs_fragment, leaderboard_section
 
@@ -36,7 +37,7 @@ if start:
         config = preset_config(model, preset, period.name, holdout_weeks=int(holdout), threads=job_threads(),
                                devices=int(devices) if model in ("tft", "lstm") else 1)
         config.horizon = max(config.horizon, config.holdout_weeks)
-        submit(store, dataset_id, config)
+        submit(store, dataset_id, config, extra=job_inputs(store, dataset_id))  # + the plan's split for Promotions
     st.toast(f"Queued {len(models)} job(s)")
 
 st.subheader("Jobs")

@@ -47,6 +47,7 @@ def train(args, out=None) -> int:
     """Queue the job, follow its progress on stderr, print its scores (JSON with --json) on ``out`` (stdout)."""
     from dashboard.forecasting import jobs, training
     from dashboard.forecasting.evaluation import overall_public
+    from dashboard.promotions import stored
     from dashboard.store import Store
     from dashboard.store.runs import load_metrics, read_run
 
@@ -54,7 +55,7 @@ def train(args, out=None) -> int:
     info = options.dataset_of(store, args.dataset)
     config = config_of(args, info.extras.get("freq", "week"))
     t0 = time.perf_counter()
-    job_id = training.submit(store, info.id, config)
+    job_id = training.submit(store, info.id, config, extra=stored.job_inputs(store, info.id))  # + the plan's split
     job_dir = training.job_dir(store, job_id)
     print(f"{job_id}: training {args.model} ({args.preset}) on {info.id}; progress below", file=sys.stderr)
     seen = 0

@@ -41,22 +41,14 @@ def _device_label(model) -> str:
     return f"{device.split(':')[0]} x {world} processes" if world > 1 else device
 
 
-def plan_split(model, frame: pd.DataFrame, promotions: pd.DataFrame, bands, config: TrainConfig, meta: dict,
-               has_future: bool) -> dict:
-    """The stored plan split in units (promotions/stored.py) by a model that reads promotions, as files for the run
-    folder; nothing for other models, without future weeks, or when the split fails (the page then splits the plan
-    itself, as it did before the job kept it: a failure here never costs the run)."""
+def after_steps(after, model, frame: pd.DataFrame, bands, config: TrainConfig, meta: dict) -> dict:
+    """``after``'s files for the run folder; none when it fails (its traceback goes to stderr, the job's log)."""
     import sys
     import traceback
 
-    from dashboard.planning.scenarios import PROMO_MODELS
-    from dashboard.promotions import stored
-
-    if config.model not in PROMO_MODELS or not has_future:
-        return {}
     try:
-        return stored.make(model, frame, promotions, bands, config.holdout_weeks, meta.get("frame_key"))
-    except Exception:  # noqa: BLE001 - see above
+        return after(model, frame, bands, config, meta) or {}
+    except Exception:  # noqa: BLE001 - an extra's failure never costs the run
         traceback.print_exc(file=sys.stderr)
         return {}
 
@@ -66,15 +58,14 @@ def new_run_id(model: str) -> str:
 
 
 def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: dict, progress=None,
-                       run_root: Path | None = None, reader=None, promotions: pd.DataFrame | None = None
-                       ) -> tuple[Path, dict]:
+                       run_root: Path | None = None, reader=None, after=None) -> tuple[Path, dict]:
     """``reader``: instead of ``frame`` (a job's way): ``reader(True)`` gives this process's series to train on
     (under DDP its shard, models/shards.py; alone, every series), ``reader(False)`` every series, read again by the
     first process alone after training for the forecasts. The frame is dropped while the model trains, so only the
     training weeks are held beside the model (at store grain the frame and its copy with actuals are 6 GB).
-    ``promotions``: the dataset's promotion calendar (a job's ``promotions.parquet``); with it, a model that reads
-    promotions also splits the stored plan into uplift, cannibalization and dip for the Promotions page
-    (``plan_split``)."""
+    ``after(model, frame, bands, config, meta)``: a step of a higher layer run once the forecasts are made, whose
+    files (by name: a frame or a dict) join the run folder; a job names its steps in its spec (``worker``: the
+    Promotions page's split of the stored plan, promotions/stored.py). A failing step never costs the run."""
     from models import create
 
     t0 = time.time()
@@ -129,7 +120,7 @@ def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: di
                  "holdout_coverage_raw": calibration.coverage(raw),
                  "holdout_coverage": ev["overall"].get("coverage_p10_p90"),
                  "offsets": bands.to_dict("records") if bands is not None else None}
-    split = plan_split(model, frame, promotions, bands, config, meta, future is not None) if promotions is not None else {}
+    split = after_steps(after, model, frame, bands, config, meta) if after is not None and future is not None else {}
     run_id = new_run_id(config.model)
     run_meta = {**meta, "model": config.model, "preset": config.preset, "config": model.config.to_dict(),  # as trained
                 "holdout_weeks": config.holdout_weeks, "holdout_start_week": str(hist.loc[hist["time_idx"] == start, "week"].min())[:10],

@@ -51,17 +51,14 @@ def job_threads() -> int:
 
 
 def submit(store: Store, dataset_id: str, config: TrainConfig, frame: pd.DataFrame | None = None,
-           fake: dict | None = None) -> str:
-    """Queue a training job (and start it if nothing is training). Returns the job id."""
-    from dashboard.data import frame_cache
-
+           fake: dict | None = None, extra: tuple[dict, dict] | None = None) -> str:
+    """Queue a training job (and start it if nothing is training). Returns the job id. ``extra``: (files, spec
+    entries) a higher layer adds to the job, such as a step to run after the forecasts (``worker._after``)."""
     info = store.dataset(dataset_id)
-    files, spec = {}, dict(fake=fake) if fake else {}
-    if frame is None:  # the dataset's own frame: the job also splits its stored plan (promotions/stored.py)
-        frame = model_frame(store, dataset_id)
-        files["promotions.parquet"] = store.promotions(dataset_id)
-        spec["frame_key"] = frame_cache.key(store, dataset_id, periods.of(info.extras.get("freq")).horizon)
-    job_dir = jobs.create_job(frame, config, dataset_id, info.content_hash, store.workspace / "jobs", files, spec)
+    files, spec = extra or ({}, {})
+    frame = model_frame(store, dataset_id) if frame is None else frame
+    job_dir = jobs.create_job(frame, config, dataset_id, info.content_hash, store.workspace / "jobs", files,
+                              {**spec, **({"fake": fake} if fake else {})})
     store.add_job(job_dir.name, dataset_id, config.model, config.preset, str(job_dir))
     jobs.start_next(job_dir.parent)
     return job_dir.name

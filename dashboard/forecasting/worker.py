@@ -43,8 +43,6 @@ def main(job_dir: str) -> int:
 
     code = 0
     try:
-        import pandas as pd
-
         from dashboard.forecasting.pipeline import train_and_evaluate
         from dashboard.schema import TrainConfig
 
@@ -57,9 +55,8 @@ def main(job_dir: str) -> int:
                     **({"frame_key": spec["frame_key"]} if spec.get("frame_key") else {})}
             # under torchrun this process trains on its shard of the series; alone, on every series. Either way
             # only the training weeks stay in memory while the model trains: the frame is read again after
-            calendar = job / "promotions.parquet"  # the stored plan's calendar: the run splits it (promotions/stored.py)
             run_dir, record = train_and_evaluate(None, config, meta, progress, reader=_reader(job),
-                                                 promotions=pd.read_parquet(calendar) if calendar.exists() else None)
+                                                 after=_after(spec.get("after") or [], job))
             run_id = record["run_id"]
         write_json(job / "state.json", {**state, "status": "finished", "finished_at": now(),
                                         "run_dir": str(run_dir) if run_dir else None, "run_id": run_id})
@@ -92,6 +89,27 @@ def _helper_rank(job: Path) -> int:
         return 0
     except Cancelled:
         return 143
+
+
+def _after(names: list[str], job: Path):
+    """The steps a job's spec names ("package.module:function", put there by whoever queued it: the app and the
+    CLI add the Promotions page's split, promotions/stored.py) as one ``after`` for the pipeline; each step gets the
+    job folder for its own inputs. None without steps."""
+    import importlib
+
+    if not names:
+        return None
+    steps = []
+    for name in names:
+        module, _, func = name.partition(":")
+        steps.append(getattr(importlib.import_module(module), func))
+
+    def after(model, frame, bands, config, meta) -> dict:
+        files = {}
+        for step in steps:
+            files.update(step(model, frame, bands, config, meta, job) or {})
+        return files
+    return after
 
 
 def _reader(job: Path):

@@ -25,6 +25,36 @@ WEEKLY, EVENTS, PRICES, SERIES, CONTEXT = ("plan_weekly.parquet", "plan_events.p
                                           "plan_series.parquet", "plan.json")
 
 
+JOB_STEP = "dashboard.promotions.stored:after_training"  # named in a job's spec (forecasting/worker.py ``_after``)
+CALENDAR = "promotions.parquet"  # the dataset's promotion calendar, in the job folder
+
+
+def frame_key(store, dataset_id: str) -> str:
+    """The key of the dataset's model frame as a job trains on it (its frequency's horizon): what the split is
+    valid for."""
+    from dashboard import periods
+    from dashboard.data import frame_cache
+
+    return frame_cache.key(store, dataset_id, periods.of(store.dataset(dataset_id).extras.get("freq")).horizon)
+
+
+def job_inputs(store, dataset_id: str) -> tuple[dict, dict]:
+    """(files, spec entries) for a training job on the dataset's own frame (``training.submit``'s ``extra``): the
+    calendar, the frame's key and the step that splits the plan once the run has forecast it."""
+    return {CALENDAR: store.promotions(dataset_id)}, {"frame_key": frame_key(store, dataset_id), "after": [JOB_STEP]}
+
+
+def after_training(model, frame: pd.DataFrame, bands, config, meta: dict, job_dir: Path) -> dict:
+    """The job's step after the forecasts: the split's files for a model that reads promotions, nothing else."""
+    from dashboard.planning.scenarios import PROMO_MODELS
+
+    if config.model not in PROMO_MODELS:
+        return {}
+    calendar = Path(job_dir) / CALENDAR
+    promotions = pd.read_parquet(calendar) if calendar.exists() else None
+    return make(model, frame, promotions, bands, config.holdout_weeks, meta.get("frame_key"))
+
+
 def make(model, frame: pd.DataFrame, promotions: pd.DataFrame | None, bands: pd.DataFrame | None,
          holdout_weeks: int, frame_key: str | None = None) -> dict:
     """The base plan's split in units by a trained run that reads promotions: {file name: frame or dict}."""

@@ -261,25 +261,22 @@ def cached_engine(run_id: str):
     (``ui.engine_loader``)."""
     from dashboard.ui import engine_loader
 
-    return engine_loader.engine(run_id)
+    return engine_loader.engine(run_id, get_store())
 
 
 @st.cache_resource(show_spinner=False, max_entries=3)
 def cached_base(run_id: str):
-    """The What-if page's view before any edit, read from the run folder (``planning/stored_base.py``), with the
+    """The What-if page's view before any edit, read from the run folder (``promotions/stored_base.py``), with the
     engine's load started in the background; the engine itself for a run that kept no plan split."""
     from pathlib import Path
 
-    from dashboard import periods
-    from dashboard.data import frame_cache
-    from dashboard.planning import stored_base
+    from dashboard.promotions import stored, stored_base
     from dashboard.ui import engine_loader
 
     store = get_store()
     run = store.run(run_id)
-    info = store.dataset(run["dataset_id"])
-    key = frame_cache.key(store, info.id, periods.of(info.extras.get("freq")).horizon)
-    engine_loader.start(run_id)
+    key = stored.frame_key(store, run["dataset_id"])
+    engine_loader.start(run_id, store)
     return stored_base.read(Path(run["run_dir"]), key) or cached_engine(run_id)
 
 

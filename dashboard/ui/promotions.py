@@ -36,14 +36,11 @@ def cached_split(run_id: str):
     that kept none (trained before, or on a calendar since changed)."""
     from pathlib import Path
 
-    from dashboard import periods
-    from dashboard.data import frame_cache
     from dashboard.promotions import stored
 
     store = get_store()
     run = store.run(run_id)
-    dataset = run["dataset_id"]
-    key = frame_cache.key(store, dataset, periods.of(store.dataset(dataset).extras.get("freq")).horizon)
+    key = stored.frame_key(store, run["dataset_id"])
     return stored.read(Path(run["run_dir"]), key) or cached_analysis(run_id)
 
 

@@ -1,5 +1,5 @@
 """The What-if page's first visit reads the run folder and loads the network in the background
-(planning/stored_base.py, ui/engine_loader.py): it answers while the engine is still loading, and a temperature
+(promotions/stored_base.py, ui/engine_loader.py): it answers while the engine is still loading, and a temperature
 change waits for it and re-forecasts."""
 import threading
 
@@ -17,7 +17,7 @@ def test_the_stored_base_is_the_engine_base(use_trained):
     from pathlib import Path
 
     from dashboard.data.frame_cache import key
-    from dashboard.planning import stored_base
+    from dashboard.promotions import stored_base
     from dashboard.planning.scenarios import what_if_engine
     from dashboard.ui import get_store
 

@@ -89,17 +89,28 @@ def test_the_page_reads_the_kept_split_and_falls_back_without_it(use_trained, mo
     assert isinstance(cached_split(run_id), PromotionAnalysis)
 
 
-def test_a_failing_split_never_fails_the_run(capsys):
-    from dashboard.forecasting.pipeline import plan_split
+def test_a_failing_step_never_fails_the_run(capsys, tmp_path):
+    from dashboard.forecasting.pipeline import after_steps
     from dashboard.schema import preset_config
 
     class Broken:
         config = preset_config("tft", "fast")
 
     frame = pd.DataFrame({"sku": ["A"], "region": ["R"], "time_idx": [0], "units": [1.0]})
-    assert plan_split(Broken(), frame, pd.DataFrame(), None, preset_config("tft", "fast"), {}, True) == {}
+    step = lambda *a: stored.after_training(*a, job_dir=tmp_path)  # noqa: E731 - no calendar, a model that is no model
+    assert after_steps(step, Broken(), frame, None, preset_config("tft", "fast"), {}) == {}
     assert "Traceback" in capsys.readouterr().err
-    assert plan_split(Broken(), frame, pd.DataFrame(), None, preset_config("mstl", "fast"), {}, True) == {}
+    assert stored.after_training(Broken(), frame, None, preset_config("mstl", "fast"), {}, tmp_path) == {}
+
+
+def test_the_worker_runs_the_steps_its_spec_names(tmp_path):
+    from dashboard.forecasting.worker import _after
+
+    assert _after([], tmp_path) is None
+    after = _after([stored.JOB_STEP], tmp_path)
+    from dashboard.schema import preset_config
+
+    assert after(None, None, None, preset_config("holt-winters", "fast"), {}) == {}  # not a promotion model: nothing
 
 
 def test_a_job_carries_the_calendar_and_the_frame_key(workspace, monkeypatch):
@@ -114,10 +125,10 @@ def test_a_job_carries_the_calendar_and_the_frame_key(workspace, monkeypatch):
     s = Store()
     ds, _ = s.save_dataset(prepare(sample / "sales.csv", sample / "promotions.csv", sample / "weather.csv", name="s"))
     monkeypatch.setattr(jobs, "start_next", lambda root: None)  # queued only: the test reads what the worker would
-    job_id = training.submit(s, ds, preset_config("tft", "fast"))
+    job_id = training.submit(s, ds, preset_config("tft", "fast"), extra=stored.job_inputs(s, ds))
     job_dir = training.job_dir(s, job_id)
     spec = json.loads((job_dir / "spec.json").read_text())
-    assert spec["frame_key"] == _dataset_key(s, ds)
+    assert spec["frame_key"] == _dataset_key(s, ds) and spec["after"] == [stored.JOB_STEP]
     assert len(pd.read_parquet(job_dir / "promotions.parquet")) == len(s.promotions(ds)) > 0
     s.close()
 
