@@ -165,20 +165,39 @@ def run(args) -> dict:
 IMPORT_PEAK_TARGET_MB = 6000  # issue 28: the store grain's import in a third of the 17.8 GB it took
 
 
+PROMOTIONS_FIRST_TARGET_S, WHATIF_FIRST_TARGET_S = 10, 3  # issue 28: a planner's first visit of a run
+
+
 def figures(sizes: list[dict]) -> list[dict]:
-    """The named figures a script reads (issue 28), from the largest store-grain size measured."""
+    """The named figures a script reads (issue 28), from the largest store-grain size measured (each stage's own:
+    ``--stages train`` alone still names the training worker's peak)."""
     from .parts import fig
 
-    store = [r for r in sizes if r["grain"] == "store" and "import_peak_mb" in r]
-    if not store:
-        return []
-    top = max(store, key=lambda r: r["series"])
-    out = [fig(f"import: peak memory MB, store grain {top['series']} series", top["import_peak_mb"], "MB",
-               IMPORT_PEAK_TARGET_MB, note=f"{top['rows']:,} rows in {top['import_s']} s")]
-    if "train_peak_mb" in top:
+    store = [r for r in sizes if r["grain"] == "store" and not r.get("error")]
+    out = []
+    imported = [r for r in store if "import_peak_mb" in r]
+    if imported:
+        top = max(imported, key=lambda r: r["series"])
+        out.append(fig(f"import: peak memory MB, store grain {top['series']} series", top["import_peak_mb"], "MB",
+                       IMPORT_PEAK_TARGET_MB, note=f"{top['rows']:,} rows in {top['import_s']} s"))
+    trained = [r for r in store if "train_peak_mb" in r]
+    if trained:
+        top = max(trained, key=lambda r: r["series"] or 0)
         out.append(fig(f"training worker: peak memory MB, store grain {top['series']} series", top["train_peak_mb"],
                        "MB", 5000))
     return out
+
+
+def page_figures(times: dict) -> list[dict]:
+    """The first-visit figures of ``--pages`` on a store-grain workspace (issue 28's targets)."""
+    from .parts import fig
+
+    pages = times["pages"]
+    return [fig("promotions: first visit, store grain (s)", pages["promotions"]["cold_s"], "s", PROMOTIONS_FIRST_TARGET_S,
+                note="the run's stored split of the plan, money added (promotions/stored.py)"),
+            fig("what-if: first visit, store grain (s)", pages["scenarios"]["cold_s"], "s", WHATIF_FIRST_TARGET_S,
+                note=f"the stored base; the network and frame loaded in the background in "
+                     f"{pages['scenarios'].get('engine_ready_s', float('nan')):.1f} s more")]
 
 
 def table(result: dict) -> str:
@@ -210,7 +229,9 @@ def pages(workspace: Path) -> dict:
     store.close()
     from .tasks import pages as page_times
 
-    return page_times(str(workspace))
+    out = page_times(str(workspace))
+    out["figures"] = page_figures(out)
+    return out
 
 
 def rollup(run_dirs: list[str]) -> list[dict]:

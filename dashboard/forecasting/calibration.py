@@ -47,7 +47,11 @@ def offsets(validation: pd.DataFrame, min_points: int = 20, rule: str = "cqr", w
     it: see bench/calibration_rules.py), steps with fewer than ``min_points`` actuals from all steps. ``rule``:
     "cqr" (one score for both sides, the default), "tails" (each side at its own 90 % quantile) or
     "tails-conformal" (the same with the correction); those two are kept for ``bench/calibration_rules.py``."""
-    sc = scores(validation)
+    return offsets_of(scores(validation), min_points, rule, window)
+
+
+def offsets_of(sc: pd.DataFrame, min_points: int = 20, rule: str = "cqr", window: int = 0) -> pd.DataFrame:
+    """``offsets`` from the validation's ``scores`` (several processes' scores concatenated: forecasting/sharded.py)."""
 
     def q(s: np.ndarray, tail: float, conformal: bool) -> float:
         if not len(s):

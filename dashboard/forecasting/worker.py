@@ -56,7 +56,7 @@ def main(job_dir: str) -> int:
             # under torchrun this process trains on its shard of the series; alone, on every series. Either way
             # only the training weeks stay in memory while the model trains: the frame is read again after
             run_dir, record = train_and_evaluate(None, config, meta, progress, reader=_reader(job),
-                                                 after=_after(spec.get("after") or [], job))
+                                                 after=_after(spec.get("after") or [], job), parts_dir=job / "parts")
             run_id = record["run_id"]
         write_json(job / "state.json", {**state, "status": "finished", "finished_at": now(),
                                         "run_dir": str(run_dir) if run_dir else None, "run_id": run_id})
@@ -77,15 +77,17 @@ def main(job_dir: str) -> int:
 
 
 def _helper_rank(job: Path) -> int:
-    """A process of a distributed job other than the first (models/distributed.py): it trains beside the first
-    and exits; the first one reports progress, forecasts and writes the run."""
+    """A process of a distributed job other than the first (models/distributed.py): it trains beside the first,
+    forecasts its own series into the job's ``parts`` folder (forecasting/sharded.py) and exits; the first one
+    reports progress, joins the parts, scores them and writes the run."""
     try:
         from dashboard.forecasting.pipeline import train_and_evaluate
         from dashboard.schema import TrainConfig
 
         spec = json.loads((job / "spec.json").read_text())
-        train_and_evaluate(None, TrainConfig.from_dict(spec["config"]),
-                           {"dataset_id": spec["dataset_id"], "job_id": spec["job_id"]}, reader=_reader(job))
+        meta = {"dataset_id": spec["dataset_id"], "job_id": spec["job_id"], "frame_key": spec.get("frame_key")}
+        train_and_evaluate(None, TrainConfig.from_dict(spec["config"]), meta, reader=_reader(job),
+                           after=_after(spec.get("after") or [], job), parts_dir=job / "parts")
         return 0
     except Cancelled:
         return 143
@@ -94,7 +96,8 @@ def _helper_rank(job: Path) -> int:
 def _after(names: list[str], job: Path):
     """The steps a job's spec names ("package.module:function", put there by whoever queued it: the app and the
     CLI add the Promotions page's split, promotions/stored.py) as one ``after`` for the pipeline; each step gets the
-    job folder for its own inputs. None without steps."""
+    job folder for its own inputs, and its ``join`` puts the files of several processes' series together. None
+    without steps."""
     import importlib
 
     if not names:
@@ -109,6 +112,13 @@ def _after(names: list[str], job: Path):
         for step in steps:
             files.update(step(model, frame, bands, config, meta, job) or {})
         return files
+
+    def join(parts: list[dict]) -> dict:  # each process's files of a data-parallel job: each step joins its own
+        files = {}
+        for step in steps:
+            files.update(step.join(parts))
+        return files
+    after.join = join
     return after
 
 

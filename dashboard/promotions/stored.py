@@ -63,10 +63,39 @@ def make(model, frame: pd.DataFrame, promotions: pd.DataFrame | None, bands: pd.
     t = time.perf_counter()
     a = PromotionAnalysis(model, frame, promotions, bands, holdout_weeks)
     w, ev = a.units()
+    h = frame[frame["units"].notna() & (frame["promo"] > 0) & (frame["discount_pct"] > 0)]
     context = {"frame_key": frame_key, "start": a.start, "horizon": a.horizon, "max_discount_seen": a.max_discount_seen(),
-               "flag_only": a.flag_only(), "promotions": int(len(ev)), "rows": int(len(w)),
-               "seconds": round(time.perf_counter() - t, 1)}
+               "flag_only": a.flag_only(), "depth_categories": sorted(h["category"].astype(str).unique()),
+               "promotions": int(len(ev)), "rows": int(len(w)), "seconds": round(time.perf_counter() - t, 1)}
     return {WEEKLY: w, EVENTS: ev, PRICES: a.prices, SERIES: a.series, CONTEXT: context}
+
+
+def join_parts(parts: list[dict]) -> dict:
+    """The split of every series from the splits of a data-parallel job's processes, each of its own series (a
+    series' three forecasts read only its own inputs; the money, made later, shares each category's sibling effect
+    over all of them). Promotions are renumbered after the previous parts'; a category is flag-only when no part
+    saw a depth in it."""
+    weekly, events, offset = [], [], 0
+    for part in parts:
+        w, ev = part[WEEKLY].copy(), part[EVENTS].copy()
+        for col in ("event", "dip_of"):
+            w[col] = w[col].where(w[col] < 0, w[col] + offset)
+        ev["event"] = ev["event"] + offset
+        offset += len(ev)
+        weekly.append(w)
+        events.append(ev)
+    ctx = [p[CONTEXT] for p in parts]
+    depth = sorted(set().union(*[c.get("depth_categories", []) for c in ctx]))
+    flags = sorted(set().union(*[c.get("flag_only", []) for c in ctx]) - set(depth))
+    w = pd.concat(weekly, ignore_index=True).sort_values(["sku", "region", "time_idx"]).reset_index(drop=True)
+    context = {**ctx[0], "max_discount_seen": max(c["max_discount_seen"] for c in ctx), "flag_only": flags,
+               "depth_categories": depth, "promotions": offset, "rows": int(len(w)),
+               "seconds": max(c["seconds"] for c in ctx), "parts": len(parts)}
+    return {WEEKLY: w, EVENTS: pd.concat(events, ignore_index=True), CONTEXT: context,
+            **{name: pd.concat([p[name] for p in parts], ignore_index=True) for name in (PRICES, SERIES)}}
+
+
+after_training.join = join_parts  # how the worker joins several processes' files of this step
 
 
 class StoredPlan:

@@ -90,7 +90,7 @@ def test_the_page_reads_the_kept_split_and_falls_back_without_it(use_trained, mo
 
 
 def test_a_failing_step_never_fails_the_run(capsys, tmp_path):
-    from dashboard.forecasting.pipeline import after_steps
+    from dashboard.forecasting.sharded import after_steps
     from dashboard.schema import preset_config
 
     class Broken:
