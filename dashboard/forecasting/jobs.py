@@ -9,6 +9,7 @@ under a file lock.
 from __future__ import annotations
 
 import fcntl
+import shutil
 import json
 import os
 import secrets
@@ -66,7 +67,7 @@ def read_progress(job_dir: Path) -> list[dict]:
     return out
 
 
-def create_job(frame: pd.DataFrame, config: TrainConfig, dataset_id: str, content_hash: str,
+def create_job(frame: pd.DataFrame | Path, config: TrainConfig, dataset_id: str, content_hash: str,
                root: Path | None = None, files: dict[str, pd.DataFrame] | None = None, spec: dict | None = None) -> Path:
     """A queued job under ``root`` (a workspace's jobs folder; default: this process's workspace); ``files``: more
     frames the worker reads (the promotion calendar), ``spec``: more entries of its spec. Everything is written
@@ -74,7 +75,10 @@ def create_job(frame: pd.DataFrame, config: TrainConfig, dataset_id: str, conten
     job_id = f"job-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
     job_dir = (root or jobs_root()) / job_id
     job_dir.mkdir(parents=True)
-    frame.to_parquet(job_dir / "frame.parquet", index=False)
+    if isinstance(frame, Path):  # a kept frame's file (data/frame_cache.py)
+        shutil.copyfile(frame, job_dir / "frame.parquet")
+    else:
+        frame.to_parquet(job_dir / "frame.parquet", index=False)
     for name, part in (files or {}).items():
         part.to_parquet(job_dir / name, index=False)
     write_json(job_dir / "spec.json", {**(spec or {}), "job_id": job_id, "dataset_id": dataset_id,

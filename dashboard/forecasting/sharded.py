@@ -50,15 +50,18 @@ def forecast_part(model, frame: pd.DataFrame, start: int, config, after=None, me
                   gather=None) -> Part:
     """This process's series forecast every way a run needs: the validation windows, the hold-out (the model never
     sees its units), the future under the stored plan, and ``after``'s files."""
-    hist = frame[frame["units"].notna()]
+    hist = history(frame)
     validation = windows.validation(model, hist, start, config.horizon, config.validation_windows)
     offsets = bands(validation, gather)
-    # the weeks after the history stay for their known inputs, which a network's decoder reads when its horizon
-    # runs past a shorter hold-out (--holdout-weeks 8 with a 13-week horizon)
-    visible = frame.copy()
-    visible.loc[visible["time_idx"] >= start, "units"] = float("nan")
-    pred = model.predict(visible, start)
-    del visible
+    # the model never sees hold-out units: they are hidden in place and put back (a copy of the frame was 3 GB
+    # per process at store grain). The weeks after the history stay for their known inputs, which a network's
+    # decoder reads when its horizon runs past a shorter hold-out (--holdout-weeks 8 with a 13-week horizon)
+    units = frame["units"].to_numpy(copy=True)
+    try:
+        frame.loc[frame["time_idx"] >= start, "units"] = float("nan")
+        pred = model.predict(frame, start)
+    finally:
+        frame["units"] = units
     end = start + config.holdout_weeks
     members = [join_actuals(m[m["time_idx"] < end], hist, start) for m in getattr(model, "member_frames", [])]
     capped = list(getattr(model, "capped_series", []))
@@ -70,6 +73,17 @@ def forecast_part(model, frame: pd.DataFrame, start: int, config, after=None, me
     files = after_steps(after, model, frame, offsets, config, meta or {}) if after is not None and future is not None \
         else {}
     return Part(validation, holdout, members, capped, interp, future, files)
+
+
+def history(frame: pd.DataFrame) -> pd.DataFrame:
+    """The weeks with actuals. The model frame fills a series' history (a week without sales is 0) and leaves only
+    the weeks after it without units, which every reader of the history cuts off by week (validation windows,
+    ``join_actuals``): the frame itself then, not a copy of most of it."""
+    known = frame["units"].notna().to_numpy()
+    last = int(frame.loc[known, "time_idx"].max())
+    if known[frame["time_idx"].to_numpy() <= last].all():
+        return frame
+    return frame[known]
 
 
 def forecast_future(model, frame: pd.DataFrame, horizon: int) -> pd.DataFrame | None:

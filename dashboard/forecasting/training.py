@@ -54,9 +54,13 @@ def submit(store: Store, dataset_id: str, config: TrainConfig, frame: pd.DataFra
            fake: dict | None = None, extra: tuple[dict, dict] | None = None) -> str:
     """Queue a training job (and start it if nothing is training). Returns the job id. ``extra``: (files, spec
     entries) a higher layer adds to the job, such as a step to run after the forecasts (``worker._after``)."""
+    from dashboard.data import frame_cache
+
     info = store.dataset(dataset_id)
     files, spec = extra or ({}, {})
-    frame = model_frame(store, dataset_id) if frame is None else frame
+    if frame is None:  # the kept frame's file is copied as it is: this process never holds the frame (6.5 GB at
+        horizon = periods.of(info.extras.get("freq")).horizon  # 74,800 store series, and not given back after)
+        frame = frame_cache.kept(store, dataset_id, horizon) or model_frame(store, dataset_id)
     job_dir = jobs.create_job(frame, config, dataset_id, info.content_hash, store.workspace / "jobs", files,
                               {**spec, **({"fake": fake} if fake else {})})
     store.add_job(job_dir.name, dataset_id, config.model, config.preset, str(job_dir))
