@@ -112,3 +112,4 @@ if totals:
     table = pd.concat(rows, ignore_index=True)[["scenario", "category", "p50_base", "p50_scen", "delta", "delta_pct", "p10_scen", "p90_scen"]]
     st.dataframe(table.round(1), hide_index=True, key="sc_compare_table")
     ui.download_buttons({"comparison": table, **{f"{period.adjective}_{n}": f for n, f in totals.items()}}, "scenario_comparison", key="sc_dl")
+ui.load_soon(run_id)  # the network and frame load in the background once the page has drawn: the first edit needs them

@@ -266,18 +266,24 @@ def cached_engine(run_id: str):
 
 @st.cache_resource(show_spinner=False, max_entries=3)
 def cached_base(run_id: str):
-    """The What-if page's view before any edit, read from the run folder (``promotions/stored_base.py``), with the
-    engine's load started in the background; the engine itself for a run that kept no plan split."""
+    """The What-if page's view before any edit, read from the run folder (``promotions/stored_base.py``); the engine
+    itself for a run that kept no plan split. The page starts the engine's load once it has drawn (``load_soon``)."""
     from pathlib import Path
 
     from dashboard.promotions import stored, stored_base
-    from dashboard.ui import engine_loader
 
     store = get_store()
     run = store.run(run_id)
     key = stored.frame_key(store, run["dataset_id"])
-    engine_loader.start(run_id, store)
     return stored_base.read(Path(run["run_dir"]), key) or cached_engine(run_id)
+
+
+def load_soon(run_id: str) -> None:
+    """Start loading the run's What-if engine in the background: the What-if page's last line, so the load (10.7 s
+    of the 2 cores at 74,800 store series) never slows the page's own first drawing (3.0 s with it, 1.1 s without)."""
+    from dashboard.ui import engine_loader
+
+    engine_loader.start(run_id, get_store())
 
 
 @st.cache_data(show_spinner="Forecasting the scenario...", max_entries=32)

@@ -48,7 +48,7 @@ def test_first_visit_answers_while_the_network_loads(use_trained, monkeypatch):
     monkeypatch.setattr(scenarios, "build_engine", slow)
     try:
         at = ok(open_page("scenarios"))  # would wait 120 s if the page needed the engine
-        assert started.wait(30)  # the load began in the background
+        assert started.wait(30)  # the load began in the background once the page had drawn
         assert any(m.label == "Base (P50, all series)" for m in at.metric)
         assert [m.value for m in at.metric if m.label == "Series re-forecast"] == ["0"]
     finally:

@@ -73,7 +73,6 @@ def _each_process_forecast_its_series(store, ddp: dict, meta: dict) -> None:
     import numpy as np
     import pandas as pd
 
-    from dashboard.forecasting.training import register_run
     from dashboard.promotions import stored
     from dashboard.promotions.analysis import load
 
@@ -86,8 +85,6 @@ def _each_process_forecast_its_series(store, ddp: dict, meta: dict) -> None:
     assert np.load(run_dir / "attention.npy").shape[0] == n
     kept = stored.read(run_dir, stored.frame_key(store, ddp["run"]["dataset_id"]))
     assert kept is not None and kept.context["parts"] == 2 and len(kept.series) == n
-    if store.run(ddp["state"]["run_id"]).get("run_dir") is None:
-        register_run(store, run_dir)
     whole = load(store, ddp["state"]["run_id"])  # the saved model forecasts every series in one process
     keys = ["sku", "region", "start_week"]
     e1 = kept.decompose(None, {}, {}, None)[1].sort_values(keys).reset_index(drop=True)
