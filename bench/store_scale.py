@@ -253,7 +253,41 @@ def rollup(run_dirs: list[str]) -> list[dict]:
                     "wape_summed_to_regions": round(float((r["actual"] - r["point"]).abs().sum() / r["actual"].sum() * 100), 2),
                     "training": {k: (meta.get("training") or {}).get(k) for k in (
                         "world_size", "series_per_process", "peak_memory_mb", "seconds", "best_epoch", "epochs_run")},
-                    "peak_memory_mb": meta.get("peak_memory_mb")})
+                    "peak_memory_mb": meta.get("peak_memory_mb"), "job_seconds": _job_seconds(Path(d), meta)})
+    return out
+
+
+STANDARD_TFT_TARGET_S = 20 * 60  # issue 28: the standard TFT at store grain, command to run written
+
+
+def _job_seconds(run_dir: Path, meta: dict) -> float | None:
+    """Seconds from the job's start to its run written (the job's state.json beside the workspace's runs)."""
+    import json as _json
+    from datetime import datetime
+
+    state = run_dir.parent.parent / "jobs" / str(meta.get("job_id")) / "state.json"
+    if not state.exists():
+        return None
+    st = _json.loads(state.read_text())
+    if not st.get("started_at") or not st.get("finished_at"):
+        return None
+    return (datetime.fromisoformat(st["finished_at"]) - datetime.fromisoformat(st["started_at"])).total_seconds()
+
+
+def rollup_figures(rows: list[dict]) -> list[dict]:
+    """``standard TFT at store grain, 2 processes: seconds`` for such a run among ``rows`` (issue 28's name): the
+    job's start to its run written; a run cut to 2 epochs or fewer (``--max-epochs``) is not the standard run."""
+    from .parts import fig
+
+    out = []
+    for r in rows:
+        t = r["training"]
+        if r["model"] == "tft" and r["preset"] == "standard" and t.get("world_size") == 2 and r["series"] > 10000 \
+                and r.get("job_seconds") and (t.get("epochs_run") or 0) > 2:
+            out.append(fig("standard TFT at store grain, 2 processes: seconds", r["job_seconds"], "s",
+                           STANDARD_TFT_TARGET_S, note=f"{r['run']}: {t.get('epochs_run')} epochs, training "
+                           f"{t.get('seconds')} s, peak MB per process {t.get('peak_memory_mb')}, first process "
+                           f"{r.get('peak_memory_mb')}"))
     return out
 
 
@@ -275,6 +309,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.rollup:
         out = rollup(args.rollup)
+        out = {"runs": out, "figures": rollup_figures(out)}
         print(json.dumps(out, indent=1))
         if args.json:
             Path(args.json).write_text(json.dumps(out, indent=1))

@@ -6,8 +6,8 @@ process and rendezvouses them. Every process holds only its shard of the series 
 windows from them (a different random stream per rank), computes the gradient of its share of the batch, and DDP
 averages the gradients, so all processes hold the same weights after every step. The global batch is the preset's: with N processes each
 computes batch / N windows, and an epoch takes as many steps as on one process, so a run on N processes follows
-the same schedule and only the time per step changes. Rank 0 alone reports progress, reads every series after
-training (the others have exited) to forecast them, and writes the run.
+the same schedule and only the time per step changes. Rank 0 alone reports progress; after training each process
+forecasts its own series (dashboard/forecasting/sharded.py) and rank 0 joins them and writes the run.
 
 GPUs: one process per GPU (NCCL); CPUs: one process per core (gloo), each with one torch thread.
 """

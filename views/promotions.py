@@ -9,6 +9,7 @@ from dashboard.planning.plans import with_history_flag
 from dashboard.promotions import charts, tables
 from dashboard.promotions.money import DEFAULT_MARGIN_PCT
 from dashboard.reports.report import build_report
+from dashboard.ui import readable
 from dashboard.ui.promotions import (cached_split, cached_past, cached_plan, cached_plan_table, cached_response,
                                      margins_json, promo_runs)
 
@@ -70,11 +71,7 @@ def plan_table(name: str) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     return cached_plan_table(run_id, edits_of(name), margins_json(run_id))
 
 
-try:
-    total, table, events = plan_table(plan_name)
-except ValueError as exc:  # a saved edit this run cannot read (a shelf price above its regular price...)
-    st.error(f"The plan '{plan_name}' cannot be forecast: {exc}")
-    st.stop()
+total, table, events = readable.or_stop(lambda: plan_table(plan_name), f"The plan '{plan_name}'")
 table = tables.in_periods(table, period.name)
 m = st.columns(4)
 m[0].metric("Planned promotions", f"{total['promotions']}")
@@ -100,12 +97,7 @@ ui.download_buttons(lambda: {  # built when a button is clicked
         cached_plan(run_id, edits_of(plan_name), margins_json(run_id))[0]), check)}, f"promotions_{plan_name}", key="pr_dl")
 if len(saved):
     st.subheader("Scenarios in money")
-    plans_in_money = {}
-    for n in ["base", *saved["name"].tolist()]:
-        try:
-            plans_in_money[n] = plan_table(n)[2]
-        except ValueError as exc:
-            st.warning(f"'{n}' is left out: {exc}")
+    plans_in_money = readable.each(["base", *saved["name"].tolist()], lambda n: plan_table(n)[2])
     st.dataframe(tables.compare(plans_in_money), hide_index=True,
                  key="pr_compare")
 

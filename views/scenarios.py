@@ -6,6 +6,7 @@ from dashboard import ui
 from dashboard.planning.scenarios import EDIT_COLUMNS, MECHANIC_CHOICES
 from dashboard.reports import charts
 from dashboard.ui.promotions import incremental_margin, promo_runs
+from dashboard.ui import readable
 from dashboard.ui.scenario_view import scenario_view
 
 store = ui.get_store()
@@ -50,11 +51,7 @@ edits = st.data_editor(
                  "regular price); with the type 'price change', the weeks' new regular price, no promotion"),
     })
 key = ui.edits_json(edits)
-try:
-    res = scenario_view(run_id, key, float(temp))  # small and cached: the full forecasts stay out of reruns
-except ValueError as exc:  # an edit that cannot be read (a shelf price above the regular price...): say which
-    st.error(f"This scenario cannot be forecast: {exc}")
-    st.stop()
+res = readable.or_stop(lambda: scenario_view(run_id, key, float(temp)), "This scenario")  # small and cached
 for w in res["warnings"]:
     st.warning(w)
 
@@ -97,16 +94,16 @@ if load != "base" and ui.may("delete") and st.button(f"Delete '{load}'", key="sc
 
 st.subheader("Compare scenarios")
 names = st.multiselect("Scenarios", ["base", *saved["name"].tolist()], default=["base", *saved["name"].tolist()[:2]], key="sc_compare")
-totals, rows = {}, []
-for n in names:
+
+
+def view_of(n: str) -> dict:
     e, t = (pd.DataFrame(columns=EDIT_COLUMNS), 0.0) if n == "base" else store.scenario(dataset_id, n)[:2]
-    try:
-        r = scenario_view(run_id, ui.edits_json(e), float(t))
-    except ValueError as exc:  # a saved edit this run cannot read (a shelf price above its regular price...)
-        st.warning(f"'{n}' is left out: {exc}")
-        continue
-    totals[n] = r["weekly_scenario"]
-    rows.append(r["by_category"].assign(scenario=n))
+    return scenario_view(run_id, ui.edits_json(e), float(t))
+
+
+views = readable.each(names, view_of)  # a saved edit this run cannot read is left out, and said
+totals = {n: r["weekly_scenario"] for n, r in views.items()}
+rows = [r["by_category"].assign(scenario=n) for n, r in views.items()]
 if totals:
     st.plotly_chart(charts.scenario_chart(totals, "Scenarios side by side (all series)"), key="sc_compare_chart")
     table = pd.concat(rows, ignore_index=True)[["scenario", "category", "p50_base", "p50_scen", "delta", "delta_pct", "p10_scen", "p90_scen"]]

@@ -1,0 +1,25 @@
+"""The store bench's named figures (issue 28): a script finds them by name, each stage's own."""
+from bench.store_scale import figures, page_figures, rollup_figures
+
+
+def test_each_stage_names_its_own_figure():
+    train_only = [{"grain": "store", "stores": 220, "series": 74800, "train_peak_mb": 18500}]
+    assert [f["name"] for f in figures(train_only)] == ["training worker: peak memory MB, store grain 74800 series"]
+    both = [{"grain": "store", "stores": 220, "series": 74800, "rows": 10, "import_s": 39.5, "import_peak_mb": 4900},
+            {"grain": "store", "stores": 4, "series": 1360, "rows": 1, "import_s": 1.0, "import_peak_mb": 600},
+            {"grain": "region", "stores": 220, "series": 1360, "rows": 1, "import_s": 5.0, "import_peak_mb": 650}]
+    (imp,) = figures(both)
+    assert imp["name"] == "import: peak memory MB, store grain 74800 series" and imp["met"] is True
+    assert figures([{"grain": "store", "series": 74800, "error": "import: killed"}]) == []
+
+
+def test_first_visits_and_the_standard_run():
+    pages = {"pages": {"promotions": {"cold_s": 3.6}, "scenarios": {"cold_s": 4.0, "engine_ready_s": 13.4}}}
+    got = {f["name"]: f["met"] for f in page_figures(pages)}
+    assert got == {"promotions: first visit, store grain (s)": True, "what-if: first visit, store grain (s)": False}
+    run = {"run": "r", "model": "tft", "preset": "standard", "series": 74800, "job_seconds": 1500.0,
+           "peak_memory_mb": 10751, "training": {"world_size": 2, "epochs_run": 20, "seconds": 1200,
+                                                 "peak_memory_mb": [8358, 8355]}}
+    (fig,) = rollup_figures([run, {**run, "training": {**run["training"], "epochs_run": 2}}])
+    assert fig["name"] == "standard TFT at store grain, 2 processes: seconds" and fig["met"] is False
+    assert rollup_figures([{**run, "series": 1360}]) == []
