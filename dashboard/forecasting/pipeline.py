@@ -39,7 +39,7 @@ def new_run_id(model: str) -> str:
 def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: dict, progress=None,
                        run_root: Path | None = None, reader=None, after=None, parts_dir: Path | None = None
                        ) -> tuple[Path, dict]:
-    """``reader``: instead of ``frame`` (a job's way): ``reader(True)`` gives this process's series to train on
+    """``reader``: instead of ``frame`` (a job's way): ``reader()`` gives this process's series to train on
     (under DDP its shard, models/shards.py; alone, every series), read again after training for the forecasts:
     each process forecasts its own series and writes its part to ``parts_dir`` (the job's), and the first process
     joins and scores them (``sharded.py``). The frame is dropped while the model trains, so only the training weeks
@@ -51,7 +51,7 @@ def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: di
 
     t0 = time.time()
     if reader is not None:
-        frame = reader(True)
+        frame = reader()
     start = holdout_start(frame, config.holdout_weeks)
     if config.horizon < config.holdout_weeks:
         raise ValueError(f"horizon ({config.horizon}) must cover the hold-out ({config.holdout_weeks} weeks)")
@@ -71,10 +71,9 @@ def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: di
     world = distributed.from_env()
     # every process forecasts the series it trained on (sharded.py); alone, one process forecasts every series
     if reader is not None:
-        frame = reader(True)
+        frame = reader()
     gather = (lambda obj: distributed.gather(obj, world)) if world.distributed else None
-    part = sharded.forecast_part(model, frame, start, config, after, meta, gather)
-    part.seconds = time.time() - t0  # training and the hold-out forecast: what a run's time has always counted
+    part = sharded.forecast_part(model, frame, start, config, after, meta, gather, t0)
     frame = hist = None
     if world.distributed:
         if parts_dir is None:
@@ -84,11 +83,10 @@ def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: di
     if not world.main:
         return None, {}
     parts = sharded.read_parts(parts_dir, world.size) if world.distributed else [part]
-    seconds = max(getattr(p, "seconds", 0.0) for p in parts)
     part = sharded.join(parts, after)
     del parts
     validation, raw, future, interp, capped = part.validation, part.holdout, part.future, part.interp, part.capped
-    bands = sharded.bands(validation)
+    bands, seconds = part.bands, part.seconds
     ev = breakdowns(calibration.apply(raw, bands, raw["step"]))
     seeds = seed_spread([wape(m["actual"], m["p50"]) for m in part.members],  # bands never move a P50
                         ev["overall"].get("wape")) if part.members else None

@@ -14,6 +14,7 @@ validation forecast) and computes the same offsets (``bands``).
 from __future__ import annotations
 
 import pickle
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,8 @@ class Part:
     interp: dict | None = None  # the hold-out forecast's interpretation, one row per series
     future: pd.DataFrame | None = None  # calibrated forecast of the weeks after the history
     files: dict = field(default_factory=dict)  # a higher layer's files for the run folder (``after``)
+    bands: pd.DataFrame | None = None  # the band offsets, the same in every part (every process's scores)
+    seconds: float = 0.0  # from the run's start to the hold-out forecast: what a run's time has always counted
 
 
 def bands(validation: pd.DataFrame | None, gather=None) -> pd.DataFrame | None:
@@ -47,9 +50,9 @@ def bands(validation: pd.DataFrame | None, gather=None) -> pd.DataFrame | None:
 
 
 def forecast_part(model, frame: pd.DataFrame, start: int, config, after=None, meta: dict | None = None,
-                  gather=None) -> Part:
+                  gather=None, t0: float | None = None) -> Part:
     """This process's series forecast every way a run needs: the validation windows, the hold-out (the model never
-    sees its units), the future under the stored plan, and ``after``'s files."""
+    sees its units), the future under the stored plan, and ``after``'s files. ``t0``: the run's start (time.time)."""
     hist = history(frame)
     validation = windows.validation(model, hist, start, config.horizon, config.validation_windows)
     offsets = bands(validation, gather)
@@ -62,6 +65,7 @@ def forecast_part(model, frame: pd.DataFrame, start: int, config, after=None, me
         pred = model.predict(frame, start)
     finally:
         frame["units"] = units
+    seconds = time.time() - (t0 if t0 is not None else time.time())
     end = start + config.holdout_weeks
     members = [join_actuals(m[m["time_idx"] < end], hist, start) for m in getattr(model, "member_frames", [])]
     capped = list(getattr(model, "capped_series", []))
@@ -72,7 +76,7 @@ def forecast_part(model, frame: pd.DataFrame, start: int, config, after=None, me
         future = calibration.apply(future, offsets, future["time_idx"] - future["time_idx"].min() + 1)
     files = after_steps(after, model, frame, offsets, config, meta or {}) if after is not None and future is not None \
         else {}
-    return Part(validation, holdout, members, capped, interp, future, files)
+    return Part(validation, holdout, members, capped, interp, future, files, offsets, seconds)
 
 
 def history(frame: pd.DataFrame) -> pd.DataFrame:
@@ -139,7 +143,7 @@ def join(parts: list[Part], after=None) -> Part:
                 capped=[c for p in parts for c in p.capped],
                 interp=join_interp([p.interp for p in parts]),
                 future=pd.concat(futures, ignore_index=True) if len(futures) == len(parts) else None,
-                files=files)
+                files=files, bands=parts[0].bands, seconds=max(p.seconds for p in parts))
 
 
 def join_interp(parts: list[dict | None]) -> dict | None:

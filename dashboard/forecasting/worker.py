@@ -123,14 +123,12 @@ def _after(names: list[str], job: Path):
 
 
 def _reader(job: Path):
-    """The job's model frame for a process of a distributed job: its shard of the series, or all of them."""
-    def read(shard: bool):
-        import pandas as pd
-
+    """The job's model frame as this process reads it: under torchrun its shard of the series (models/shards.py,
+    batch by batch), alone every series."""
+    def read():
         from models import distributed, shards
 
-        path = job / "frame.parquet"
-        return shards.read_shard(path, distributed.from_env()) if shard else pd.read_parquet(path)
+        return shards.read_shard(job / "frame.parquet", distributed.from_env())
     return read
 
 

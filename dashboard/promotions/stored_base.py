@@ -4,8 +4,6 @@ network and the model frame load in the background (``ui.engine_loader``); they 
 At 74,800 store series the engine's load took the first visit 27 s."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from dashboard.promotions import stored
@@ -25,12 +23,11 @@ class StoredBase:
         return {"forecast": self._base, "base": self._base, "changed": self.series.iloc[0:0], "warnings": []}
 
 
-def read(run_dir: Path, frame_key: str | None) -> StoredBase | None:
-    """The run's base from its folder, when the training job kept the plan's split on this frame (its series and
-    start) and the stored forecast covers every series and week of the horizon; None otherwise (the engine then)."""
-    kept = stored.read(run_dir, frame_key)
-    future = Path(run_dir) / "future.parquet"
-    if kept is None or not future.exists():
+def read(kept: stored.StoredPlan) -> StoredBase | None:
+    """The run's base from its folder, beside the plan's split the training job kept (its series and start), when
+    the stored forecast covers every series and week of the horizon; None otherwise (the engine then)."""
+    future = kept.folder / "future.parquet"
+    if not future.exists():
         return None
     base = pd.read_parquet(future)
     weeks = set(range(kept.start, kept.start + kept.horizon))

@@ -265,17 +265,26 @@ def cached_engine(run_id: str):
 
 
 @st.cache_resource(show_spinner=False, max_entries=3)
-def cached_base(run_id: str):
-    """The What-if page's view before any edit, read from the run folder (``promotions/stored_base.py``); the engine
-    itself for a run that kept no plan split. The page starts the engine's load once it has drawn (``load_soon``)."""
+def kept_split(run_id: str):
+    """The stored plan's split the run's training job kept (``promotions/stored.py``), read once for the Promotions
+    and What-if pages; None when it kept none or made it on another frame (a calendar changed since)."""
     from pathlib import Path
 
-    from dashboard.promotions import stored, stored_base
+    from dashboard.promotions import stored
 
     store = get_store()
     run = store.run(run_id)
-    key = stored.frame_key(store, run["dataset_id"])
-    return stored_base.read(Path(run["run_dir"]), key) or cached_engine(run_id)
+    return stored.read(Path(run["run_dir"]), stored.frame_key(store, run["dataset_id"]))
+
+
+@st.cache_resource(show_spinner=False, max_entries=3)
+def cached_base(run_id: str):
+    """The What-if page's view before any edit, read from the run folder (``promotions/stored_base.py``); the engine
+    itself for a run that kept no plan split. The page starts the engine's load once it has drawn (``load_soon``)."""
+    from dashboard.promotions import stored_base
+
+    kept = kept_split(run_id)
+    return (stored_base.read(kept) if kept is not None else None) or cached_engine(run_id)
 
 
 def load_soon(run_id: str) -> None:

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboard.ui import get_store, need_runs
+from dashboard.ui import get_store, kept_split, need_runs
 
 
 def promo_runs(dataset_id: str | None, purpose: str) -> pd.DataFrame:
@@ -29,19 +29,11 @@ def cached_analysis(run_id: str):
     return load(get_store(), run_id)
 
 
-@st.cache_resource(show_spinner="Reading the run's split of the plan...", max_entries=3)
 def cached_split(run_id: str):
     """What the page shows of the stored plan: the split the training job kept (``promotions/stored.py``: a run's
     first visit reads files instead of forecasting every series three times), or the analysis itself for a run
     that kept none (trained before, or on a calendar since changed)."""
-    from pathlib import Path
-
-    from dashboard.promotions import stored
-
-    store = get_store()
-    run = store.run(run_id)
-    key = stored.frame_key(store, run["dataset_id"])
-    return stored.read(Path(run["run_dir"]), key) or cached_analysis(run_id)
+    return kept_split(run_id) or cached_analysis(run_id)
 
 
 def _edits(edits_json: str) -> pd.DataFrame:

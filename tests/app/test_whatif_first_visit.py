@@ -17,13 +17,14 @@ def test_the_stored_base_is_the_engine_base(use_trained):
     from pathlib import Path
 
     from dashboard.data.frame_cache import key
-    from dashboard.promotions import stored_base
+    from dashboard.promotions import stored, stored_base
     from dashboard.planning.scenarios import what_if_engine
     from dashboard.ui import get_store
 
     store = get_store()
     run_id = _tft(store)
-    base = stored_base.read(Path(store.run(run_id)["run_dir"]), key(store, store.dataset().id, 13))
+    run_dir = Path(store.run(run_id)["run_dir"])
+    base = stored_base.read(stored.read(run_dir, key(store, store.dataset().id, 13)))
     engine = what_if_engine(store, run_id)
     assert base is not None and list(base.future_weeks) == list(engine.future_weeks)
     pd.testing.assert_frame_equal(base.base(), engine.base(), check_dtype=False, check_categorical=False)
@@ -31,7 +32,7 @@ def test_the_stored_base_is_the_engine_base(use_trained):
     pd.testing.assert_frame_equal(base.series[cols].astype(str).sort_values(cols).reset_index(drop=True),
                                   engine.series[cols].astype(str).sort_values(cols).reset_index(drop=True))
     assert base.run_unedited()["forecast"] is base.base() and engine.run_unedited()["changed"].empty
-    assert stored_base.read(Path(store.run(run_id)["run_dir"]), "a changed calendar") is None
+    assert stored.read(run_dir, "a changed calendar") is None  # then the page waits for the engine
 
 
 def test_first_visit_answers_while_the_network_loads(use_trained, monkeypatch):

@@ -11,22 +11,13 @@ MARGINS = {"dairy": 25.0, "snacks": 40.0}
 FUNDING = {"dairy": {"funded_pct": 50.0, "scan_allowance": 0.1, "supplier_margin_pct": 10.0}}
 
 
-@pytest.fixture(scope="module")
-def store(trained_workspace):
-    import os
-
+@pytest.fixture
+def store(use_trained):
     from dashboard.store import Store
 
-    old = {k: os.environ.get(k) for k in ("PROMOCAST_WORKSPACE", "PROMOCAST_DB")}
-    os.environ["PROMOCAST_WORKSPACE"] = str(trained_workspace)
-    os.environ["PROMOCAST_DB"] = str(trained_workspace / "promocast.duckdb")
-    try:
-        s = Store()
-        yield s
-        s.close()
-    finally:
-        for k, v in old.items():
-            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+    s = Store()
+    yield s
+    s.close()
 
 
 def _run(store, model: str) -> dict:
@@ -78,13 +69,13 @@ def test_a_split_made_on_another_frame_is_not_read(store, tmp_path):
 def test_the_page_reads_the_kept_split_and_falls_back_without_it(use_trained, monkeypatch):
     from dashboard.promotions.analysis import PromotionAnalysis
     from dashboard.promotions.stored import StoredPlan
-    from dashboard.ui import get_store
+    from dashboard.ui import get_store, kept_split
     from dashboard.ui.promotions import cached_split
 
     runs = get_store().runs()
     run_id = runs.loc[runs["model"] == "tft", "run_id"].iloc[0]
     assert isinstance(cached_split(run_id), StoredPlan)
-    cached_split.clear()
+    kept_split.clear()
     monkeypatch.setattr("dashboard.data.frame_cache.key", lambda *a, **k: "changed")
     assert isinstance(cached_split(run_id), PromotionAnalysis)
 
