@@ -111,7 +111,8 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with the types pytorch-forecasting expects."""
     f = frame.reset_index(drop=True)
     for c in STATIC_CATS:
-        f[c] = f[c].astype(str)
+        if not isinstance(f[c].dtype, pd.StringDtype):  # Arrow strings stay as they are (models/shards.py)
+            f[c] = f[c].astype(str)
     f["units"] = f["units"].astype(float)
     f["time_idx"] = f["time_idx"].astype(int)
     return f
@@ -241,15 +242,23 @@ class PFForecaster(Forecaster):
         # and its regular price where it moves (a price change without a promotion, dashboard/data/prices.py)
         mech = mechanics.present(train) + (prices.present(train) if self.reads_prices else [])
         data = prepare(shards.shard(train[model_columns(past + mech)], world))
+        choices = regularisation.candidates(self, cfg, data, world)
+        if len(choices) < 2:  # only a choice of dropouts forecasts the rows again; else the encoded copy is all
+            train = None  # the caller handed them over (pipeline.py): 1.4 GB per store-grain shard
         last = max(distributed.gather(int(data["time_idx"].max()), world))  # the same week in every process
         val_start = last - cfg.horizon + 1  # the last weeks before the hold-out
         self.validation_start = val_start  # early stopping reads these weeks; gradients never do
-        ds = training_dataset(data[data["time_idx"] < val_start], cfg, world, past, mech)
-        val = decoder_dataset(ds.get_parameters(), data, val_start, cfg.horizon, with_target=True)
+        n_series = int(data[GROUPS].drop_duplicates().shape[0])
+        # the validation windows read the last encoder's weeks; the rest of the frame goes before the dataset is
+        # encoded, which holds three copies of its input at its peak (pytorch-forecasting's copy, sort, encoding)
+        recent = data[data["time_idx"] >= val_start - int(cfg.encoder_weeks)]
+        early = [data[data["time_idx"] < val_start]]
+        data = None
+        ds = training_dataset(early.pop(), cfg, world, past, mech)
+        val = decoder_dataset(ds.get_parameters(), recent, val_start, cfg.horizon, with_target=True)
         train_w, valid_w = WindowArrays(ds, self.device), WindowArrays(val, self.device)
         self.params = ds.get_parameters()
         seeds = [cfg.seed + i for i in range(max(1, int(getattr(cfg, "seeds", 1))))]
-        choices = regularisation.candidates(self, cfg, data, world)
         tried, spent, kept = {}, {}, None
         for k, dropout in enumerate(choices):
             self.config = cfg = replace(cfg, dropout=dropout)
@@ -278,7 +287,7 @@ class PFForecaster(Forecaster):
         self.training_log = {**training_summary(logs, seeds), "device": self.device, "batch_size": cfg.batch_size,
                              "learning_rate": cfg.learning_rate, "batches_per_epoch": cfg.limit_train_batches,
                              "world_size": world.size, "devices": _devices(world, self.device),
-                             "series_per_process": distributed.gather(int(data[GROUPS].drop_duplicates().shape[0]), world),
+                             "series_per_process": distributed.gather(n_series, world),
                              "peak_memory_mb": distributed.gather(distributed.peak_memory_mb(), world)}  # per process
         if tried:  # the training time counts every network trained, the kept one's figures the rest
             self.training_log["dropout"] = {"chosen": cfg.dropout,
@@ -286,13 +295,14 @@ class PFForecaster(Forecaster):
                                             "seconds": {str(d): t for d, t in spent.items()}}
             self.training_log["seconds"] = round(sum(spent.values()), 1)
         self.best_epoch, self.best_val_loss = self.training_log["best_epoch"], self.training_log["best_val_loss"]
-        self.after_fit(data, val_start)
+        self.after_fit(recent, val_start)
 
     def on_device(self) -> None:
         """Hook: adapt the network to the device it trains on (the TFT stacks its inputs on a GPU)."""
 
     def after_fit(self, data: pd.DataFrame, val_start: int) -> None:
-        """Hook: calibrate anything that needs the trained network (the LSTM's band)."""
+        """Hook: calibrate anything that needs the trained network (the LSTM's band); ``data``: the rows from the
+        longest encoder before ``val_start`` on."""
 
     def raw_predict(self, frame: pd.DataFrame, start_idx: int) -> "RawPrediction":
         """One window per series ending at start_idx + horizon - 1, through the same tensor path as training."""

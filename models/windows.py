@@ -44,7 +44,15 @@ class WindowArrays:
         self.rel_col = ds.reals.index("relative_time_idx") if ds.add_relative_time_idx else None
         self.len_col = ds.reals.index("encoder_length") if ds.add_encoder_length else None
         self.scale = self._target_scales(ds, d["groups"][torch.as_tensor(start)])
-        self.decoded_index = ds.decoded_index if len(index) else None
+        self._dataset = ds  # its tensors are the ones above; its index is decoded only when asked
+
+    @property
+    def decoded_index(self):
+        """Each window's series and first forecast week (pytorch-forecasting's ``decoded_index``), decoded on
+        first use: a forecast reads it; training never does, and at store grain it is 0.8 GB of Python strings."""
+        if "_decoded" not in self.__dict__:
+            self._decoded = self._dataset.decoded_index if len(self.start) else None
+        return self._decoded
 
     def _target_scales(self, ds, groups: torch.Tensor) -> torch.Tensor:
         """(center, scale) per window, looked up once per series as ``__getitem__`` does per sample."""

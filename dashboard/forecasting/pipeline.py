@@ -55,15 +55,13 @@ def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: di
     start = holdout_start(frame, config.holdout_weeks)
     if config.horizon < config.holdout_weeks:
         raise ValueError(f"horizon ({config.horizon}) must cover the hold-out ({config.holdout_weeks} weeks)")
-    hist = frame[frame["units"].notna()]
-    train = hist[hist["time_idx"] < start]
-    if train.empty:
+    train = [frame[frame["units"].notna() & (frame["time_idx"] < start)]]
+    if train[0].empty:
         raise ValueError("no training weeks left before the hold-out")
     model = create(config)
     if reader is not None:
-        frame = hist = None
-    model.fit(train, progress)
-    del train
+        frame = None
+    model.fit(train.pop(), progress)  # handed over: a network frees the rows once it has encoded them
     from models import distributed
 
     from dashboard.forecasting import sharded
@@ -74,7 +72,7 @@ def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: di
         frame = reader()
     gather = (lambda obj: distributed.gather(obj, world)) if world.distributed else None
     part = sharded.forecast_part(model, frame, start, config, after, meta, gather, t0)
-    frame = hist = None
+    frame = None
     if world.distributed:
         if parts_dir is None:
             raise ValueError("a data-parallel run needs a folder for its processes' forecasts (the job's)")

@@ -123,3 +123,20 @@ def test_forecast_windows_read_only_the_weeks_they_need():
     a, b = trimmed.batch(ids)[0], whole.batch(ids)[0]
     for k in a:
         torch.testing.assert_close(a[k], b[k])
+
+
+def test_a_read_frame_keeps_its_text_as_arrow_strings_and_encodes_as_object_text_does(tmp_path):
+    frame = _frame()
+    path = tmp_path / "frame.parquet"
+    frame.to_parquet(path, index=False)
+    read = shards.read_shard(path, distributed.World())
+    text = [c for c in frame.columns if frame[c].dtype == object]
+    assert {"sku", "region", "category"} <= set(text)
+    assert all(isinstance(read[c].dtype, pd.StringDtype) and read[c].dtype.storage == "pyarrow" for c in text)
+    assert read[text].memory_usage(deep=True).sum() < frame[text].memory_usage(deep=True).sum() / 3
+    a, b = training_dataset(prepare(read), _config()), training_dataset(prepare(frame), _config())
+    for k in ("reals", "categoricals", "groups", "time"):
+        assert torch.equal(a.data[k], b.data[k]), k
+    assert torch.equal(a.data["target"][0], b.data["target"][0])
+    pd.testing.assert_frame_equal(a.get_parameters()["target_normalizer"].norm_,
+                                  b.get_parameters()["target_normalizer"].norm_)
