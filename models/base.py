@@ -127,16 +127,22 @@ def ordered(out: pd.DataFrame) -> pd.DataFrame:
 RUNAWAY_FACTOR = 10.0
 
 
-def cap_runaway(out: pd.DataFrame, frame: pd.DataFrame, start_idx: int,
-                factor: float = RUNAWAY_FACTOR) -> tuple[pd.DataFrame, list[str]]:
-    """Clip forecasts above ``factor`` x the series' highest week so far; return the clipped series.
+def history_max(frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
+    """Each series' highest week before ``start_idx`` (at least 1): sku, region, hist_max."""
+    hist = frame[(frame["time_idx"] < start_idx) & frame["units"].notna()]
+    return hist.groupby(["sku", "region"])["units"].max().clip(lower=1.0).rename("hist_max").reset_index()
+
+
+def cap_runaway(out: pd.DataFrame, frame: pd.DataFrame | None, start_idx: int, factor: float = RUNAWAY_FACTOR,
+                top: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Clip forecasts above ``factor`` x the series' highest week so far; return the clipped series. ``top``: the
+    highest weeks already taken (``history_max``), instead of ``frame``.
 
     A network trained on log1p units can return a runaway value for a series (seen at the reference scale:
     11.7 M units forecast for a SKU that sold 53 k in those weeks, 220x). The deepest promotion in the synthetic
     truth lifts a week ~7x its normal level (40 % off a snack as a BOGO, before a holiday), and a series' highest
     week already holds a promotion, so 10x its past maximum only catches failures."""
-    hist = frame[(frame["time_idx"] < start_idx) & frame["units"].notna()]
-    top = hist.groupby(["sku", "region"])["units"].max().clip(lower=1.0).rename("hist_max").reset_index()
+    top = history_max(frame, start_idx) if top is None else top
     j = out[["sku", "region"]].merge(top, on=["sku", "region"], how="left")
     cap = (j["hist_max"].fillna(np.inf) * factor).to_numpy()
     over = out["p50"].to_numpy() > cap

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .base import cap_runaway, future_rows, ordered
+from .base import cap_runaway, future_rows, history_max, ordered
 from .pf_common import GROUPS, RawPrediction, decoder_dataset
 
 
@@ -96,7 +96,9 @@ class Counterfactuals(_Inputs):
         first = (w.start + w.encoder_len).cpu()
         self.rows = first[:, None] + torch.arange(self.horizon)[None, :]  # (series, horizon) rows of the decoder weeks
         self.base_reals = w.reals.clone()
-        self._history = frame[frame["time_idx"] < self.start]  # for the runaway cap, as predict applies it
+        # the runaway cap, as predict applies it: each series' highest week (a copy of the history was 1.4 GB per
+        # store-grain shard, and every variant made two more with its names as Python strings)
+        self._top = history_max(frame, self.start).astype({"sku": str, "region": str})
 
     def forecast(self, inputs: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
         """P10/P50/P90 per series and week with the decoder weeks' known inputs replaced by ``inputs``
@@ -117,7 +119,8 @@ class Counterfactuals(_Inputs):
             reals[self.rows, col] = torch.where(torch.from_numpy(keep).to(reals.device), current, new)
         self.windows.reals = reals
         try:
-            outputs = [raw_output(net, self.windows)[0] for net in (self.model.members or [self.model.net])]
+            outputs = [raw_output(net, self.windows, keep=("prediction",), with_x=False)[0]
+                       for net in (self.model.members or [self.model.net])]
         finally:
             self.windows.reals = self.base_reals
         pred = RawPrediction(average_outputs(outputs), self.index, None)
@@ -131,6 +134,5 @@ class Counterfactuals(_Inputs):
         fr = future_rows(self.frame, self.start, h)
         out = fr.assign(sku=fr["sku"].astype(str), region=fr["region"].astype(str)).merge(
             rows, on=["sku", "region", "time_idx"], how="inner")
-        out, _ = cap_runaway(out, self._history.assign(sku=self._history["sku"].astype(str),
-                                                       region=self._history["region"].astype(str)), self.start)
+        out, _ = cap_runaway(out, None, self.start, top=self._top)
         return ordered(out)

@@ -210,6 +210,7 @@ class PFForecaster(Forecaster):
         self.best_epoch = -1
         self.best_val_loss = float("nan")
         self._interp: dict | None = None
+        self._to_interpret = None  # the last forecast's raw output, until its interpretation is asked for
         self.capped_series: list[str] = []  # series whose last forecast hit the runaway cap
         self.training_log: dict | None = None  # epochs, losses, seconds of the last fit (models/loop.py)
 
@@ -312,16 +313,19 @@ class PFForecaster(Forecaster):
 
         ds = decoder_dataset(self.params, frame, start_idx, self.config.horizon)
         windows = WindowArrays(ds, self.device)
-        outputs = [raw_output(net, windows) for net in (self.members or [self.net])]
+        outputs = [raw_output(net, windows, with_x=False) for net in (self.members or [self.net])]  # x: unread
         index = windows.decoded_index.reset_index(drop=True)
         self._member_preds = [RawPrediction(o, index, x) for o, x in outputs] if len(outputs) > 1 else []
         return RawPrediction(average_outputs([o for o, _ in outputs]), index, outputs[0][1])
 
     def predict(self, frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
+        self._to_interpret = None  # the previous forecast's output goes before this one is made
         pred = self.raw_predict(frame, start_idx)
         self.member_frames = [self.to_frame(p, frame, start_idx) for p in self._member_preds]
         out = self.to_frame(pred, frame, start_idx)
-        self._interp = self.interpret(pred)
+        # read out when asked (``interpretation``): a run keeps the hold-out's alone, and the TFT's read-out of a
+        # store-grain shard's future forecast held 2 GB more for nothing
+        self._interp, self._to_interpret = None, pred
         return out
 
     def to_frame(self, pred, frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
@@ -351,6 +355,8 @@ class PFForecaster(Forecaster):
         return self.net.loss.to_quantiles(pred.output["prediction"]).detach().cpu().numpy()
 
     def interpretation(self) -> dict | None:
+        if self._to_interpret is not None:
+            self._interp, self._to_interpret = self.interpret(self._to_interpret), None
         return self._interp
 
     def _save(self, folder: Path) -> Path:

@@ -56,6 +56,12 @@ def forecast_part(model, frame: pd.DataFrame, start: int, config, after=None, me
     hist = history(frame)
     validation = windows.validation(model, hist, start, config.horizon, config.validation_windows)
     offsets = bands(validation, gather)
+    # the future first: a network reads out the last forecast it made only when asked (the hold-out's, below)
+    t_future = time.time()
+    future = forecast_future(model, frame, config.horizon)
+    if future is not None and len(future):
+        future = calibration.apply(future, offsets, future["time_idx"] - future["time_idx"].min() + 1)
+    t_future = time.time() - t_future
     # the model never sees hold-out units: they are hidden in place and put back (a copy of the frame was 3 GB
     # per process at store grain). The weeks after the history stay for their known inputs, which a network's
     # decoder reads when its horizon runs past a shorter hold-out (--holdout-weeks 8 with a 13-week horizon)
@@ -65,15 +71,12 @@ def forecast_part(model, frame: pd.DataFrame, start: int, config, after=None, me
         pred = model.predict(frame, start)
     finally:
         frame["units"] = units
-    seconds = time.time() - (t0 if t0 is not None else time.time())
+    seconds = time.time() - (t0 if t0 is not None else time.time()) - (t_future if t0 is not None else 0.0)
     end = start + config.holdout_weeks
     members = [join_actuals(m[m["time_idx"] < end], hist, start) for m in getattr(model, "member_frames", [])]
     capped = list(getattr(model, "capped_series", []))
     holdout = join_actuals(pred[pred["time_idx"] < end], hist, start)
     interp = model.interpretation()  # of the hold-out forecast, beside its errors
-    future = forecast_future(model, frame, config.horizon)
-    if future is not None and len(future):
-        future = calibration.apply(future, offsets, future["time_idx"] - future["time_idx"].min() + 1)
     files = after_steps(after, model, frame, offsets, config, meta or {}) if after is not None and future is not None \
         else {}
     return Part(validation, holdout, members, capped, interp, future, files, offsets, seconds)
@@ -96,7 +99,8 @@ def forecast_future(model, frame: pd.DataFrame, horizon: int) -> pd.DataFrame | 
     fut = frame[frame["time_idx"] > last]
     if fut["time_idx"].nunique() < horizon:
         return None
-    return model.predict(frame[frame["time_idx"] <= last + horizon], last + 1)
+    beyond = frame["time_idx"].to_numpy() > last + horizon  # no copy of the frame where it ends with the horizon
+    return model.predict(frame[~beyond] if beyond.any() else frame, last + 1)
 
 
 def after_steps(after, model, frame: pd.DataFrame, bands, config: TrainConfig, meta: dict) -> dict:
