@@ -258,6 +258,8 @@ def rollup(run_dirs: list[str]) -> list[dict]:
 
 
 STANDARD_TFT_TARGET_S = 20 * 60  # issue 28: the standard TFT at store grain, command to run written
+TRAINING_PEAK_TARGET_MB = 5 * 1024  # issue 28: each training process's peak
+FIRST_PROCESS_TARGET_MB = 8 * 1024  # issue 28: the first process's peak over the run (it forecasts, joins, scores)
 
 
 def _job_seconds(run_dir: Path, meta: dict) -> float | None:
@@ -288,6 +290,13 @@ def rollup_figures(rows: list[dict]) -> list[dict]:
                            STANDARD_TFT_TARGET_S, note=f"{r['run']}: {t.get('epochs_run')} epochs, training "
                            f"{t.get('seconds')} s, peak MB per process {t.get('peak_memory_mb')}, first process "
                            f"{r.get('peak_memory_mb')}"))
+            peaks = [p for p in t.get("peak_memory_mb") or [] if p]
+            if peaks:
+                out.append(fig("standard TFT at store grain: peak memory MB per training process", max(peaks), "MB",
+                               TRAINING_PEAK_TARGET_MB, note=f"{r['run']}: each process {peaks}"))
+            if r.get("peak_memory_mb"):
+                out.append(fig("standard TFT at store grain: first process peak memory MB", r["peak_memory_mb"], "MB",
+                               FIRST_PROCESS_TARGET_MB, note=f"{r['run']}: training, its forecasts, joining and scoring"))
     return out
 
 

@@ -20,6 +20,11 @@ def test_first_visits_and_the_standard_run():
     run = {"run": "r", "model": "tft", "preset": "standard", "series": 74800, "job_seconds": 1500.0,
            "peak_memory_mb": 10751, "training": {"world_size": 2, "epochs_run": 20, "seconds": 1200,
                                                  "peak_memory_mb": [8358, 8355]}}
-    (fig,) = rollup_figures([run, {**run, "training": {**run["training"], "epochs_run": 2}}])
+    fig, per_process, first = rollup_figures([run, {**run, "training": {**run["training"], "epochs_run": 2}}])
     assert fig["name"] == "standard TFT at store grain, 2 processes: seconds" and fig["met"] is False
+    assert per_process["name"] == "standard TFT at store grain: peak memory MB per training process"
+    assert per_process["value"] == 8358 and per_process["met"] is False
+    assert first["name"] == "standard TFT at store grain: first process peak memory MB" and first["met"] is False
+    low = {**run, "peak_memory_mb": 7900, "training": {**run["training"], "peak_memory_mb": [4641, 4598]}}
+    assert [f["met"] for f in rollup_figures([low])] == [False, True, True]
     assert rollup_figures([{**run, "series": 1360}]) == []
