@@ -43,7 +43,7 @@ def main(argv=None) -> int:
     ap.add_argument("--models", default=None, help="accuracy part: these models only (comma-separated, e.g. "
                     "tft,seasonal-naive,holt-winters,mstl; add tft-fast for the fast preset's check)")
     ap.add_argument("--gpu-batch", action="store_true", help="accuracy part: train the networks with the batch, "
-                    "batches per epoch and learning rate a GPU uses (models/pf_common.device_config), on this device")
+                    "batches per epoch and learning rate a GPU uses (models/torch_process.device_config), on this device")
     ap.add_argument("--keep", action="store_true", help="keep the generated data between runs")
     ap.add_argument("--only", default=None, help=f"comma-separated parts to run ({','.join(PARTS)}); "
                     "parts after import reuse the workspace a previous run left")

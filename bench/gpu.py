@@ -78,7 +78,7 @@ def main(argv=None) -> int:
         return 1
     parts, out = set(args.parts.split(",")), {}
     if "full-pass" in parts:
-        for bs in (2048,):  # the batch a preset trains with on a GPU (models/pf_common.device_config)
+        for bs in (2048,):  # the batch a preset trains with on a GPU (models/torch_process.device_config)
             fp = out[f"full_pass_{bs}"] = run_task("full_pass", frame_path=args.frame, threads=4, batch_size=bs)
             print(f"one pass over all {fp['windows']:,} training windows at batch {bs}: {fp['seconds']:.1f} s "
                   f"({fp['windows'] / fp['seconds']:,.0f} samples/s) on {fp['gpu']}", flush=True)

@@ -99,7 +99,7 @@ class Bench:
                 f"(TimeSeriesDataSet DataLoader, batch {b['batch_size']}), {self.threads} threads, {p['device']}"))
             self.log(f"train {model}: promocast {p['samples_per_s']:.0f}/s, bare {b['samples_per_s']:.0f}/s")
         if _cuda():
-            for bs in (2048,):  # the standard preset's batch on a GPU (models/pf_common.device_config)
+            for bs in (2048,):  # the standard preset's batch on a GPU (models/torch_process.device_config)
                 fp = self.raw[f"full_pass_{bs}"] = run_task("full_pass", frame_path=self.frame, threads=self.threads,
                                                             batch_size=bs)
                 self.figures.append(fig(f"GPU: one pass over every training window (TFT standard, batch {bs})",

@@ -294,7 +294,7 @@ def step_variant(frame_path: str, threads: int, steps: int, batch: int, interp: 
     import torch
 
     from models import tft_fast
-    from models.pf_common import keep_freed_memory
+    from models.torch_process import keep_freed_memory
 
     if malloc:
         keep_freed_memory()

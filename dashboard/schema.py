@@ -136,7 +136,7 @@ class TrainConfig:
     seeds: int = 1               # networks and the LightGBM trained from seeds seed, seed + 1, ... and averaged
                                  # (models/seeds.py; models/gbm.py)
     gpu_batch_scale: int = 4     # on a GPU: batch x this, batches per epoch / this, learning rate x its square root
-                                 # (models/pf_common.device_config); 1 = train as on a CPU
+                                 # (models/torch_process.device_config); 1 = train as on a CPU
     threads: int = 1             # 1 beside the app: 2 threads slow 3.7x when the app is busy
     devices: int = 1             # networks: training processes on this machine (one per GPU, or per CPU core), torchrun
     num_nodes: int = 1           # machines training together (models/distributed.py); the others join with torchrun

@@ -1,8 +1,8 @@
-"""The configuration a network trains with on a GPU (models/pf_common.device_config): checked on any machine."""
+"""The configuration a network trains with on a GPU (models/torch_process.device_config): checked on any machine."""
 import math
 
 from dashboard.schema import preset_config
-from models.pf_common import device_config
+from models.torch_process import device_config
 
 
 def test_cpu_keeps_the_preset():
