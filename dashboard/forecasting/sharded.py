@@ -71,7 +71,7 @@ def forecast_part(model, frame: pd.DataFrame, start: int, config, after=None, me
         pred = model.predict(frame, start)
     finally:
         frame["units"] = units
-    seconds = time.time() - (t0 if t0 is not None else time.time()) - (t_future if t0 is not None else 0.0)
+    seconds = time.time() - t0 - t_future if t0 is not None else 0.0  # the future's time was never counted
     end = start + config.holdout_weeks
     members = [join_actuals(m[m["time_idx"] < end], hist, start) for m in getattr(model, "member_frames", [])]
     capped = list(getattr(model, "capped_series", []))
