@@ -188,29 +188,32 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "
     cols = _open(con, path, "raw_sales", mapping, S.SALES_REQUIRED, S.SALES_OPTIONAL, file_notes)
     if grain == "store" and "store" not in cols:
         raise ValidationError(G.store_problems(con, cols, fname))
-    roll = None
     us = month_first(con, "raw_sales", cols.get("week"))
     if us:
         file_notes.append(f"{fname}: dates read month first (US: 09/16/2024)")
     typed = scan.typed_source(con, path, cols)
     scan.sales_view(con, cols, "raw_sales_typed" if typed else "raw_sales", typed=typed, us=us)
-    period, source = _frequency(con, fname, freq, file_notes)
+    scanned = False
     if typed:
-        rules = scan.sales_rules(typed=True)
-        try:
-            roll, checks = scan.rollup(con, scan.indicators(), grain, period.duckdb_unit)
-            problems = find_problems(con, "sales_t", rules, fname) if scan.dirty(checks) else []
+        try:  # the file's one scan (sales_scan.by_date); the frequency and the roll-up are read from it
+            scan.by_date(con, scan.indicators(), grain)
+            scanned = True
         except duckdb.Error:
-            roll = None  # a cell the reader could not parse past its sample: text mode finds and names it
-    if roll is None:
+            pass  # a cell the reader could not parse past its sample: text mode finds and names it
+    if not scanned:
         comma = decimal_comma_columns(con, "raw_sales", [cols.get(c) for c in ("units", "price", "discount_pct", "regular_price")])
         file_notes += comma_note(fname, comma)
         scan.sales_view(con, cols, "raw_sales", typed=False, comma=comma, us=us)
         rules = scan.sales_rules(typed=False)
         try:
-            roll, checks = scan.rollup(con, counters(rules), grain, period.duckdb_unit)
+            scan.by_date(con, counters(rules), grain)
         except duckdb.Error as exc:
             raise ValidationError([read_problem(fname, ".csv", exc)]) from None
+    period, source = _frequency(con, fname, freq, file_notes)
+    roll, checks = scan.rollup(con, grain, period.duckdb_unit)
+    if scanned:
+        problems = find_problems(con, "sales_t", scan.sales_rules(typed=True), fname) if scan.dirty(checks) else []
+    else:
         problems = find_problems(con, "sales_t", rules, fname, [int(checks[f"bad_{i}"].sum()) for i in range(len(rules))])
     if problems:
         raise ValidationError(problems)
@@ -256,7 +259,7 @@ def detect_frequency(sales: Path, mapping: dict | None = None) -> source_frequen
 def _frequency(con, fname: str, freq: str, file_notes: list[str]):
     """The forecast frequency for this file (``freq``: auto, week or month) and the file's own; raises
     ValidationError when the file cannot be read at the frequency asked for."""
-    source, dates = source_frequency.detect(con)
+    source, dates = source_frequency.detect(con, "days_t")
     period, problems, notes = source_frequency.choose(con, fname, source, dates, freq)
     if problems:
         raise ValidationError(problems)

@@ -101,48 +101,76 @@ def sales_rules(typed: bool) -> list[Rule]:
 LIMITS = {"units": (0, None), "price": (0, None), "promo": (0, 1), "discount_pct": (0, 100), "regular_price": (0, None)}
 
 
-def rollup(con, checks: str, grain: str = "region", unit: str = "week") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One scan: the roll-up to SKU x region x period (x store at store grain) plus the validation aggregates ``checks``.
-    ``unit``: date_trunc's "week" or "month" (dashboard/periods.py). Returns (the roll-up's ``ROLL_KEEP`` columns,
-    one row of the checks summed over its groups: ``dirty`` and the rules' counts read it).
+MEANS = ("price", "promo", "discount_pct", "regular_price")  # averaged over the rows: a sum and a count per date
 
-    The groups stay in DuckDB (a temp table) and only what the import keeps comes back, through Arrow: its strings
-    come back once per distinct value (pyarrow deduplicates them), where ``.df()`` made one Python string per cell
-    and fetched every check column of every group (docs/scale.md). Duplicate keys (``duplicates`` in the summary)
-    are counted per group as len(list_distinct(list(...))) where groups are few (count(DISTINCT) cost 3.5 s more at
-    the reference scale), and once over the whole file at store grain, where a list per group held the 10.9 M
-    groups' hash table at 6 GB."""
+
+def by_date(con, checks: str, grain: str = "region") -> None:
+    """The file's one scan: ``days_t``, its rows grouped by their own date and SKU x region (x store at store grain),
+    with aggregates a period can combine and the validation aggregates ``checks``. The file's frequency is read
+    from its distinct dates (source_frequency.detect(con, "days_t")) and the roll-up to weeks or months is made
+    from it (``rollup``): the file is read once, whatever its frequency (detecting it was a second scan).
+
+    Duplicate keys: rows sharing a date, store, region and SKU fall in one group; at region grain a group counts
+    its distinct stores as len(list_distinct(list(...))) (count(DISTINCT) cost 3.5 s more at the reference scale),
+    at store grain a group is one key and its rows beyond the first repeat it."""
+    store = ", store" if grain == "store" else ""
+    means = ", ".join(f"sum({c}) AS {c}_sum, count({c}) AS {c}_count" for c in MEANS)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE days_t AS
+        SELECT d, region, sku{store}, min(category) AS category, max(category) AS max_category, sum(units) AS units,
+               {means}, count(*) AS n_rows,
+               {"count(*)" if grain == "store" else "len(list_distinct(list(hash(store))))"} AS n_keys, {checks}
+        FROM sales_t t GROUP BY ALL""")
+
+
+_OWN = {"d", "week", "region", "sku", "store", "category", "max_category", "units", "n_rows", "n_keys",
+        *(f"{c}_{k}" for c in MEANS for k in ("sum", "count"))}
+
+
+def _combine(names: list[str]) -> list[str]:
+    """The checks' aggregates over several groups: minimums, maximums, and counts summed."""
+    return [f"{'min' if c.endswith('_min') else 'max' if c.endswith('_max') or c == 'name_len' else 'sum'}({c}) AS {c}"
+            for c in names if c not in _OWN]
+
+
+def rollup(con, grain: str = "region", unit: str = "week") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The roll-up of ``days_t`` (``by_date``) to SKU x region x period (x store at store grain). ``unit``:
+    date_trunc's "week" or "month" (dashboard/periods.py). Returns (the roll-up's ``ROLL_KEEP`` columns, one row of
+    the checks summed over its groups: ``dirty`` and the rules' counts read it).
+
+    Where every period holds one of the file's dates (weekly data by week, monthly by month) the roll-up is
+    ``days_t`` itself, each date named for its period, with no second GROUP BY (at store grain it has 10.9 M
+    rows). Only what the import keeps comes back, through Arrow: its strings come back once per distinct value
+    (pyarrow deduplicates them), where ``.df()`` made one Python string per cell (docs/scale.md)."""
     store = ", store" if grain == "store" else ""
     assert unit in ("week", "month")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE roll_t AS
-        SELECT CAST(date_trunc('{unit}', d) AS DATE) AS week, region, sku{store}, min(category) AS category,
-               sum(units) AS units, avg(price) AS price, avg(promo) AS promo, avg(discount_pct) AS discount_pct,
-               avg(regular_price) AS regular_price,
-               count(*) AS n_rows, {"" if grain == "store" else "len(list_distinct(list(hash(store, d)))) AS n_keys,"}
-               min(d) AS d_min, max(d) AS d_max, max(category) AS max_category, {checks}
-        FROM sales_t t GROUP BY ALL""")
+    week = f"CAST(date_trunc('{unit}', d) AS DATE)"
     try:
-        names = [r[0] for r in con.execute("DESCRIBE roll_t").fetchall()]
-        own = {"week", "region", "sku", "store", "category", "units", "price", "promo", "discount_pct",
-               "regular_price", "n_rows", "n_keys", "d_min", "d_max", "max_category"}
-        aggs = [f"{'min' if c.endswith('_min') else 'max' if c.endswith('_max') or c == 'name_len' else 'sum'}({c}) "
-                f"AS {c}" for c in names if c not in own]
-        summary = con.execute(f"SELECT {', '.join(aggs)} FROM roll_t").df() if aggs else pd.DataFrame(index=[0])
+        names = [r[0] for r in con.execute("DESCRIBE days_t").fetchall()]
+        aggs = _combine(names)
+        summary = con.execute(f"SELECT {', '.join(aggs)} FROM days_t").df() if aggs else pd.DataFrame(index=[0])
         summary["duplicates"] = con.execute(
-            "SELECT count(*) - count(DISTINCT hash(d, store, region, sku)) FROM sales_t WHERE d IS NOT NULL"
-            if grain == "store" else "SELECT coalesce(sum(n_rows - n_keys), 0) FROM roll_t").fetchall()[0][0]
+            f"SELECT coalesce(sum(n_rows - n_keys), 0) FROM days_t{' WHERE d IS NOT NULL' if store else ''}"
+        ).fetchall()[0][0]
+        one_each = con.execute(f"SELECT count(DISTINCT d) = count(DISTINCT {week}) FROM days_t").fetchall()[0][0]
+        mean = "{c}_sum / NULLIF({c}_count, 0)" if one_each else "sum({c}_sum) / NULLIF(sum({c}_count), 0)"
+        cols = ("category, max_category, units, n_rows, d AS d_min, d AS d_max" if one_each else
+                "min(category) AS category, max(max_category) AS max_category, sum(units) AS units, "
+                "CAST(sum(n_rows) AS BIGINT) AS n_rows, min(d) AS d_min, max(d) AS d_max")
+        source = (f"SELECT {week} AS week, region, sku{store}, {cols}, "
+                  f"{', '.join(mean.format(c=c) + f' AS {c}' for c in MEANS)} FROM days_t"
+                  + ("" if one_each else " GROUP BY ALL"))
         # calendar facts from each group's first and last date (a week group with several dates has 2+ weekdays);
         # weekdays: 1 << ISO weekday (Monday = 1) of both, a missing date's bit 1 masked off
         table = con.sql(f"""SELECT week, region, sku{store}, category, category <> max_category AS multi_category,
                    units, price, promo, discount_pct, regular_price, n_rows,
                    coalesce(datediff('day', d_min, d_max), 0) + 1 AS n_dates,
                    ((coalesce(1 << isodow(d_min), 1) | coalesce(1 << isodow(d_max), 1)) & 254) AS weekdays
-            FROM roll_t ORDER BY sku, region{store}, week""").to_arrow_table()
+            FROM ({source}) ORDER BY sku, region{store}, week""").to_arrow_table()
         # each Arrow column is freed once converted (self_destruct): the table and the frame never both whole
         roll = table.to_pandas(date_as_object=False, self_destruct=True, split_blocks=True)
         del table
     finally:
-        con.execute("DROP TABLE IF EXISTS roll_t")
+        con.execute("DROP TABLE IF EXISTS days_t")
     roll["week"] = roll["week"].astype("datetime64[us]")  # as .df() gave it
     roll["n_dates"] = roll["n_dates"].astype(int)
     roll["weekdays"] = roll["weekdays"].astype(np.int64)
