@@ -196,7 +196,8 @@ def _sales(con, path: Path, mapping: dict, file_notes: list[str], grain: str = "
     scanned = False
     if typed:
         try:  # the file's one scan (sales_scan.by_date); the frequency and the roll-up are read from it
-            scan.by_date(con, scan.indicators(), grain)
+            if not (grain == "region" and scan.by_date_keyed(con, cols, us)):
+                scan.by_date(con, scan.indicators(), grain)
             scanned = True
         except duckdb.Error:
             pass  # a cell the reader could not parse past its sample: text mode finds and names it

@@ -30,7 +30,7 @@ def sales_view(con, cols: dict, source: str, typed: bool, comma: set[str] = froz
     ``comma``: source columns written with decimal commas (validation.decimal_comma_columns); ``us``: dates
     written month first (validation.month_first)."""
     if typed:
-        num = {c: f"CAST({raw_col(cols, c, d)} AS DOUBLE)" for c, d in zip(NUMERIC, ("NULL", "NULL", "0", "0", "NULL"))}
+        num = typed_numbers(cols)
         raw = {c: f"CAST({raw_col(cols, c)} AS VARCHAR)" for c in NUMERIC}  # only read for examples of bad rows
     else:
         zero = "'0'"
@@ -40,13 +40,19 @@ def sales_view(con, cols: dict, source: str, typed: bool, comma: set[str] = froz
                "discount_pct": number_sql(raw_col(cols, "discount_pct", zero), cols.get("discount_pct") in comma),
                "regular_price": number_sql(raw_col(cols, "regular_price"), cols.get("regular_price") in comma)}
         raw = {c: raw_col(cols, c) for c in NUMERIC}
-    num.update(derived_promotion(cols, num))
+        num.update(derived_promotion(cols, num))
     con.execute(f"""CREATE OR REPLACE TEMP VIEW sales_t AS SELECT
         {raw_col(cols, 'week')} AS c_week, {date_sql(raw_col(cols, 'week'), us)} AS d,
         {text_col(cols, 'store', None)} AS store, {text_col(cols, 'region', S.DEFAULT_REGION)} AS region,
         {text_col(cols, 'sku', None)} AS sku, {text_col(cols, 'category', S.DEFAULT_CATEGORY)} AS category,
         {", ".join(f"{raw[c]} AS c_{c}, {num[c]} AS {c}" for c in NUMERIC)}
         FROM {source}""")
+
+
+def typed_numbers(cols: dict) -> dict[str, str]:
+    """SQL for the numbers of a file the reader parsed (typed mode), the derived promotion included."""
+    num = {c: f"CAST({raw_col(cols, c, d)} AS DOUBLE)" for c, d in zip(NUMERIC, ("NULL", "NULL", "0", "0", "NULL"))}
+    return {**num, **derived_promotion(cols, num)}
 
 
 def derives_promotion(cols: dict) -> bool:
@@ -118,11 +124,55 @@ def by_date(con, checks: str, grain: str = "region") -> None:
     con.execute(f"""CREATE OR REPLACE TEMP TABLE days_t AS
         SELECT d, region, sku{store}, min(category) AS category, max(category) AS max_category, sum(units) AS units,
                {means}, count(*) AS n_rows,
-               {"count(*)" if grain == "store" else "len(list_distinct(list(hash(store))))"} AS n_keys, {checks}
+               {"1" if grain == "store" else "len(list_distinct(list(hash(store))))"} AS n_keys, {checks}
         FROM sales_t t GROUP BY ALL""")
 
 
-_OWN = {"d", "week", "region", "sku", "store", "category", "max_category", "units", "n_rows", "n_keys",
+def by_date_keyed(con, cols: dict, us: bool = False) -> bool:
+    """``by_date`` for a clean file the reader parsed, at region grain, in less work per row: its rows are grouped
+    by the text of their keys as written (date, region, SKU, category), and the dates are parsed, the names trimmed
+    and the checks made once per group (216 k groups for 10.9 M rows at the reference scale) rather than once per
+    row. Store codes are trimmed per row: the duplicate-key count reads them. Returns False, with no ``days_t``,
+    where a key is written in more than one way (a date in two formats, a name padded with spaces, an empty name,
+    a SKU under two categories): ``by_date`` then reads the file row by row, as exactly as ever."""
+    num = typed_numbers(cols)
+    canon = {"region": text_col({"region": "r_region"}, "region", S.DEFAULT_REGION),
+             "sku": text_col({"sku": "r_sku"}, "sku", None),
+             "category": text_col({"category": "r_category"}, "category", S.DEFAULT_CATEGORY)}
+    means = ", ".join(f"sum({c}) AS {c}_sum, count({c}) AS {c}_count" for c in MEANS)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE keyed_t AS
+        SELECT c_week, r_region, r_sku, r_category, sum(units) AS units, {means}, count(*) AS n_rows,
+               len(list_distinct(list(hash(NULLIF(trim(r_store), ''))))) AS n_keys, count(units) AS units_count,
+               {", ".join(f"min({c}) AS {c}_min, max({c}) AS {c}_max" for c in NUMERIC)},
+               max(length(r_store)) AS store_len
+        FROM (SELECT {raw_col(cols, 'week')} AS c_week, {raw_col(cols, 'store')} AS r_store,
+                     {raw_col(cols, 'region')} AS r_region, {raw_col(cols, 'sku')} AS r_sku,
+                     {raw_col(cols, 'category')} AS r_category, {", ".join(f"{num[c]} AS {c}" for c in NUMERIC)}
+              FROM raw_sales_typed) GROUP BY ALL""")
+    try:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE days_t AS
+            SELECT d, region, sku, min(category) AS category, max(category) AS max_category, sum(units) AS units,
+                   {", ".join(f"sum({c}_sum) AS {c}_sum, sum({c}_count) AS {c}_count" for c in MEANS)},
+                   CAST(sum(n_rows) AS BIGINT) AS n_rows, CAST(sum(n_keys) AS BIGINT) AS n_keys, count(*) AS n_parts,
+                   CASE WHEN d IS NULL THEN sum(n_rows) ELSE 0 END AS bad_date,
+                   CASE WHEN sku IS NULL THEN sum(n_rows) ELSE 0 END AS bad_sku,
+                   sum(n_rows - units_count) AS bad_units_n,
+                   {", ".join(f"min({c}_min) AS {c}_min, max({c}_max) AS {c}_max" for c in NUMERIC)},
+                   greatest(max(length(sku)), max(store_len), max(length(region)), max(length(category))) AS name_len,
+                   {nonfinite("min({c}_min)", "max({c}_max)")}
+            FROM (SELECT {date_sql('c_week', us)} AS d, {canon['region']} AS region, {canon['sku']} AS sku,
+                         {canon['category']} AS category, * EXCLUDE (c_week) FROM keyed_t)
+            GROUP BY d, region, sku""")
+        plain = con.execute("""SELECT coalesce(max(n_parts), 1) = 1 AND count(*) FILTER (WHERE bad_date > 0 OR bad_sku > 0) = 0
+            FROM days_t""").fetchall()[0][0]
+    finally:
+        con.execute("DROP TABLE IF EXISTS keyed_t")
+    if not plain:
+        con.execute("DROP TABLE days_t")
+    return bool(plain)
+
+
+_OWN = {"d", "week", "region", "sku", "store", "category", "max_category", "units", "n_rows", "n_keys", "n_parts",
         *(f"{c}_{k}" for c in MEANS for k in ("sum", "count"))}
 
 
@@ -185,12 +235,19 @@ ROLL_KEEP = ["week", "region", "sku", "store", "category", "multi_category", "un
 
 def indicators() -> str:
     """Typed mode: per group, aggregates that are clean exactly when no rule fires (min/max against the limits,
-    NaN sorts last, non-null counts); the exact per-rule counts are made only for a file that is not clean."""
+    non-null counts, extremes that are not finite); the exact per-rule counts are made only for a file that is not clean."""
     parts = ["count(*) - count(d) AS bad_date", "count(*) - count(sku) AS bad_sku", "count(*) - count(units) AS bad_units_n"]
     parts += [f"min({c}) AS {c}_min, max({c}) AS {c}_max" for c in NUMERIC]
     parts.append("greatest(max(length(sku)), max(length(store)), max(length(region)), max(length(category))) AS name_len")
-    parts.append("count(*) FILTER (WHERE " + " OR ".join(f"NOT isfinite({c})" for c in NUMERIC) + ") AS bad_nonfinite")
+    parts.append(nonfinite("min({c})", "max({c})"))
     return ", ".join(parts)
+
+
+def nonfinite(lo: str, hi: str) -> str:
+    """1 where a group holds a NaN or an infinity, read from its extremes (NaN sorts above every number; pandas
+    would read a NaN maximum as missing): no test per row. ``lo`` and ``hi``: SQL for a column ``{c}``'s extremes."""
+    tests = " OR ".join(f"NOT isfinite({lo.format(c=c)}) OR NOT isfinite({hi.format(c=c)})" for c in NUMERIC)
+    return f"CAST(coalesce({tests}, false) AS INTEGER) AS bad_nonfinite"
 
 
 def dirty(roll: pd.DataFrame) -> bool:
