@@ -17,7 +17,8 @@ from dashboard.data.features import KNOWN_REALS
 from dashboard.schema import TrainConfig
 
 from .base import Forecaster, Progress, cap_runaway, future_rows, ordered
-from .torch_process import device_config, keep_freed_memory, process_devices, setup_torch  # noqa: F401 (imported from here too)
+from .torch_process import (device_config, keep_freed_memory, process_devices, release_freed_memory,  # noqa: F401
+                            setup_torch)  # (imported from here too)
 
 GROUPS = ["sku", "region"]
 STATIC_CATS = ["sku", "category", "region"]
@@ -238,6 +239,8 @@ class PFForecaster(Forecaster):
                                             "seconds": {str(d): t for d, t in spent.items()}}
             self.training_log["seconds"] = round(sum(spent.values()), 1)
         self.best_epoch, self.best_val_loss = self.training_log["best_epoch"], self.training_log["best_val_loss"]
+        del ds, val, train_w, valid_w
+        release_freed_memory()  # forecasting needs no kept heap: what training freed goes back to the OS
         self.after_fit(recent, val_start)
 
     def on_device(self) -> None:
