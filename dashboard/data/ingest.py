@@ -23,7 +23,7 @@ from dashboard.data import event_flags, month_calendar, past_inputs, source_freq
 from dashboard.data import sales_scan as scan
 from dashboard.data.file_reader import load_raw, read_problem  # noqa: F401 (load_raw: bench/tasks.py reads files through it)
 from dashboard.data.validation import (FLAG_SQL, Rule, comma_note, counters, date_rules, date_sql, decimal_comma_columns,
-                                       find_problems, month_first, number_sql, numeric_rules, raw_col)
+                                       find_problems, month_first, number_sql, numeric_rules, quote, raw_col)
 from dashboard.data.weather_file import read_weather
 from dashboard.schema import DatasetInfo, Problem, ValidationError
 
@@ -249,8 +249,10 @@ def detect_frequency(sales: Path, mapping: dict | None = None) -> source_frequen
     con = duckdb.connect()
     try:
         cols = _open(con, Path(sales), "raw_sales", dict(mapping or {}), S.SALES_REQUIRED, S.SALES_OPTIONAL)
-        scan.sales_view(con, cols, "raw_sales", typed=False, us=month_first(con, "raw_sales", cols.get("week")))
-        return source_frequency.detect(con)[0]
+        week = quote(cols["week"])  # each distinct date as written, parsed once (not every row's)
+        con.execute(f"""CREATE TEMP VIEW dates_t AS SELECT {date_sql(week, month_first(con, "raw_sales", cols["week"]))}
+            AS d FROM (SELECT DISTINCT {week} FROM raw_sales)""")
+        return source_frequency.detect(con, "dates_t")[0]
     except (ValidationError, duckdb.Error):
         return None
     finally:

@@ -2,6 +2,8 @@
 of a refused file as a table."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard.store import Store
@@ -22,12 +24,29 @@ def _mapping_widgets(columns: list[str], kind: str, required, optional) -> dict[
     return chosen
 
 
+def _saved(upload, root) -> Path:
+    """The upload's file on disk, written once per upload: every rerun of the form (each widget a planner touches)
+    hashed and copied the whole file again, 1 s for the reference case's 600 MB."""
+    from dashboard.data.uploads import save_upload
+
+    kept = st.session_state.setdefault("upload_paths", {})
+    if upload.file_id not in kept or not kept[upload.file_id].exists():
+        kept[upload.file_id] = save_upload(upload.name, upload.getvalue(), root)
+    return kept[upload.file_id]
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _file_frequency(path: str, mapping: tuple):
+    """The file's own frequency, once per file and mapping (a scan of its dates: seconds for 10.9 M rows)."""
+    from dashboard.data.ingest import detect_frequency
+
+    return detect_frequency(path, dict(mapping))
+
+
 def _frequency_widget(path, mapping: dict, kept: str | None) -> str:
     """What the file's dates are, and the forecast frequency the planner chooses (a new version keeps its
     dataset's): daily and weekly files by week or month, monthly files by month."""
-    from dashboard.data.ingest import detect_frequency
-
-    source = detect_frequency(path, mapping)
+    source = _file_frequency(str(path), tuple(sorted(mapping.items())))
     if source is None:
         return kept or "auto"
     if kept:
@@ -43,7 +62,7 @@ def upload_section(store: Store) -> None:
     """Upload sales (+ promotions, weather), map columns, validate, import; problems shown as a table."""
     from dashboard import schema as S
     from dashboard.data.ingest import prepare
-    from dashboard.data.uploads import problems_frame, save_upload, sniff_columns, to_ingest_mapping
+    from dashboard.data.uploads import problems_frame, sniff_columns, to_ingest_mapping
     from dashboard.schema import ValidationError
 
     st.caption("CSV, Parquet or Excel. Daily, weekly or monthly rows per SKU and store or region; daily data is "
@@ -57,7 +76,7 @@ def upload_section(store: Store) -> None:
                         help="auto: read as Fahrenheit when the values only make sense in Fahrenheit (e.g. 5-100)")
     if sales is None:
         return
-    paths = {k: save_upload(f.name, f.getvalue(), store.workspace) for k, f in (("sales", sales), ("promotions", promos), ("weather", weather)) if f}
+    paths = {k: _saved(f, store.workspace) for k, f in (("sales", sales), ("promotions", promos), ("weather", weather)) if f}
     mapping: dict[str, str] = {}
     with st.expander("Column mapping", expanded=True):
         st.caption("Which column of your file holds each field (* required). Missing optional fields get defaults: "
