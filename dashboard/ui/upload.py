@@ -127,7 +127,7 @@ def upload_section(store: Store) -> None:
     clear_data_caches()
     st.session_state["dataset_id"] = ds_id
     if created:
-        st.success(f"Imported {prepared.info.source_rows:,} rows as dataset {ds_id}: {prepared.info.series} series, "
+        st.success(f"Imported {prepared.info.source_rows:,} rows as dataset {ds_id}: {prepared.info.series:,} series, "
                    f"{prepared.info.first_week} to {prepared.info.last_week}.")
     else:
         st.info(f"This exact data is already stored as {ds_id}; nothing changed.")
