@@ -108,6 +108,7 @@ LIMITS = {"units": (0, None), "price": (0, None), "promo": (0, 1), "discount_pct
 
 
 MEANS = ("price", "promo", "discount_pct", "regular_price")  # averaged over the rows: a sum and a count per date
+_MEAN_PARTS = ", ".join(f"sum({c}) AS {c}_sum, count({c}) AS {c}_count" for c in MEANS)
 
 
 def by_date(con, checks: str, grain: str = "region") -> None:
@@ -120,10 +121,9 @@ def by_date(con, checks: str, grain: str = "region") -> None:
     its distinct stores as len(list_distinct(list(...))) (count(DISTINCT) cost 3.5 s more at the reference scale),
     at store grain a group is one key and its rows beyond the first repeat it."""
     store = ", store" if grain == "store" else ""
-    means = ", ".join(f"sum({c}) AS {c}_sum, count({c}) AS {c}_count" for c in MEANS)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE days_t AS
         SELECT d, region, sku{store}, min(category) AS category, max(category) AS max_category, sum(units) AS units,
-               {means}, count(*) AS n_rows,
+               {_MEAN_PARTS}, count(*) AS n_rows,
                {"1" if grain == "store" else "len(list_distinct(list(hash(store))))"} AS n_keys, {checks}
         FROM sales_t t GROUP BY ALL""")
 
@@ -139,9 +139,8 @@ def by_date_keyed(con, cols: dict, us: bool = False) -> bool:
     canon = {"region": text_col({"region": "r_region"}, "region", S.DEFAULT_REGION),
              "sku": text_col({"sku": "r_sku"}, "sku", None),
              "category": text_col({"category": "r_category"}, "category", S.DEFAULT_CATEGORY)}
-    means = ", ".join(f"sum({c}) AS {c}_sum, count({c}) AS {c}_count" for c in MEANS)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE keyed_t AS
-        SELECT c_week, r_region, r_sku, r_category, sum(units) AS units, {means}, count(*) AS n_rows,
+        SELECT c_week, r_region, r_sku, r_category, sum(units) AS units, {_MEAN_PARTS}, count(*) AS n_rows,
                len(list_distinct(list(hash(NULLIF(trim(r_store), ''))))) AS n_keys, count(units) AS units_count,
                {", ".join(f"min({c}) AS {c}_min, max({c}) AS {c}_max" for c in NUMERIC)},
                max(length(r_store)) AS store_len
