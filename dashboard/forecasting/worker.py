@@ -88,9 +88,12 @@ def _helper_rank(job: Path) -> int:
         meta = {"dataset_id": spec["dataset_id"], "job_id": spec["job_id"], "frame_key": spec.get("frame_key")}
         train_and_evaluate(None, TrainConfig.from_dict(spec["config"]), meta, reader=_reader(job),
                            after=_after(spec.get("after") or [], job), parts_dir=job / "parts")
-        return 0
     except Cancelled:
         return 143
+    from models import distributed
+
+    distributed.leave(0)  # its part is written and the group destroyed: no teardown that could abort the job
+    return 0
 
 
 def _after(names: list[str], job: Path):

@@ -46,6 +46,7 @@ def _rank(rank: int, size: int, port: int, path: str, out: str) -> None:
                      "cats": ds.data["categoricals"], "groups": ds.data["groups"], "time": ds.data["time"],
                      "target": ds.data["target"][0], "params": ds.get_parameters()}, fh)
     distributed.finish(world)
+    distributed.leave(0)  # as a training job's helper process leaves (dashboard/forecasting/worker.py)
 
 
 def _free_port() -> int:
