@@ -14,7 +14,6 @@ import json
 import os
 import secrets
 import signal
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -23,35 +22,18 @@ from typing import Literal
 
 import pandas as pd
 
+from dashboard.job_files import now, pid_alive, read_state, spawn, write_json  # noqa: F401 - the jobs' vocabulary
 from dashboard.schema import TrainConfig, workspace_dir
 
 Status = Literal["queued", "running", "finished", "failed", "cancelled"]
 TERMINAL = ("finished", "failed", "cancelled")
 ROOT_DIR = Path(__file__).resolve().parents[2]  # the repository: the worker runs as python -m from there
-_children: dict[int, subprocess.Popen] = {}
 
 
 def jobs_root() -> Path:
     p = workspace_dir() / "jobs"
     p.mkdir(parents=True, exist_ok=True)
     return p
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def write_json(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, default=str))
-    os.replace(tmp, path)
-
-
-def read_state(job_dir: Path) -> dict:
-    try:
-        return json.loads((job_dir / "state.json").read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {"status": "queued"}
 
 
 def read_progress(job_dir: Path) -> list[dict]:
@@ -85,27 +67,6 @@ def create_job(frame: pd.DataFrame | Path, config: TrainConfig, dataset_id: str,
                                        "content_hash": content_hash, "config": config.to_dict(), "created_at": now()})
     write_json(job_dir / "state.json", {"status": "queued", "created_at": now()})
     return job_dir
-
-
-def pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    child = _children.get(pid)
-    if child is not None:
-        return child.poll() is None
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            if fh.read().split(") ", 1)[1].split()[0] == "Z":
-                return False
-    except (FileNotFoundError, IndexError):
-        return False
-    try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
 
 
 class _Lock:
@@ -148,12 +109,7 @@ def start_next(root: Path | None = None) -> str | None:
         if not queued:
             return None
         job_dir = queued[0]
-        log = open(job_dir / "worker.log", "ab")
-        proc = subprocess.Popen(worker_command(job_dir), cwd=ROOT_DIR,
-                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        log.close()
-        _children[proc.pid] = proc
+        proc = spawn(worker_command(job_dir), job_dir / "worker.log", ROOT_DIR)
         write_json(job_dir / "state.json", {"status": "running", "pid": proc.pid, "started_at": now()})
         return job_dir.name
 

@@ -127,9 +127,12 @@ def dataset_picker() -> str | None:
         return None
     labels = {r.id: f"{r.name} ({r.id})" for r in frame.itertuples()}
     ids = list(labels)
+    if st.session_state.get("dataset_pick") in ids:  # a dataset just imported (ui/upload.py): the picker shows it
+        st.session_state["dataset_id"] = st.session_state["dataset_select"] = st.session_state.pop("dataset_pick")
     current = st.session_state.get("dataset_id")
-    index = ids.index(current) if current in ids else 0
-    choice = st.sidebar.selectbox("Dataset", ids, index=index, format_func=labels.get, key="dataset_select")
+    # a value already in the widget's state wins over an index (and both at once draw Streamlit's warning)
+    index = {} if st.session_state.get("dataset_select") in ids else {"index": ids.index(current) if current in ids else 0}
+    choice = st.sidebar.selectbox("Dataset", ids, format_func=labels.get, key="dataset_select", **index)
     st.session_state["dataset_id"] = choice
     return choice
 

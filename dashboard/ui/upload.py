@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.data import import_job
 from dashboard.store import Store
 from dashboard.ui import cached_datasets, clear_data_caches
 
@@ -61,9 +62,7 @@ def _frequency_widget(path, mapping: dict, kept: str | None) -> str:
 def upload_section(store: Store) -> None:
     """Upload sales (+ promotions, weather), map columns, validate, import; problems shown as a table."""
     from dashboard import schema as S
-    from dashboard.data.ingest import prepare
-    from dashboard.data.uploads import problems_frame, sniff_columns, to_ingest_mapping
-    from dashboard.schema import ValidationError
+    from dashboard.data.uploads import sniff_columns, to_ingest_mapping
 
     st.caption("CSV, Parquet or Excel. Daily, weekly or monthly rows per SKU and store or region; daily data is "
                "summed to Monday-to-Sunday weeks or calendar months, and stores are rolled up to regions. Required: "
@@ -101,35 +100,99 @@ def upload_section(store: Store) -> None:
     freq = _frequency_widget(paths["sales"], mapping, store.dataset(base).extras.get("freq") if base else None)
     grain = "region" if base else st.radio("Series", ["region", "store"], horizontal=True, key="import_grain", format_func={
         "region": "SKU x region (stores summed)", "store": "SKU x store (rolled up to regions in the app)"}.get)
-    if not st.button("Validate and import", type="primary", key="import_button"):
+    job = _current_job(store)
+    state = import_job.poll(job) if job else {}
+    if st.button("Validate and import", type="primary", key="import_button", disabled=state.get("status") == "running"):
+        if base:  # a new version reads the columns its dataset was imported with, unless others are chosen
+            from dashboard.planning.refresh import columns_of
+
+            flags, past = columns_of(store.dataset(base).extras, flags or None, past or None)
+        job = import_job.start(store.workspace, paths["sales"], paths.get("promotions"), paths.get("weather"), mapping,
+                               name, unit, store.dataset(base).extras.get("grain", "region") if base else grain, freq,
+                               flags, past, version_of=base)
+        st.session_state["import_job"] = str(job)
+        state = import_job.poll(job)
+    if not job:
         return
-    if base:  # a new version reads the columns its dataset was imported with, unless others are chosen
-        from dashboard.planning.refresh import columns_of
+    if state["status"] in ("running", "prepared"):
+        _import_progress(store, job)
+    else:  # said once, as a finished import always was: the next rerun of the form starts afresh
+        st.session_state.pop("import_job", None)
+        _show_outcome(state)
 
-        flags, past = columns_of(store.dataset(base).extras, flags or None, past or None)
-    with st.spinner("Validating and importing..."):
-        try:
-            prepared = prepare(paths["sales"], paths.get("promotions"), paths.get("weather"), mapping, name, unit,
-                               store.dataset(base).extras.get("grain", "region") if base else grain, freq,
-                               flags, past)
-        except ValidationError as exc:
-            st.error(f"Nothing was imported: {len(exc.problems)} problem(s) found. Fix them and upload again.")
-            st.dataframe(problems_frame(exc.problems), hide_index=True, key="validation_report")
-            return
-        if base:  # a refresh: the upload's rows replace the stored version's same weeks (dashboard/planning/refresh.py)
-            from dashboard.planning.refresh import store_version, summary
 
-            result = store_version(store, base, prepared)
-            ds_id, created = result["dataset"], result["created"]
-            prepared.notes[:0] = summary(result)
-        else:
-            ds_id, created = store.save_dataset(prepared, events=prepared.events if len(prepared.events) else None)
-    clear_data_caches()
-    st.session_state["dataset_id"] = ds_id
-    if created:
-        st.success(f"Imported {prepared.info.source_rows:,} rows as dataset {ds_id}: {prepared.info.series:,} series, "
-                   f"{prepared.info.first_week} to {prepared.info.last_week}.")
+def _current_job(store: Store) -> Path | None:
+    """This session's import in this workspace (one started in another waits there until the planner is back)."""
+    job = st.session_state.get("import_job")
+    if job and Path(job).parent.parent.resolve() == Path(store.workspace).resolve():
+        return Path(job)
+    return None
+
+
+@st.fragment(run_every="1s")
+def _import_progress(store: Store, job: Path) -> None:
+    """The running import, polled each second (the page stays free meanwhile); once its process has prepared the
+    dataset, the app stores it and the whole page reruns with the new dataset picked in the sidebar."""
+    import time
+
+    state = import_job.poll(job)
+    if state["status"] == "running":
+        started = state.get("started_at")
+        seconds = time.time() - _epoch(started) if started else 0
+        c1, c2 = st.columns([4, 1])
+        c1.info(f"Validating and importing in the background: {seconds:.0f} s so far. The other pages answer "
+                "meanwhile; a store-grain file of 10 M rows takes about a minute.")
+        if c2.button("Stop the import", key="import_cancel"):
+            import_job.cancel(job)
+            st.rerun()
+        return
+    if state["status"] == "prepared":
+        with st.spinner("Storing the dataset..."):
+            state = _store_prepared(store, job)
+        clear_data_caches()
+        st.session_state["dataset_pick"] = state["dataset"]  # the sidebar picks it on the rerun (ui.dataset_picker)
+    st.rerun()
+
+
+def _epoch(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).timestamp()
+
+
+def _store_prepared(store: Store, job: Path) -> dict:
+    """Store what the import's process prepared (the app is the store's one writer): a new dataset, or the next
+    version of the one the upload was for."""
+    prepared = import_job.load(job)
+    base = import_job.spec(job).get("version_of")
+    if base:  # a refresh: the upload's rows replace the stored version's same weeks (dashboard/planning/refresh.py)
+        from dashboard.planning.refresh import store_version, summary
+
+        result = store_version(store, base, prepared)
+        ds_id, created = result["dataset"], result["created"]
+        prepared.notes[:0] = summary(result)
     else:
-        st.info(f"This exact data is already stored as {ds_id}; nothing changed.")
-    for note in prepared.notes:
-        st.caption(note)
+        ds_id, created = store.save_dataset(prepared, events=prepared.events if len(prepared.events) else None)
+    info = prepared.info
+    message = (f"Imported {info.source_rows:,} rows as dataset {ds_id}: {info.series:,} series, {info.first_week} to "
+               f"{info.last_week}." if created else f"This exact data is already stored as {ds_id}; nothing changed.")
+    return import_job.stored(job, ds_id, created, message, list(prepared.notes))
+
+
+def _show_outcome(state: dict) -> None:
+    from dashboard.data.uploads import problems_frame
+    from dashboard.schema import Problem
+
+    status = state["status"]
+    if status == "stored":
+        (st.success if state.get("created") else st.info)(state["message"])
+        for note in state.get("notes") or []:
+            st.caption(note)
+    elif status == "refused":
+        problems = [Problem(**{**p, "rows": tuple(p.get("rows") or ())}) for p in state["problems"]]
+        st.error(f"Nothing was imported: {len(problems)} problem(s) found. Fix them and upload again.")
+        st.dataframe(problems_frame(problems), hide_index=True, key="validation_report")
+    elif status == "cancelled":
+        st.warning("The import was stopped; nothing was stored.")
+    else:
+        st.error(f"Nothing was imported: {state.get('error') or 'the import failed'}")
