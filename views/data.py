@@ -45,7 +45,7 @@ def calendar_section(store, dataset_id: str) -> None:
 
 
 store = ui.get_store()
-dataset_id = ui.dataset_picker()
+dataset_id = ui.dataset_picker(watch_import=False)  # the upload tab shows a running import
 st.title("Data")
 
 upload_tab, overview_tab, calendar_tab, workspace_tab = st.tabs(["Upload", "Overview & history check", "Holidays",

@@ -108,8 +108,31 @@ def _workspace_picked() -> None:
     st.session_state.pop("dataset_id", None)
 
 
-def dataset_picker() -> str | None:
-    """Sidebar select of the stored datasets (newest first); remembered across pages."""
+def _import_in_background(store: Store, watch: bool) -> None:
+    """An import the planner started (ui/import_status.py): stored here once prepared, whichever page this is, and
+    picked; while it runs the sidebar says so (``watch``; the Data page shows it in full)."""
+    from dashboard.ui import import_status
+
+    settled = import_status.settle(store)
+    if settled:
+        clear_data_caches()
+        st.session_state["dataset_pick"] = settled["dataset"]
+        if watch:  # the Data page says it in full
+            st.toast(settled["message"])
+        return
+    job = import_status.current_job(store)
+    if watch and job is not None:
+        from dashboard.data import import_job
+
+        if import_job.poll(job)["status"] == "running":
+            with st.sidebar:
+                import_status.watch(job)
+
+
+def dataset_picker(watch_import: bool = True) -> str | None:
+    """Sidebar select of the stored datasets (newest first); remembered across pages. A dataset being imported in
+    the background is stored here once ready, on whichever page the planner is (``watch_import``: say in the
+    sidebar that it runs; the Data page says more)."""
     names = allowed_workspaces([w["name"] for w in workspaces.listing()])
     current = st.session_state.get("workspace", workspaces.DEFAULT)
     if current not in names:
@@ -121,6 +144,7 @@ def dataset_picker() -> str | None:
                              on_change=_workspace_picked)
         if st.query_params.get("workspace") != current:
             st.query_params["workspace"] = current
+    _import_in_background(get_store(), watch_import)
     frame = cached_datasets()
     if frame.empty:
         st.sidebar.info("No dataset yet: upload one on the Data page.")

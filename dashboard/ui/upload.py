@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard.data import import_job
 from dashboard.store import Store
-from dashboard.ui import cached_datasets, clear_data_caches
+from dashboard.ui import cached_datasets, import_status
 
 
 def _mapping_widgets(columns: list[str], kind: str, required, optional) -> dict[str, str]:
@@ -100,7 +100,7 @@ def upload_section(store: Store) -> None:
     freq = _frequency_widget(paths["sales"], mapping, store.dataset(base).extras.get("freq") if base else None)
     grain = "region" if base else st.radio("Series", ["region", "store"], horizontal=True, key="import_grain", format_func={
         "region": "SKU x region (stores summed)", "store": "SKU x store (rolled up to regions in the app)"}.get)
-    job = _current_job(store)
+    job = import_status.current_job(store)
     state = import_job.poll(job) if job else {}
     if st.button("Validate and import", type="primary", key="import_button", disabled=state.get("status") == "running"):
         if base:  # a new version reads the columns its dataset was imported with, unless others are chosen
@@ -110,73 +110,32 @@ def upload_section(store: Store) -> None:
         job = import_job.start(store.workspace, paths["sales"], paths.get("promotions"), paths.get("weather"), mapping,
                                name, unit, store.dataset(base).extras.get("grain", "region") if base else grain, freq,
                                flags, past, version_of=base)
-        st.session_state["import_job"] = str(job)
+        st.session_state[import_status.KEY] = str(job)
         state = import_job.poll(job)
     if not job:
         return
-    if state["status"] in ("running", "prepared"):
-        _import_progress(store, job)
+    if state["status"] == "running":
+        _import_progress(job)
+    elif state["status"] == "prepared":  # stored by the next run's sidebar picker
+        st.rerun()
     else:  # said once, as a finished import always was: the next rerun of the form starts afresh
-        st.session_state.pop("import_job", None)
+        st.session_state.pop(import_status.KEY, None)
         _show_outcome(state)
 
 
-def _current_job(store: Store) -> Path | None:
-    """This session's import in this workspace (one started in another waits there until the planner is back)."""
-    job = st.session_state.get("import_job")
-    if job and Path(job).parent.parent.resolve() == Path(store.workspace).resolve():
-        return Path(job)
-    return None
-
-
 @st.fragment(run_every="1s")
-def _import_progress(store: Store, job: Path) -> None:
-    """The running import, polled each second (the page stays free meanwhile); once its process has prepared the
-    dataset, the app stores it and the whole page reruns with the new dataset picked in the sidebar."""
-    import time
-
+def _import_progress(job: Path) -> None:
+    """The running import, polled each second (the page stays free meanwhile); the whole page reruns once it has
+    an outcome, and the sidebar's picker stores a prepared dataset (ui/import_status.py)."""
     state = import_job.poll(job)
-    if state["status"] == "running":
-        started = state.get("started_at")
-        seconds = time.time() - _epoch(started) if started else 0
-        c1, c2 = st.columns([4, 1])
-        c1.info(f"Validating and importing in the background: {seconds:.0f} s so far. The other pages answer "
-                "meanwhile; a store-grain file of 10 M rows takes about a minute.")
-        if c2.button("Stop the import", key="import_cancel"):
-            import_job.cancel(job)
-            st.rerun()
-        return
-    if state["status"] == "prepared":
-        with st.spinner("Storing the dataset..."):
-            state = _store_prepared(store, job)
-        clear_data_caches()
-        st.session_state["dataset_pick"] = state["dataset"]  # the sidebar picks it on the rerun (ui.dataset_picker)
-    st.rerun()
-
-
-def _epoch(iso: str) -> float:
-    from datetime import datetime
-
-    return datetime.fromisoformat(iso).timestamp()
-
-
-def _store_prepared(store: Store, job: Path) -> dict:
-    """Store what the import's process prepared (the app is the store's one writer): a new dataset, or the next
-    version of the one the upload was for."""
-    prepared = import_job.load(job)
-    base = import_job.spec(job).get("version_of")
-    if base:  # a refresh: the upload's rows replace the stored version's same weeks (dashboard/planning/refresh.py)
-        from dashboard.planning.refresh import store_version, summary
-
-        result = store_version(store, base, prepared)
-        ds_id, created = result["dataset"], result["created"]
-        prepared.notes[:0] = summary(result)
-    else:
-        ds_id, created = store.save_dataset(prepared, events=prepared.events if len(prepared.events) else None)
-    info = prepared.info
-    message = (f"Imported {info.source_rows:,} rows as dataset {ds_id}: {info.series:,} series, {info.first_week} to "
-               f"{info.last_week}." if created else f"This exact data is already stored as {ds_id}; nothing changed.")
-    return import_job.stored(job, ds_id, created, message, list(prepared.notes))
+    if state["status"] != "running":
+        st.rerun()
+    c1, c2 = st.columns([4, 1])
+    c1.info(f"Validating and importing in the background: {import_status.seconds_running(state):.0f} s so far. The "
+            "other pages answer meanwhile; a store-grain file of 10 M rows takes about a minute.")
+    if c2.button("Stop the import", key="import_cancel"):
+        import_job.cancel(job)
+        st.rerun()
 
 
 def _show_outcome(state: dict) -> None:

@@ -51,3 +51,30 @@ def test_an_unexpected_error_shows_an_id_and_logs_the_traceback(workspace, monke
     error_id = re.search(r"error ([0-9a-f]{8})", message).group(1)
     logged = [r for r in caplog.records if error_id in r.getMessage()]
     assert logged and "secret detail" in str(logged[0].exc_info[1])
+
+
+def test_an_import_prepared_while_the_planner_is_on_another_page_is_stored_there_and_picked(workspace, tmp_path):
+    """The Data page's import runs in its own process (data/import_job.py); whichever page reruns once it has
+    prepared the dataset stores it and picks it in the sidebar."""
+    import time
+
+    from conftest import SAMPLE
+    from dashboard.data import import_job
+
+    part = tmp_path / "north_sales.csv"
+    part.write_text("".join(line for i, line in enumerate(open(SAMPLE / "sales.csv")) if i == 0 or ',"North",' in line))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("views/train.py").run()
+    before = at.selectbox(key="dataset_select").value
+    job = import_job.start(workspace, part, name="north_sales")
+    at.session_state["import_job"] = str(job)
+    deadline = time.time() + 60
+    while import_job.poll(job)["status"] == "running" and time.time() < deadline:
+        time.sleep(0.2)
+    at.run()
+    assert not at.exception
+    picked = at.selectbox(key="dataset_select")
+    assert picked.value != before and picked.format_func(picked.value).startswith("north_sales (ds-")
+    assert import_job.poll(job)["status"] == "stored" and not list(job.glob("*.parquet"))
+    at.run()  # stored once: a rerun leaves it as it is
+    assert at.selectbox(key="dataset_select").value == picked.value
