@@ -40,6 +40,7 @@ def start(workspace: Path, sales: Path, promotions: Path | None = None, weather:
     """Start the import of these files (``ingest.prepare``'s arguments) in a process of its own; returns its
     folder. ``version_of``: the dataset this upload is the next version of (the app stores it as one)."""
     job_id = f"import-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+    sweep(Path(workspace) / "imports")
     job = Path(workspace) / "imports" / job_id
     job.mkdir(parents=True)
     write_json(job / "spec.json", {
@@ -109,6 +110,25 @@ def stored(job: Path, dataset_id: str, created: bool, message: str, notes: list[
     write_json(Path(job) / "state.json", state)
     _remove_tables(Path(job))
     return state
+
+
+def sweep(root: Path, said_h: float = 1.0, unclaimed_h: float = 24.0) -> list[str]:
+    """Remove the folders of imports that are over: said and done ``said_h`` hours ago, or prepared and never
+    stored for ``unclaimed_h`` hours (the planner closed the browser before a page stored it). A running import
+    and a fresh one stay. Returns the removed job ids."""
+    import shutil
+
+    removed = []
+    for job in sorted(p for p in Path(root).glob("import-*") if p.is_dir()):
+        state = read_state(job)
+        if state["status"] == "running" and pid_alive(state.get("pid")):
+            continue
+        ended = state.get("stored_at") or state.get("finished_at") or state.get("started_at")
+        age_h = (time.time() - datetime.fromisoformat(ended).timestamp()) / 3600 if ended else float("inf")
+        if age_h >= (unclaimed_h if state["status"] in ("prepared", "running") else said_h):
+            shutil.rmtree(job, ignore_errors=True)
+            removed.append(job.name)
+    return removed
 
 
 def _remove_tables(job: Path) -> None:

@@ -18,6 +18,9 @@ KEY = "import_job"
 def current_job(store: Store) -> Path | None:
     """This session's import in this workspace (one started in another waits there until the planner is back)."""
     job = st.session_state.get(KEY)
+    if job and not (Path(job) / "state.json").exists():  # swept long after it was said (import_job.sweep)
+        st.session_state.pop(KEY, None)
+        return None
     if job and Path(job).parent.parent.resolve() == Path(store.workspace).resolve():
         return Path(job)
     return None

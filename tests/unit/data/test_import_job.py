@@ -68,3 +68,20 @@ def test_a_process_gone_without_a_word_is_a_failed_import(workspace, tmp_path):
     write_json(job / "state.json", {"status": "running", "pid": 999_999_999})  # a process that is no more
     state = import_job.poll(job)
     assert state["status"] == "failed" and "ended without a result" in state["error"]
+
+
+def test_imports_that_are_over_are_swept_and_a_fresh_or_unclaimed_one_stays(workspace):
+    from datetime import datetime, timedelta, timezone
+
+    root = workspace / "imports"
+    ago = lambda h: (datetime.now(timezone.utc) - timedelta(hours=h)).isoformat(timespec="seconds")  # noqa: E731
+    cases = {"import-a-stored-old": {"status": "stored", "stored_at": ago(2)},
+             "import-b-refused-new": {"status": "refused", "finished_at": ago(0.1)},
+             "import-c-prepared-day": {"status": "prepared", "finished_at": ago(5)},
+             "import-d-prepared-old": {"status": "prepared", "finished_at": ago(30)},
+             "import-e-died-old": {"status": "running", "pid": 999_999_999, "started_at": ago(30)}}
+    for name, state in cases.items():
+        (root / name).mkdir(parents=True)
+        write_json(root / name / "state.json", state)
+    assert import_job.sweep(root) == ["import-a-stored-old", "import-d-prepared-old", "import-e-died-old"]
+    assert sorted(p.name for p in root.iterdir()) == ["import-b-refused-new", "import-c-prepared-day"]
