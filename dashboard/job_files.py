@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 _children: dict[int, subprocess.Popen] = {}
+ROOT_DIR = Path(__file__).resolve().parents[1]  # the repository: the processes run as python -m from there
 
 
 def now() -> str:
@@ -29,7 +32,7 @@ def read_state(job_dir: Path) -> dict:
         return {"status": "queued"}
 
 
-def spawn(cmd: list[str], log_path: Path, cwd: Path) -> subprocess.Popen:
+def spawn(cmd: list[str], log_path: Path, cwd: Path = ROOT_DIR) -> subprocess.Popen:
     """Start ``cmd`` in a session of its own (so it can be stopped with its children), output to ``log_path``."""
     log = open(log_path, "ab")
     try:
@@ -60,3 +63,41 @@ def pid_alive(pid: int | None) -> bool:
         return False
     except PermissionError:
         return True
+
+
+def log_tail(job_dir: Path, lines: int = 8, name: str = "worker.log") -> str:
+    """The last useful lines of a job's log (warnings and tips left out), on one line."""
+    try:
+        text = (job_dir / name).read_text(errors="replace").strip().splitlines()
+    except FileNotFoundError:
+        return "(no log)"
+    useful = [t for t in text if "warn" not in t.lower() and "tip:" not in t.lower()]
+    return " | ".join(useful[-lines:]) or "(empty log)"
+
+
+def poll(job_dir: Path, died: str, log: str = "worker.log") -> dict:
+    """The job's state; a running job whose process is gone without a word becomes failed, its error ``died``
+    and the log's last lines."""
+    state = read_state(job_dir)
+    if state["status"] == "running" and not pid_alive(state.get("pid")):
+        time.sleep(0.2)  # the process may be writing its final state right now
+        state = read_state(job_dir)
+        if state["status"] == "running":
+            state = {**state, "status": "failed", "finished_at": now(),
+                     "error": f"{died}: {log_tail(job_dir, name=log)}"}
+            write_json(job_dir / "state.json", state)
+    return state
+
+
+def stop(pid: int | None, grace_s: float = 10.0) -> None:
+    """SIGTERM the process group ``pid`` leads, SIGKILL after ``grace_s``; returns once it is gone (and reaped)."""
+    for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
+        if not pid_alive(pid):
+            return
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            pass
+        deadline = time.time() + wait_s
+        while pid_alive(pid) and time.time() < deadline:
+            time.sleep(0.1)

@@ -13,9 +13,7 @@ table; they are removed once stored.
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import signal
 import sys
 import time
 import traceback
@@ -25,12 +23,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard import job_files
 from dashboard.job_files import now, pid_alive, read_state, spawn, write_json
 
-ROOT_DIR = Path(__file__).resolve().parents[2]  # the repository: the process runs as python -m from there
 
 TABLES = ("sales", "promotions", "weather", "events", "past")
-DONE = ("prepared", "refused", "failed", "cancelled", "stored")
 
 
 def start(workspace: Path, sales: Path, promotions: Path | None = None, weather: Path | None = None,
@@ -49,7 +46,7 @@ def start(workspace: Path, sales: Path, promotions: Path | None = None, weather:
         "temperature_unit": temperature_unit, "grain": grain, "freq": freq,
         "event_columns": list(event_columns or []), "past_columns": list(past_columns or []),
         "version_of": version_of, "created_at": now()})
-    proc = spawn([sys.executable, "-m", "dashboard.data.import_job", str(job)], job / "import.log", ROOT_DIR)
+    proc = spawn([sys.executable, "-m", "dashboard.data.import_job", str(job)], job / "import.log")
     write_json(job / "state.json", {"status": "running", "pid": proc.pid, "started_at": now()})
     return job
 
@@ -60,28 +57,14 @@ def spec(job: Path) -> dict:
 
 def poll(job: Path) -> dict:
     """The job's state; a running job whose process is gone without a word has failed."""
-    state = read_state(Path(job))
-    if state["status"] == "running" and not pid_alive(state.get("pid")):
-        state = read_state(Path(job))  # it may have written its outcome just now
-        if state["status"] == "running":
-            tail = _log_tail(Path(job))
-            state = {**state, "status": "failed", "finished_at": now(),
-                     "error": f"the import's process ended without a result{': ' + tail if tail else ''}"}
-            write_json(Path(job) / "state.json", state)
-    return state
+    return job_files.poll(Path(job), "the import's process ended without a result", "import.log")
 
 
 def cancel(job: Path) -> dict:
     """Stop a running import; nothing was stored, the uploaded files stay."""
     state = read_state(Path(job))
-    if state["status"] == "running" and pid_alive(state.get("pid")):
-        try:
-            os.killpg(state["pid"], signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        deadline = time.time() + 5
-        while pid_alive(state["pid"]) and time.time() < deadline:  # gone (and reaped) before the page says so
-            time.sleep(0.05)
+    if state["status"] == "running":
+        job_files.stop(state.get("pid"))
     state = {**read_state(Path(job)), "status": "cancelled", "finished_at": now()}
     write_json(Path(job) / "state.json", state)
     _remove_tables(Path(job))
@@ -134,14 +117,6 @@ def sweep(root: Path, said_h: float = 1.0, unclaimed_h: float = 24.0) -> list[st
 def _remove_tables(job: Path) -> None:
     for t in TABLES:
         (job / f"{t}.parquet").unlink(missing_ok=True)
-
-
-def _log_tail(job: Path, lines: int = 4) -> str:
-    try:
-        text = (job / "import.log").read_text(errors="replace").strip().splitlines()
-    except FileNotFoundError:
-        return ""
-    return " | ".join(t for t in text[-lines:] if t.strip())
 
 
 def _write(job: Path, prepared) -> None:

@@ -11,23 +11,20 @@ from __future__ import annotations
 import fcntl
 import shutil
 import json
-import os
 import secrets
-import signal
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 
-from dashboard.job_files import now, pid_alive, read_state, spawn, write_json  # noqa: F401 - the jobs' vocabulary
+from dashboard import job_files
+from dashboard.job_files import log_tail, now, pid_alive, read_state, spawn, write_json  # noqa: F401 - the jobs' vocabulary
 from dashboard.schema import TrainConfig, workspace_dir
 
 Status = Literal["queued", "running", "finished", "failed", "cancelled"]
 TERMINAL = ("finished", "failed", "cancelled")
-ROOT_DIR = Path(__file__).resolve().parents[2]  # the repository: the worker runs as python -m from there
 
 
 def jobs_root() -> Path:
@@ -109,31 +106,14 @@ def start_next(root: Path | None = None) -> str | None:
         if not queued:
             return None
         job_dir = queued[0]
-        proc = spawn(worker_command(job_dir), job_dir / "worker.log", ROOT_DIR)
+        proc = spawn(worker_command(job_dir), job_dir / "worker.log")
         write_json(job_dir / "state.json", {"status": "running", "pid": proc.pid, "started_at": now()})
         return job_dir.name
 
 
 def poll(job_dir: Path) -> dict:
     """The job's state; a running job whose process is gone without a word becomes failed."""
-    state = read_state(job_dir)
-    if state["status"] == "running" and not pid_alive(state.get("pid")):
-        time.sleep(0.2)  # the worker may be writing its final state right now
-        state = read_state(job_dir)
-        if state["status"] == "running":
-            state = {**state, "status": "failed", "finished_at": now(),
-                     "error": "the training process died unexpectedly: " + log_tail(job_dir)}
-            write_json(job_dir / "state.json", state)
-    return state
-
-
-def log_tail(job_dir: Path, lines: int = 8) -> str:
-    try:
-        text = (job_dir / "worker.log").read_text(errors="replace").strip().splitlines()
-    except FileNotFoundError:
-        return "(no log)"
-    useful = [t for t in text if "warn" not in t.lower() and "tip:" not in t.lower()]
-    return " | ".join(useful[-lines:]) or "(empty log)"
+    return job_files.poll(job_dir, "the training process died unexpectedly")
 
 
 def cancel(job_dir: Path, grace_s: float = 10.0) -> dict:
@@ -142,23 +122,8 @@ def cancel(job_dir: Path, grace_s: float = 10.0) -> dict:
         state = read_state(job_dir)
         if state["status"] in TERMINAL:
             return state
-        pid = state.get("pid")
-        if state["status"] == "running" and pid_alive(pid):
-            try:
-                os.killpg(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            deadline = time.time() + grace_s
-            while pid_alive(pid) and time.time() < deadline:
-                time.sleep(0.1)
-            if pid_alive(pid):
-                try:
-                    os.killpg(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                deadline = time.time() + 5
-                while pid_alive(pid) and time.time() < deadline:
-                    time.sleep(0.1)
+        if state["status"] == "running":
+            job_files.stop(state.get("pid"), grace_s)
         state = {**read_state(job_dir), "status": "cancelled", "finished_at": now()}
         write_json(job_dir / "state.json", state)
     start_next(job_dir.parent)
