@@ -31,6 +31,10 @@ class RawPrediction:
         self.output, self.index, self.x = output, index, x
 
 
+# series per forecast pass: pytorch-forecasting's dataset of every window at once took a store-grain shard's
+# forecast (37,400 series) 3 GB over the frame, and the first process past 8 GB (docs/scale.md)
+FORECAST_SLICE = 8192
+
 MODEL_COLUMNS = list(dict.fromkeys(GROUPS + STATIC_CATS + ["time_idx", "units"] + list(KNOWN_REALS)))
 
 
@@ -91,18 +95,36 @@ def training_dataset(train: pd.DataFrame, config: TrainConfig, world=None, past:
     return ds
 
 
-def decoder_dataset(params: dict, frame: pd.DataFrame, start_idx: int, horizon: int, with_target: bool = False):
+def series_slices(frame: pd.DataFrame, size: int) -> list[np.ndarray | None]:
+    """Row masks of ``frame``, each holding every row of at most ``size`` series (in the order of their first
+    row); ``[None]`` (every row at once) where the frame holds no more than ``size`` series."""
+    sku = pd.factorize(frame["sku"])[0].astype(np.int64)
+    region, regions = pd.factorize(frame["region"])
+    pair = sku * max(1, len(regions)) + region
+    _, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+    if len(first) <= size:
+        return [None]
+    order = np.empty(len(first), dtype=np.int64)
+    order[np.argsort(first, kind="stable")] = np.arange(len(first))  # series numbered by their first row
+    part = order[inverse] // size
+    return [part == k for k in range(int(part.max()) + 1)]
+
+
+def decoder_dataset(params: dict, frame: pd.DataFrame, start_idx: int, horizon: int, with_target: bool = False,
+                    rows: np.ndarray | None = None):
     """One window per series: encoder up to start_idx - 1, decoder start_idx .. start_idx + horizon - 1.
 
     For a forecast the decoder's units are unknown and set to 0 (the target is not a decoder input);
-    ``with_target`` keeps them, for the validation loss.
+    ``with_target`` keeps them, for the validation loss. ``rows``: a mask of the frame's rows to read (a slice of
+    its series, ``series_slices``).
     """
     from pytorch_forecasting import TimeSeriesDataSet
 
     # only the weeks a window can read: the longest encoder before start_idx, then the horizon (the encoders,
     # scalers and target normalizer are the training dataset's, so earlier weeks change nothing)
     lo = start_idx - int(params["max_encoder_length"])
-    f = prepare(frame.loc[(frame["time_idx"] >= lo) & (frame["time_idx"] < start_idx + horizon),
+    weeks = (frame["time_idx"] >= lo) & (frame["time_idx"] < start_idx + horizon)
+    f = prepare(frame.loc[weeks if rows is None else weeks & rows,
                           model_columns(past_reals(params) + extra_known(params))])
     if not with_target:
         f.loc[f["time_idx"] >= start_idx, "units"] = 0.0
@@ -251,17 +273,26 @@ class PFForecaster(Forecaster):
         longest encoder before ``val_start`` on."""
 
     def raw_predict(self, frame: pd.DataFrame, start_idx: int) -> "RawPrediction":
-        """One window per series ending at start_idx + horizon - 1, through the same tensor path as training."""
+        """One window per series ending at start_idx + horizon - 1, through the same tensor path as training, in
+        slices of ``FORECAST_SLICE`` series (``series_slices``)."""
         from .loop import raw_output
         from .seeds import average_outputs
-        from .windows import WindowArrays
+        from .windows import WindowArrays, concat_outputs
 
-        ds = decoder_dataset(self.params, frame, start_idx, self.config.horizon)
-        windows = WindowArrays(ds, self.device)
-        outputs = [raw_output(net, windows, with_x=False) for net in (self.members or [self.net])]  # x: unread
-        index = windows.decoded_index.reset_index(drop=True)
-        self._member_preds = [RawPrediction(o, index, x) for o, x in outputs] if len(outputs) > 1 else []
-        return RawPrediction(average_outputs([o for o, _ in outputs]), index, outputs[0][1])
+        nets = self.members or [self.net]
+        per_net: list[list[dict]] = [[] for _ in nets]
+        index = []
+        for rows in series_slices(frame, FORECAST_SLICE):
+            ds = decoder_dataset(self.params, frame, start_idx, self.config.horizon, rows=rows)
+            windows = WindowArrays(ds, self.device)
+            for outs, net in zip(per_net, nets):
+                outs.append(raw_output(net, windows, with_x=False)[0])  # x: unread
+            index.append(windows.decoded_index.reset_index(drop=True))
+            del ds, windows
+        index = pd.concat(index, ignore_index=True) if len(index) > 1 else index[0]
+        outputs = [concat_outputs(outs) if len(outs) > 1 else outs[0] for outs in per_net]
+        self._member_preds = [RawPrediction(o, index, None) for o in outputs] if len(outputs) > 1 else []
+        return RawPrediction(average_outputs(outputs), index, None)
 
     def predict(self, frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
         self._to_interpret = None  # the previous forecast's output goes before this one is made

@@ -50,7 +50,7 @@ class TFTForecaster(PFForecaster):
         for i, n_enc in enumerate(lengths):
             aligned[i, :, max_len - n_enc:] = att[i, :, :n_enc]
         dec = out["decoder_attention"].detach().float().mean(dim=2).cpu().numpy()  # (n, h, h): earlier forecast weeks
-        interp = self.net.interpret_output(out, reduction="none")
+        interp = _variable_weights(self.net, out)
         names = {"static": list(self.net.static_variables), "encoder": list(self.net.encoder_variables),
                  "decoder": list(self.net.decoder_variables)}
         return {
@@ -63,3 +63,24 @@ class TFTForecaster(PFForecaster):
             "decoder_importance": interp["decoder_variables"].detach().cpu().numpy(),
             "names": names,
         }
+
+
+def _variable_weights(net, out: dict, size: int | None = None) -> dict:
+    """pytorch-forecasting's per-series read-out (``interpret_output``, no reduction) of the static, encoder and
+    decoder variable weights, ``size`` series at a time (``FORECAST_SLICE``): its read-out of a store-grain shard's
+    hold-out at once took 2 GB over the forecast (docs/scale.md)."""
+    import torch
+
+    from .pf_common import FORECAST_SLICE
+
+    size = size or FORECAST_SLICE
+    n = len(out["encoder_lengths"])
+    keys = ("static_variables", "encoder_variables", "decoder_variables")
+    parts = {k: [] for k in keys}
+    for lo in range(0, n, size):
+        sub = {k: (v[lo:lo + size] if isinstance(v, torch.Tensor) and v.ndim and len(v) == n else
+                   [t[lo:lo + size] for t in v] if isinstance(v, (list, tuple)) else v) for k, v in out.items()}
+        got = net.interpret_output(sub, reduction="none")
+        for k in keys:
+            parts[k].append(got[k].detach())
+    return {k: torch.cat(v) for k, v in parts.items()}

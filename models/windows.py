@@ -109,18 +109,31 @@ class WindowArrays:
 
 
 def concat_outputs(outputs: list[dict]) -> dict:
-    """Concatenate per-batch network outputs; tensors whose second dimension differs are NaN-padded on the right
-    (the encoder attention of batches with different longest encoders), as pytorch-forecasting's predict does."""
+    """Concatenate per-batch (or per-slice) network outputs; tensors whose later dimensions differ are NaN-padded
+    on the right (the encoder attention of batches with different longest encoders), as pytorch-forecasting's
+    predict does."""
     out = {}
     for name, v0 in outputs[0].items():
         if isinstance(v0, torch.Tensor):
             parts = [o[name].detach().float() if o[name].is_floating_point() else o[name].detach() for o in outputs]
-            if parts[0].ndim > 1:
-                width = max(p.shape[1] for p in parts)
-                parts = [p if p.shape[1] == width else torch.cat(
-                    [p, torch.full((p.shape[0], width - p.shape[1], *p.shape[2:]), float("nan"), device=p.device)], dim=1)
-                    for p in parts]
-            out[name] = torch.cat(parts, dim=0).cpu()
+            out[name] = torch.cat(_padded(parts), dim=0).cpu()
         elif isinstance(v0, (list, tuple)) and v0 and isinstance(v0[0], torch.Tensor):
             out[name] = [torch.cat([o[name][i].detach() for o in outputs], dim=0).cpu() for i in range(len(v0))]
+    return out
+
+
+def _padded(parts: list[torch.Tensor]) -> list[torch.Tensor]:
+    """``parts`` NaN-padded on the right of every dimension but the first to the widest part's shape."""
+    if parts[0].ndim < 2 or all(p.shape[1:] == parts[0].shape[1:] for p in parts):
+        return parts
+    shape = [max(p.shape[d] for p in parts) for d in range(1, parts[0].ndim)]
+    out = []
+    for p in parts:
+        if list(p.shape[1:]) == shape:
+            out.append(p)
+            continue
+        fill = float("nan") if p.is_floating_point() else 0
+        full = torch.full((p.shape[0], *shape), fill, dtype=p.dtype, device=p.device)
+        full[(slice(None), *[slice(0, n) for n in p.shape[1:]])] = p
+        out.append(full)
     return out

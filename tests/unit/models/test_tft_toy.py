@@ -53,6 +53,37 @@ def test_quantile_band_and_attention_shape(trained, frame):
     assert interp["static_importance"].shape[1] == len(interp["names"]["static"])
 
 
+def test_forecast_in_slices_of_series_equals_one_pass(trained, frame, monkeypatch):
+    """A store-grain shard is forecast a few thousand series at a time (models/pf_common.FORECAST_SLICE): the same
+    bands and read-out as one pass over every series, a slice of a young series with a shorter encoder included."""
+    import models.pf_common as pf
+    from models.pf_common import series_slices
+
+    model, start = trained
+    first = (frame["sku"] == frame["sku"].iloc[0]) & (frame["region"] == frame["region"].iloc[0])
+    young = frame[first & (frame["time_idx"] >= start - 6)].assign(sku="NEW-1")
+    f = pd.concat([frame, young], ignore_index=True)  # a series with 6 weeks of history: its own last slice
+    whole = model.predict(f, start)
+    whole_interp = model.interpretation()
+    n_series = f[["sku", "region"]].drop_duplicates().shape[0]
+    size = n_series - 1  # 12 series, then the young one alone: its slice's attention is narrower
+    monkeypatch.setattr(pf, "FORECAST_SLICE", size)
+    masks = series_slices(f, size)
+    assert len(masks) == 2 and (np.sum(masks, axis=0) == 1).all()  # every row in exactly one slice
+    assert set(f.loc[masks[1], "sku"]) == {"NEW-1"}
+    assert (whole["sku"] == "NEW-1").sum() == H
+    sliced = model.predict(f, start)
+    sliced_interp = model.interpretation()
+    pd.testing.assert_frame_equal(whole, sliced, atol=1e-4, rtol=1e-4)
+    key = pd.MultiIndex.from_frame(whole_interp["index"])
+    order = pd.MultiIndex.from_frame(sliced_interp["index"]).get_indexer(key)
+    assert (order >= 0).all()
+    for name in ("attention", "decoder_attention", "encoder_lengths", "static_importance", "encoder_importance",
+                 "decoder_importance"):
+        np.testing.assert_allclose(sliced_interp[name][order], whole_interp[name], atol=1e-5, equal_nan=True)
+    assert series_slices(frame, 10_000) == [None]  # a panel under the slice: one pass, no masks
+
+
 def test_save_load_round_trip_identical(trained, frame, tmp_path):
     model, start = trained
     before = model.predict(frame, start)
