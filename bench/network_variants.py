@@ -7,8 +7,9 @@ beside it, and the epochs run.
 Variants (``VARIANTS``): dropout 0.3; the dropout chosen on the validation weeks (the standard preset's way on up to
 500 series, models/regularisation.py); a half-year encoder; a smaller network; the loss in units instead of each
 series' own scale; three seeds averaged in one model (the thorough preset's way); the dataset's past-only inputs
-left out (``without-past``: Stallion's market totals). Every variant but ``dropout-chosen``, ``loss-units-chosen``
-and ``without-past`` trains one network at its own dropout.
+left out (``without-past``: Stallion's market totals); the SKU's and the location's mean units per period as past-only
+inputs (``pooled``). Every variant but ``dropout-chosen``, ``loss-units-chosen``, ``without-past``, ``without-price``
+and ``pooled`` trains one network at its own dropout.
 """
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ VARIANTS = {
     "loss-units-chosen": {"loss_scale": "units"},  # units loss, dropout chosen
     "without-past": {"_frame": "without_past"},  # the standard preset, the dataset's past-only inputs left out
     "without-price": {"_frame": "without_price"},  # the standard preset, the regular price index left out
+    # the standard preset, plus each period's mean units of the series' SKU (over its locations) and of its location
+    # (over its SKUs) as past-only inputs, log1p: pytorch-forecasting's Stallion tutorial feeds the TFT these
+    "pooled": {"_frame": "pooled"},
 }
 
 
@@ -46,7 +50,25 @@ def variant_frame(frame, variant: dict):
         return frame.drop(columns=past_inputs.columns_of(frame))
     if variant.get("_frame") == "without_price":
         return frame.drop(columns=[prices.INDEX], errors="ignore")
+    if variant.get("_frame") == "pooled":
+        return pooled(frame)
     return frame
+
+
+def pooled(frame):
+    """``frame`` with ``past_sku_mean`` and ``past_location_mean``: log1p of the period's mean units over the SKU's
+    locations and over the location's SKUs (periods without units, the hidden hold-out's and the future's, carry
+    each series' last value: read in the encoder only, they are never seen)."""
+    import numpy as np
+
+    f = frame.copy()
+    for key, name in (("sku", "past_sku_mean"), ("region", "past_location_mean")):
+        mean = f["units"].groupby([f["week"], f[key]], observed=True).transform("mean")
+        f[name] = np.log1p(mean.clip(lower=0))
+    order = f.sort_values(["sku", "region", "time_idx"]).index
+    for name in ("past_sku_mean", "past_location_mean"):
+        f.loc[order, name] = f.loc[order].groupby(["sku", "region"], observed=True)[name].ffill().fillna(0.0)
+    return f
 
 
 def main(argv=None) -> int:

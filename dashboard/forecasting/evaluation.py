@@ -56,11 +56,17 @@ def mase_scale(train: pd.DataFrame) -> pd.DataFrame:
 
 
 def join_actuals(pred: pd.DataFrame, frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
-    """Hold-out predictions beside actuals, category, promo flag, horizon step (1-based) and MASE scale."""
+    """Hold-out predictions beside actuals, category, promo flag, horizon step (1-based) and MASE scale.
+
+    Only the columns and weeks each step reads are taken from ``frame``: at store grain a copy of a shard's whole
+    frame was 1.5 GB, and the first process peaked at the validation forecast's join (docs/scale.md)."""
     cols = ["sku", "region", "time_idx", "category", "units", "promo", "holiday"]
     cols += ["area"] if "area" in frame and "area" not in pred else []  # store grain: the store's region
-    j = pred.merge(frame[cols], on=["sku", "region", "time_idx"], how="left").rename(columns={"units": "actual"})
-    j = j.merge(mase_scale(frame[frame["time_idx"] < start_idx]), on=["sku", "region"], how="left")
+    t = frame["time_idx"]
+    weeks = t.between(pred["time_idx"].min(), pred["time_idx"].max()) if len(pred) else t < t.min()
+    j = pred.merge(frame.loc[weeks, cols], on=["sku", "region", "time_idx"], how="left").rename(columns={"units": "actual"})
+    history = [c for c in ("sku", "region", "time_idx", "week", "units") if c in frame]  # what mase_scale reads
+    j = j.merge(mase_scale(frame.loc[t < start_idx, history]), on=["sku", "region"], how="left")
     j["step"] = j["time_idx"] - start_idx + 1
     j["promo_week"] = np.where(j["promo"] > 0, "promo", "no promo")
     return j

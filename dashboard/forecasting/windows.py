@@ -48,7 +48,7 @@ def forecast_window(model, hist: pd.DataFrame, origin: int, horizon: int, end: i
     pred = pred[pred["time_idx"] < min(origin + horizon, end)]
     if pred.empty:
         return None
-    return join_actuals(pred, hist[hist["time_idx"] < end], origin)[COLUMNS]
+    return join_actuals(pred, hist, origin)[COLUMNS]  # it reads the window's weeks and the weeks before ``origin``
 
 
 def validation(model, hist: pd.DataFrame, start: int, horizon: int, windows: int,
