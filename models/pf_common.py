@@ -31,8 +31,8 @@ class RawPrediction:
         self.output, self.index, self.x = output, index, x
 
 
-# series per forecast pass: pytorch-forecasting's dataset of every window at once took a store-grain shard's
-# forecast (37,400 series) 3 GB over the frame, and the first process past 8 GB (docs/scale.md)
+# series per forecast pass: pytorch-forecasting's dataset of every window at once took a process forecasting a
+# store-grain shard (37,400 series) from 2.1 to 5.2 GB (profiled by hand, docs/scale.md)
 FORECAST_SLICE = 8192
 
 MODEL_COLUMNS = list(dict.fromkeys(GROUPS + STATIC_CATS + ["time_idx", "units"] + list(KNOWN_REALS)))
