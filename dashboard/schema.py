@@ -121,6 +121,10 @@ class TrainConfig:
     dropout: float = 0.1
     dropout_choices: tuple = ()  # TFT on up to 500 series in one process: a network per dropout here, the one
                                  # with the lowest validation WAPE kept (models/regularisation.py); () = dropout
+    refit_networks: str = "month"  # TFT/LSTM on up to 500 series in one process: after early stopping, a network per
+                                   # seed trained on every training period for the epochs chosen forecasts the
+                                   # hold-out and the future, the early one the validation weeks (models/refit.py);
+                                   # "month": monthly datasets only, "any", "off"
     learning_rate: float = 0.003
     batch_size: int = 128
     max_epochs: int = 30
@@ -163,7 +167,7 @@ class TrainConfig:
 
 
 # What a saved run that predates a field was trained with (its config.json lacks the field).
-LEGACY = {"loss_scale": "units", "lstm_decoding": "autoregressive"}
+LEGACY = {"loss_scale": "units", "lstm_decoding": "autoregressive", "refit_networks": "off"}
 
 # Presets. Batches are cut by index on the tensor path (models/windows.py), so large batches are cheap: 512 windows
 # run ~1.6x more samples/s than 128 on 2 CPU cores (bench: `python -m bench --only training`), and the learning rate

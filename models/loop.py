@@ -91,10 +91,12 @@ def lr_schedule(optimiser, config, total_steps: int, plateau):
     return torch.optim.lr_scheduler.LambdaLR(optimiser, factor), True
 
 
-def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress: Progress | None = None,
+def fit_network(net, train: WindowArrays, valid: WindowArrays | None, config, progress: Progress | None = None,
                 every: int = 10, world: distributed.World | None = None) -> dict:
     """Train ``net`` in place; keeps the best validation epoch's weights. Returns what happened.
-    ``world``: the processes training together (models/distributed.py); each cuts batch / size windows per step."""
+    ``world``: the processes training together (models/distributed.py); each cuts batch / size windows per step.
+    ``valid`` None: no validation pass, every one of ``config.max_epochs`` epochs run and the last one's weights kept
+    (the final refit, models/refit.py; its history's ``val_loss`` is the training loss)."""
     world = world or distributed.World()
     conf = net.configure_optimizers()
     optimiser = conf["optimizer"]
@@ -132,7 +134,8 @@ def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress:
                 emit(epoch)
         last_loss = float(loss)
         train_s = time.time() - t_epoch
-        val = validation_loss(net, valid, config.batch_size * 4, normalised) if len(valid) else last_loss
+        checked = valid is not None and len(valid)
+        val = validation_loss(net, valid, config.batch_size * 4, normalised) if checked else last_loss
         if world.distributed:  # every shard's windows, weighted by their number: the same on every process
             summed, n_val = distributed.total([val * len(valid), len(valid)], world, device)
             val = summed / n_val if n_val else distributed.mean(last_loss, world, device)
@@ -140,7 +143,9 @@ def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress:
             sched.step(val)
         history.append({"epoch": epoch + 1, "train_loss": last_loss, "val_loss": val, "train_s": round(train_s, 2),
                         "lr": optimiser.param_groups[0]["lr"]})
-        if val < best:
+        if valid is None:
+            best, best_epoch = val, epoch
+        elif val < best:
             best, best_epoch, bad = val, epoch, 0
             best_state = copy.deepcopy(net.state_dict())
         else:
@@ -155,7 +160,7 @@ def fit_network(net, train: WindowArrays, valid: WindowArrays, config, progress:
                 if per_step:
                     sched.base_lrs = [lr * 0.5 for lr in sched.base_lrs]
                 history[-1]["rolled_back"] = True
-        emit(epoch, val_loss=val, best_val_loss=best)
+        emit(epoch, **({} if valid is None else {"val_loss": val, "best_val_loss": best}))  # none to show in a refit
         if bad >= config.patience:
             break
     if best_state is not None:

@@ -137,6 +137,7 @@ class PFForecaster(Forecaster):
     """Base for pytorch-forecasting models; subclasses build the network from a dataset."""
 
     refit_windows = False  # a network per validation window would multiply its training time (docs/accuracy.md)
+    refits = True  # trained again on every training week on a small panel (models/refit.py)
     chooses_dropout = False  # trains one network per ``config.dropout_choices`` on small datasets (models/regularisation.py)
     # reads the regular price index where prices move (dashboard/data/prices.py): the TFT. On Stallion over 3 seeds
     # it took the TFT's MAE from 296.6 to 285.3 and the LSTM's from 295.1 to 309.7 (its validation worse too), so
@@ -178,6 +179,10 @@ class PFForecaster(Forecaster):
         self._to_interpret = None  # the last forecast's raw output, until its interpretation is asked for
         self.capped_series: list[str] = []  # series whose last forecast hit the runaway cap
         self.training_log: dict | None = None  # epochs, losses, seconds of the last fit (models/loop.py)
+        # the early-stopped networks, where the final refit trained ``members`` on every training week
+        # (models/refit.py): they forecast every origin up to ``refit_from`` (the validation weeks)
+        self.early_members: list = []
+        self.refit_from: int | None = None
 
     def build(self, dataset, fast: bool = True):
         raise NotImplementedError
@@ -187,7 +192,7 @@ class PFForecaster(Forecaster):
         index on the training device (models/windows.py) and fed to the network by models/loop.py."""
         from dataclasses import replace
 
-        from . import distributed, regularisation, shards
+        from . import distributed, refit, regularisation, shards
         from .loop import fit_network
         from .seeds import training_summary
         from .windows import WindowArrays
@@ -219,6 +224,7 @@ class PFForecaster(Forecaster):
         # encoded, which holds three copies of its input at its peak (pytorch-forecasting's copy, sort, encoding)
         recent = data[data["time_idx"] >= val_start - int(cfg.encoder_weeks)]
         early = [data[data["time_idx"] < val_start]]
+        whole = data if refit.applies(self, cfg, n_series, world) else None  # a small panel: kept for the refit
         data = None
         ds = training_dataset(early.pop(), cfg, world, past, mech)
         val = decoder_dataset(ds.get_parameters(), recent, val_start, cfg.horizon, with_target=True)
@@ -262,6 +268,13 @@ class PFForecaster(Forecaster):
             self.training_log["seconds"] = round(sum(spent.values()), 1)
         self.best_epoch, self.best_val_loss = self.training_log["best_epoch"], self.training_log["best_val_loss"]
         del ds, val, train_w, valid_w
+        if whole is not None:  # every training week, for the epochs early stopping chose (models/refit.py)
+            epochs = [int(log["best_epoch"]) for log in logs]
+            nets, self.training_log["refit"] = refit.refit(self, whole, seeds, epochs, progress)
+            self.early_members, self.members, self.net = self.members, nets, nets[0]
+            self.refit_from = self.training_log["refit"]["first_origin"]
+            self.training_log["seconds"] = round(float(self.training_log["seconds"]) +
+                                                 self.training_log["refit"]["seconds"], 1)
         release_freed_memory()  # forecasting needs no kept heap: what training freed goes back to the OS
         self.after_fit(recent, val_start)
 
@@ -279,7 +292,7 @@ class PFForecaster(Forecaster):
         from .seeds import average_outputs
         from .windows import WindowArrays, concat_outputs
 
-        nets = self.members or [self.net]
+        nets = self.networks_for(start_idx)
         per_net: list[list[dict]] = [[] for _ in nets]
         index = []
         for rows in series_slices(frame, FORECAST_SLICE):
@@ -293,6 +306,13 @@ class PFForecaster(Forecaster):
         outputs = [concat_outputs(outs) if len(outs) > 1 else outs[0] for outs in per_net]
         self._member_preds = [RawPrediction(o, index, None) for o in outputs] if len(outputs) > 1 else []
         return RawPrediction(average_outputs(outputs), index, None)
+
+    def networks_for(self, start_idx: int) -> list:
+        """The networks that forecast from ``start_idx``: the early-stopped ones for an origin inside the weeks the
+        final refit learned (the validation weeks: models/refit.py), else the model's own."""
+        if self.early_members and self.refit_from is not None and start_idx < self.refit_from:
+            return self.early_members
+        return self.members or [self.net]
 
     def predict(self, frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
         self._to_interpret = None  # the previous forecast's output goes before this one is made
@@ -340,8 +360,10 @@ class PFForecaster(Forecaster):
 
         path = folder / "weights.pt"
         extra_nets = [net.state_dict() for net in self.members[1:]]  # the other seeds' networks, if any
-        torch.save({"state_dict": self.net.state_dict(), "member_state_dicts": extra_nets, "params": self.params, "best_epoch": self.best_epoch,
-                    "best_val_loss": self.best_val_loss, "device": self.device, "extra": self.extra_state()}, path)
+        torch.save({"state_dict": self.net.state_dict(), "member_state_dicts": extra_nets, "params": self.params,
+                    "early_state_dicts": [net.state_dict() for net in self.early_members], "refit_from": self.refit_from,
+                    "best_epoch": self.best_epoch, "best_val_loss": self.best_val_loss, "device": self.device,
+                    "extra": self.extra_state()}, path)
         return path
 
     @classmethod
@@ -365,6 +387,11 @@ class PFForecaster(Forecaster):
             net = m.build(template)
             net.load_state_dict(sd)
             m.members.append(net.eval())
+        for sd in state.get("early_state_dicts") or []:  # the early-stopped networks of a refitted run (models/refit.py)
+            net = m.build(template)
+            net.load_state_dict(sd)
+            m.early_members.append(net.eval())
+        m.refit_from = state.get("refit_from")
         m.best_epoch, m.best_val_loss, m.device = state["best_epoch"], state["best_val_loss"], "cpu"
         m.set_extra_state(state.get("extra") or {})
         setup_torch(m.config)

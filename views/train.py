@@ -18,7 +18,7 @@ if not dataset_id:
 st.caption("Training runs in a separate process: keep working on other pages, or close the browser; "
            "jobs run one at a time and keep going. The last weeks are held out and scored.")
 info = store.dataset(dataset_id)
-st.caption(expected_time_text(info.rows, info.series, job_threads()))
+st.caption(expected_time_text(info.rows, info.series, job_threads(), freq=periods.of(info.extras.get("freq")).name))
 with st.form("train_form"):
     c1, c2, c3 = st.columns([3, 1, 1])
     models = c1.multiselect("Models", MODELS, default=list(MODELS), key="train_models")

@@ -90,6 +90,9 @@ def train(args, out=None) -> int:
     dropout = (record.get("training") or {}).get("dropout")
     if dropout:
         result["dropout"] = dropout  # the TFT on a small panel: each dropout's validation WAPE and the one kept
+    refit = (record.get("training") or {}).get("refit")
+    if refit:
+        result["refit"] = refit  # a network on a small panel: trained again on every training week (models/refit.py)
     if windows:
         result["validation_windows"] = windows  # WAPE on each window before the hold-out (what chose and calibrated)
     out = out or sys.stdout

@@ -55,8 +55,9 @@ def training_windows(rows: int, series: int, holdout: int = 13, horizon: int = 1
     return max(0, rows - series * (holdout + 2 * horizon + min_encoder - 1))
 
 
-def estimate(model: str, preset: str, rows: int, series: int, threads: int = 1, holdout: int = 13) -> Estimate:
-    cfg = preset_config(model, preset)
+def estimate(model: str, preset: str, rows: int, series: int, threads: int = 1, holdout: int = 13,
+             freq: str = "week") -> Estimate:
+    cfg = preset_config(model, preset, freq)
     if model == "seasonal-naive":
         return Estimate(model, preset, 2.0 + series * 0.002, 2.0 + series * 0.002)
     extra = max(0, cfg.validation_windows - 1)  # earlier validation windows (dashboard/forecasting/windows.py)
@@ -86,15 +87,24 @@ def estimate(model: str, preset: str, rows: int, series: int, threads: int = 1, 
     choices = len(set(cfg.dropout_choices)) if model == "tft" and series <= MAX_SERIES else 1
     n *= max(1, choices)  # a network per dropout on a small panel (models/regularisation.py)
     typical = n * min(cfg.max_epochs, TYPICAL_EPOCHS[preset]) * epoch_s + fixed
+    # the final refit on a small panel: a network per seed for the epochs early stopping chose (models/refit.py),
+    # typically the epochs run less the patience waited
+    from models.refit import wanted
+
+    refit = max(1, cfg.seeds) if wanted(cfg) and series <= MAX_SERIES else 0
+    typical += refit * max(1, min(cfg.max_epochs, TYPICAL_EPOCHS[preset]) - cfg.patience) * epoch_s
     seeds = f", {max(1, cfg.seeds)} seeds averaged" if cfg.seeds > 1 else ""
     dropouts = f", one network per dropout ({', '.join(f'{d:g}' for d in cfg.dropout_choices)})" if choices > 1 else ""
-    return Estimate(model, preset, typical, n * cfg.max_epochs * epoch_s + fixed,
-                    note=f"{cfg.max_epochs} epochs of {steps} batches of {cfg.batch_size} at most{seeds}{dropouts}")
+    refits = f", then refit on every training {cfg.freq}" if refit else ""
+    return Estimate(model, preset, typical, (n + refit) * cfg.max_epochs * epoch_s + fixed,
+                    note=f"{cfg.max_epochs} epochs of {steps} batches of {cfg.batch_size} at most{seeds}{dropouts}"
+                         f"{refits}")
 
 
-def estimates(rows: int, series: int, threads: int = 1, holdout: int = 13) -> dict[str, list[Estimate]]:
+def estimates(rows: int, series: int, threads: int = 1, holdout: int = 13,
+              freq: str = "week") -> dict[str, list[Estimate]]:
     """Every model's estimate for every preset: {preset: [Estimate per model]}."""
-    return {p: [estimate(m, p, rows, series, threads, holdout) for m in MODELS] for p in PRESETS}
+    return {p: [estimate(m, p, rows, series, threads, holdout, freq) for m in MODELS] for p in PRESETS}
 
 
 # bench/results/gpu-h100: the standard TFT, 1,360 series, start to forecasts on one H100 (bash bench/gpu.sh)
@@ -102,7 +112,7 @@ GPU_NOTE = (" (a GPU was found: networks train on it, far faster than quoted; on
             "for the 1,360-series reference case)")
 
 
-def expected_time_text(rows: int, series: int, threads: int = 1, gpu: bool | None = None) -> str:
+def expected_time_text(rows: int, series: int, threads: int = 1, gpu: bool | None = None, freq: str = "week") -> str:
     """One line per preset for the Train page: what each model will take on this machine, before starting."""
     if gpu is None:  # the NVIDIA driver's file, not torch: importing torch would cost the page ~2 s on first render
         import os
@@ -111,7 +121,9 @@ def expected_time_text(rows: int, series: int, threads: int = 1, gpu: bool | Non
     lines = [f"**Expected time** for {series:,} series on {threads} training thread{'s' if threads > 1 else ''}"
              f"{GPU_NOTE if gpu else ''}; "
              "jobs run one after another:"]
-    for preset, ests in estimates(rows, series, threads).items():
+    from dashboard import periods
+
+    for preset, ests in estimates(rows, series, threads, periods.of(freq).horizon, freq).items():
         total = sum(e.typical_s for e in ests)
         lines.append(f"- {preset}: about {fmt(total)} for all {len(ests)} — " + "; ".join(e.text() for e in ests))
     return "\n".join(lines)

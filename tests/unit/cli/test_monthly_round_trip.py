@@ -42,6 +42,8 @@ def test_monthly_round_trip(cli, tmp_path, workspace, monkeypatch):
         out = json.loads(cli("train", "--model", model, *fast, "--json").stdout)
         overall = out["metrics"]["overall"]
         assert overall["mae"] > 0 and overall["wape"] > 0, model
+        if model in ("tft", "lstm"):  # monthly and small: trained again on every training month (models/refit.py)
+            assert out["refit"]["epochs"] == [1] and out["refit"]["seconds"] > 0, model
     board = json.loads(cli("evaluate", "--json").stdout)
     assert {"recommended", *MODELS} <= {r["model"] for r in board}
     assert all(r["metrics"]["overall"]["mae"] > 0 for r in board)
@@ -61,6 +63,8 @@ def test_monthly_round_trip(cli, tmp_path, workspace, monkeypatch):
     net, _ = load_model(store, runs[runs["model"] == "tft"].iloc[0]["run_id"])  # the market, read in its encoder
     assert "past_market_volume" in net.params["time_varying_unknown_reals"]
     assert "past_market_volume" in net.net.encoder_variables and "past_market_volume" not in net.net.decoder_variables
+    assert len(net.early_members) == 1 and net.refit_from > 24  # the early network came back with the refit one
+    assert net.networks_for(net.refit_from - 1) is net.early_members and net.networks_for(net.refit_from) is net.members
     store.close()
 
     weeks = cli("scenario", "--run", run["run_id"], "--promo", "sku=K01,region=North,start=2026-02-01,weeks=13,"

@@ -1,0 +1,178 @@
+"""The store grain from the Train page, in a real browser: on a workspace holding the reference case imported at
+store grain (74,800 series), choose the TFT alone, the ``standard`` preset and both CPU processes, press "Start
+training", watch the job until the Train page says it finished, then open Promotions and What-if for that run and
+time each until it answers. The resident memory of the app's process and of the training processes (the worker and
+the torchrun processes it starts) is sampled every 0.5 s.
+
+`python -m bench.page_train [--workspace DIR] [--dataset ID] [--model tft] [--preset standard] [--devices 2]
+[--json PATH]` (DIR defaults to bench/out/store/store-220, left by `python -m bench --scale store`). Nothing else
+may run beside it. Issue 28's targets: the run in under 20 minutes, Promotions under 10 s and What-if under 3 s on
+their first visit.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+from server import CHROMIUM, CHROMIUM_ARGS, settled, streamlit_server  # noqa: E402 (the browser tests' own)
+
+from .page_import import _rss_mb  # noqa: E402
+
+RUN_TARGET_S, PROMOTIONS_TARGET_S, WHATIF_TARGET_S = 1200, 10, 3  # issue 28
+
+
+class Sampler(threading.Thread):
+    """Peak resident memory of the app's process and of the largest training process, MB."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak = {"app": 0.0, "training": 0.0}
+        self.stop = False
+
+    def run(self):
+        while not self.stop:
+            self.peak["app"] = max(self.peak["app"], _rss_mb("streamlit run app.py"))
+            self.peak["training"] = max(self.peak["training"], largest_mb("dashboard.forecasting.worker"))
+            time.sleep(0.5)
+
+
+def largest_mb(marker: str) -> float:
+    """Resident memory of the largest process whose command line holds ``marker``, MB."""
+    sizes = [0.0]
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if marker in (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                    sizes += [int(line.split()[1]) / 1024 for line in (d / "status").read_text().splitlines()
+                              if line.startswith("VmRSS:")]
+            except OSError:
+                pass
+    return max(sizes)
+
+
+def listed_runs(page) -> set[str]:
+    """The runs the Train page's job list names ("run run-...")."""
+    return set(re.findall(r"run-[\w-]+", " ".join(page.get_by_text(re.compile(r"^run run-")).all_inner_texts())))
+
+
+def walk(workspace: Path, dataset: str | None, model: str, preset: str, devices: int) -> dict:
+    from playwright.sync_api import expect, sync_playwright
+
+    sampler, marks, t0 = Sampler(), [], time.perf_counter()
+
+    def mark(what: str, **extra) -> None:
+        marks.append({"step": what, "s": round(time.perf_counter() - t0, 1),
+                      "app_mb": round(_rss_mb("streamlit run app.py")), **extra})
+        print(marks[-1], flush=True)
+
+    def nav(page, name: str, heading: str) -> float:
+        """Open a page from the sidebar; seconds until its script run is over (the page has answered)."""
+        t = time.perf_counter()
+        page.get_by_test_id("stSidebarNav").get_by_text(name, exact=True).click()
+        page.get_by_role("heading", name=heading, exact=True).wait_for()
+        settled(page, 600_000)
+        return time.perf_counter() - t
+
+    with streamlit_server(workspace) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 2400})
+        page.set_default_timeout(120_000)
+        sampler.start()
+        page.goto(url)
+        settled(page)
+        if dataset:
+            picker = page.get_by_test_id("stSidebar").get_by_role("combobox", name="Dataset")
+            if dataset not in picker.input_value():
+                picker.click()
+                page.get_by_role("option", name=re.compile(re.escape(dataset))).click()
+                settled(page)
+        nav(page, "Train", "Train")
+        mark("Train page open")
+        models = page.get_by_role("combobox", name="Models")  # every model chosen by default: keep ``model`` alone
+        models.click()
+        for _ in range(12):
+            models.press("Backspace")
+        models.fill(model)
+        models.press("Enter")
+        models.press("Escape")
+        page.get_by_role("combobox", name="Preset").click()
+        page.get_by_role("option", name=preset, exact=True).click()
+        page.get_by_role("combobox", name="Devices for the TFT and LSTM").click()
+        page.get_by_role("option", name=re.compile(rf"^{devices} ")).click()
+        mark("form filled", chosen=page.get_by_test_id("stMultiSelect").first.inner_text().splitlines())
+        known = listed_runs(page)
+        clicked = time.perf_counter()
+        page.get_by_role("button", name="Start training").click()
+        mark("training started")
+        last_label, finished = "", None
+        while time.perf_counter() - clicked < 3 * RUN_TARGET_S:
+            runs = listed_runs(page)
+            if runs - known:
+                finished = sorted(runs - known)[0]
+                break
+            failed = page.get_by_text(re.compile(r"^failed: "))
+            if failed.count():
+                raise RuntimeError(f"the job failed: {failed.first.inner_text()}")
+            bars = page.get_by_test_id("stProgress")
+            label = bars.first.inner_text() if bars.count() else ""
+            if label and label != last_label and int(time.perf_counter() - clicked) % 60 < 5:
+                mark("running", label=label)
+                last_label = label
+            time.sleep(5)
+        if finished is None:
+            raise RuntimeError("no run appeared on the Train page in an hour")
+        run_s = time.perf_counter() - clicked
+        mark("finished on the Train page", run=finished, training_peak_mb=round(sampler.peak["training"]))
+        promotions_s = nav(page, "Promotions", "Promotions")
+        expect(page.get_by_role("combobox", name="Model run")).to_have_value(re.compile(model.upper() + "|" + model))
+        mark("Promotions answered", seconds=round(promotions_s, 1),
+             run_shown=page.get_by_role("combobox", name="Model run").input_value())
+        whatif_s = nav(page, "What-if", "What-if scenarios")
+        mark("What-if answered", seconds=round(whatif_s, 1),
+             run_shown=page.get_by_role("combobox", name="Model run").input_value())
+        sampler.stop = True
+        browser.close()
+    return {"marks": marks, "run": finished, "click_to_run_s": round(run_s, 1),
+            "promotions_first_visit_s": round(promotions_s, 1), "whatif_first_visit_s": round(whatif_s, 1),
+            "app_peak_mb": round(sampler.peak["app"]), "training_peak_mb": round(sampler.peak["training"])}
+
+
+def main(argv=None) -> int:
+    from .parts import fig
+
+    ap = argparse.ArgumentParser(prog="python -m bench.page_train", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--workspace", default=str(ROOT / "bench" / "out" / "store" / "store-220"))
+    ap.add_argument("--dataset", help="the dataset's id (default: the one the app picks)")
+    ap.add_argument("--model", default="tft")
+    ap.add_argument("--preset", default="standard")
+    ap.add_argument("--devices", type=int, default=2)
+    ap.add_argument("--json", help="write the result here")
+    args = ap.parse_args(argv)
+    workspace = Path(args.workspace)
+    if not (workspace / "promocast.duckdb").exists():
+        raise SystemExit(f"{workspace} holds no workspace: run `python -m bench --scale store` first")
+    result = walk(workspace, args.dataset, args.model, args.preset, args.devices)
+    what = f"{args.preset} {args.model.upper()} from the Train page, {args.devices} processes"
+    result["figures"] = [
+        fig(f"{what}: click to run listed (s)", result["click_to_run_s"], "s", RUN_TARGET_S),
+        fig("promotions: first visit from the browser (s)", result["promotions_first_visit_s"], "s",
+            PROMOTIONS_TARGET_S, note="the page's script run over, the new run chosen"),
+        fig("what-if: first visit from the browser (s)", result["whatif_first_visit_s"], "s", WHATIF_TARGET_S),
+        fig(f"{what}: largest training process's peak MB", result["training_peak_mb"], "MB"),
+        fig(f"{what}: app process peak MB", result["app_peak_mb"], "MB")]
+    result["date"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    print(json.dumps(result["figures"], indent=1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
