@@ -62,7 +62,7 @@ def listed_runs(page) -> set[str]:
     return set(re.findall(r"run-[\w-]+", " ".join(page.get_by_text(re.compile(r"^run run-")).all_inner_texts())))
 
 
-def walk(workspace: Path, dataset: str | None, model: str, preset: str, devices: int) -> dict:
+def walk(workspace: Path, dataset: str | None, model: str, preset: str, devices: int, train: bool = True) -> dict:
     from playwright.sync_api import expect, sync_playwright
 
     sampler, marks, t0 = Sampler(), [], time.perf_counter()
@@ -72,27 +72,19 @@ def walk(workspace: Path, dataset: str | None, model: str, preset: str, devices:
                       "app_mb": round(_rss_mb("streamlit run app.py")), **extra})
         print(marks[-1], flush=True)
 
-    def nav(page, name: str, heading: str) -> float:
-        """Open a page from the sidebar; seconds until its script run is over (the page has answered)."""
+    def nav(page, name: str, heading: str, last=None) -> float:
+        """Open a page from the sidebar; seconds until ``last`` (the page's last element) is drawn and its script run
+        is over: the page has answered."""
         t = time.perf_counter()
         page.get_by_test_id("stSidebarNav").get_by_text(name, exact=True).click()
         page.get_by_role("heading", name=heading, exact=True).wait_for()
+        if last is not None:
+            last(page).wait_for(timeout=600_000)
         settled(page, 600_000)
         return time.perf_counter() - t
 
-    with streamlit_server(workspace) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 2400})
-        page.set_default_timeout(120_000)
-        sampler.start()
-        page.goto(url)
-        settled(page)
-        if dataset:
-            picker = page.get_by_test_id("stSidebar").get_by_role("combobox", name="Dataset")
-            if dataset not in picker.input_value():
-                picker.click()
-                page.get_by_role("option", name=re.compile(re.escape(dataset))).click()
-                settled(page)
+    def train_run(page) -> tuple[str, float]:
+        """The run the Train page's form starts, and the seconds from the click until the page lists it."""
         nav(page, "Train", "Train")
         mark("Train page open")
         models = page.get_by_role("combobox", name="Models")  # every model chosen by default: keep ``model`` alone
@@ -111,12 +103,13 @@ def walk(workspace: Path, dataset: str | None, model: str, preset: str, devices:
         clicked = time.perf_counter()
         page.get_by_role("button", name="Start training").click()
         mark("training started")
-        last_label, finished = "", None
+        last_label = ""
         while time.perf_counter() - clicked < 3 * RUN_TARGET_S:
-            runs = listed_runs(page)
-            if runs - known:
-                finished = sorted(runs - known)[0]
-                break
+            new = listed_runs(page) - known
+            if new:
+                run_s = time.perf_counter() - clicked
+                mark("finished on the Train page", run=sorted(new)[0], training_peak_mb=round(sampler.peak["training"]))
+                return sorted(new)[0], run_s
             failed = page.get_by_text(re.compile(r"^failed: "))
             if failed.count():
                 raise RuntimeError(f"the job failed: {failed.first.inner_text()}")
@@ -126,20 +119,34 @@ def walk(workspace: Path, dataset: str | None, model: str, preset: str, devices:
                 mark("running", label=label)
                 last_label = label
             time.sleep(5)
-        if finished is None:
-            raise RuntimeError("no run appeared on the Train page in an hour")
-        run_s = time.perf_counter() - clicked
-        mark("finished on the Train page", run=finished, training_peak_mb=round(sampler.peak["training"]))
-        promotions_s = nav(page, "Promotions", "Promotions")
-        expect(page.get_by_role("combobox", name="Model run")).to_have_value(re.compile(model.upper() + "|" + model))
-        mark("Promotions answered", seconds=round(promotions_s, 1),
-             run_shown=page.get_by_role("combobox", name="Model run").input_value())
-        whatif_s = nav(page, "What-if", "What-if scenarios")
-        mark("What-if answered", seconds=round(whatif_s, 1),
-             run_shown=page.get_by_role("combobox", name="Model run").input_value())
+        raise RuntimeError("no run appeared on the Train page in an hour")
+
+    with streamlit_server(workspace) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 2400})
+        page.set_default_timeout(120_000)
+        sampler.start()
+        page.goto(url)
+        settled(page)
+        if dataset:
+            picker = page.get_by_test_id("stSidebar").get_by_role("combobox", name="Dataset")
+            if dataset not in picker.input_value():
+                picker.click()
+                page.get_by_role("option", name=re.compile(re.escape(dataset))).click()
+                settled(page)
+        finished, run_s = train_run(page) if train else (None, None)
+        # Promotions, then What-if, each on its first visit of the run (the newest, which both pages show first)
+        promotions_s = nav(page, "Promotions", "Promotions",
+                           lambda p: p.get_by_role("button", name="Meeting report with this promotions view (HTML)"))
+        run_box = page.get_by_role("combobox", name="Model run")
+        expect(run_box).to_have_value(re.compile(model.upper() + "|" + model))
+        mark("Promotions answered", seconds=round(promotions_s, 1), run_shown=run_box.input_value())
+        whatif_s = nav(page, "What-if", "What-if scenarios",
+                       lambda p: p.get_by_role("heading", name="Compare scenarios", exact=True))
+        mark("What-if answered", seconds=round(whatif_s, 1), run_shown=run_box.input_value())
         sampler.stop = True
         browser.close()
-    return {"marks": marks, "run": finished, "click_to_run_s": round(run_s, 1),
+    return {"marks": marks, "run": finished, "click_to_run_s": None if run_s is None else round(run_s, 1),
             "promotions_first_visit_s": round(promotions_s, 1), "whatif_first_visit_s": round(whatif_s, 1),
             "app_peak_mb": round(sampler.peak["app"]), "training_peak_mb": round(sampler.peak["training"])}
 
@@ -153,20 +160,24 @@ def main(argv=None) -> int:
     ap.add_argument("--model", default="tft")
     ap.add_argument("--preset", default="standard")
     ap.add_argument("--devices", type=int, default=2)
+    ap.add_argument("--pages-only", action="store_true",
+                    help="no training: open Promotions and What-if on the newest run, each a first visit")
     ap.add_argument("--json", help="write the result here")
     args = ap.parse_args(argv)
     workspace = Path(args.workspace)
     if not (workspace / "promocast.duckdb").exists():
         raise SystemExit(f"{workspace} holds no workspace: run `python -m bench --scale store` first")
-    result = walk(workspace, args.dataset, args.model, args.preset, args.devices)
+    result = walk(workspace, args.dataset, args.model, args.preset, args.devices, not args.pages_only)
     what = f"{args.preset} {args.model.upper()} from the Train page, {args.devices} processes"
     result["figures"] = [
-        fig(f"{what}: click to run listed (s)", result["click_to_run_s"], "s", RUN_TARGET_S),
+        *([] if args.pages_only else [fig(f"{what}: click to run listed (s)", result["click_to_run_s"], "s",
+                                          RUN_TARGET_S)]),
         fig("promotions: first visit from the browser (s)", result["promotions_first_visit_s"], "s",
             PROMOTIONS_TARGET_S, note="the page's script run over, the new run chosen"),
         fig("what-if: first visit from the browser (s)", result["whatif_first_visit_s"], "s", WHATIF_TARGET_S),
-        fig(f"{what}: largest training process's peak MB", result["training_peak_mb"], "MB"),
-        fig(f"{what}: app process peak MB", result["app_peak_mb"], "MB")]
+        *([] if args.pages_only else [fig(f"{what}: largest training process's peak MB", result["training_peak_mb"],
+                                          "MB")]),
+        fig("app process peak MB" if args.pages_only else f"{what}: app process peak MB", result["app_peak_mb"], "MB")]
     result["date"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     print(json.dumps(result["figures"], indent=1))
     if args.json:

@@ -99,6 +99,6 @@ def sibling_shares(w: pd.DataFrame) -> pd.Series:
     return pd.Series(np.where(total > 0, weight / total.where(total > 0, 1), 0.0), index=w.index)
 
 
-def group_sum(w: pd.DataFrame, column: str) -> pd.Series:
-    """Sum of ``column`` over each row's category x region x week."""
-    return w[column].groupby([w["category"], w["region"], w["time_idx"]]).transform("sum")
+def group_codes(w: pd.DataFrame) -> np.ndarray:
+    """Each row's category x region x week as one number: the cells a sibling's cannibalization is shared in."""
+    return w.groupby(["category", "region", "time_idx"], sort=False, dropna=False, observed=True).ngroup().to_numpy()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.promotions.decompose import Q, group_sum, sibling_shares
+from dashboard.promotions.decompose import Q, group_codes, sibling_shares
 
 DEFAULT_MARGIN_PCT = 30.0  # until a planner enters the category's margin
 PRICE_WEEKS = 26  # regular price: median price of the last 26 weeks without a promotion
@@ -75,6 +75,7 @@ def event_effects(w: pd.DataFrame, ev: pd.DataFrame, siblings: bool = True, sold
     out = ev.set_index("event").copy()
     in_event, in_dip = w["event"] >= 0, w["dip_of"] >= 0
     share = sibling_shares(w) if siblings else None
+    cells = group_codes(w) if siblings else None  # category x region x week, numbered once for every quantile
     disc = np.where(w["promo"] > 0, w["discount_pct"] / 100, 0.0)
     for q in Q:
         own, base = w[f"own_{q}"], w[f"without_own_{q}"]
@@ -90,13 +91,19 @@ def event_effects(w: pd.DataFrame, ev: pd.DataFrame, siblings: bool = True, sold
         parts["funding"] = (base * 0, base * 0, paid.where(w["promo"] > 0, 0.0), in_event)
         if siblings:
             sib = w[f"sibling_{q}"]
-            lost = {"units": group_sum(w.assign(_x=sib), "_x"), "revenue": group_sum(w.assign(_x=sib * w["price"]), "_x"),
-                    "margin": group_sum(w.assign(_x=sib * w["unit_margin"]), "_x")}
+            # each row's category x region x week's sibling effect, the three measures in one pass (a copy of the
+            # table per measure was 2.8 s of the Promotions page's first visit at store grain: bench/page_train.py)
+            lost = pd.DataFrame({"units": sib, "revenue": sib * w["price"], "margin": sib * w["unit_margin"]}
+                                ).groupby(cells).transform("sum")
             parts["cannibalization"] = (lost["units"] * share, lost["revenue"] * share, lost["margin"] * share, in_event)
         for name, (units, revenue, margin, mask) in parts.items():
             key = w.loc[mask, "dip_of" if name == "dip" else "event"]
-            for measure, values in (("units", units), ("revenue", revenue), ("margin", margin)):
-                out[f"{name}_{measure}_{q}"] = values[mask].groupby(key).sum().reindex(out.index).fillna(0.0)
+            # the three measures summed in one pass per part (three passes were 2 of the Promotions page's 9 s at
+            # store grain: bench/page_train.py)
+            sums = pd.DataFrame({"units": units[mask], "revenue": revenue[mask], "margin": margin[mask]}
+                                ).groupby(key).sum().reindex(out.index).fillna(0.0)
+            for measure in ("units", "revenue", "margin"):
+                out[f"{name}_{measure}_{q}"] = sums[measure]
         if "supplier_unit_margin" in w:  # the supplier's side: its margin on the promoted SKU's extra units, less funding
             extra = own * w["supplier_unit_margin"]
             sup = sum(extra[m].groupby(w.loc[m, k]).sum().reindex(out.index).fillna(0.0)
