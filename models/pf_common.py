@@ -179,10 +179,8 @@ class PFForecaster(Forecaster):
         self._to_interpret = None  # the last forecast's raw output, until its interpretation is asked for
         self.capped_series: list[str] = []  # series whose last forecast hit the runaway cap
         self.training_log: dict | None = None  # epochs, losses, seconds of the last fit (models/loop.py)
-        # the early-stopped networks, where the final refit trained ``members`` on every training week
-        # (models/refit.py): they forecast every origin up to ``refit_from`` (the validation weeks)
-        self.early_members: list = []
-        self.refit_from: int | None = None
+        self.early_members: list = []  # the early-stopped networks where ``members`` were refitted (models/refit.py)
+        self.refit_from: int | None = None  # ... which forecast every origin before this one
 
     def build(self, dataset, fast: bool = True):
         raise NotImplementedError
@@ -269,12 +267,7 @@ class PFForecaster(Forecaster):
         self.best_epoch, self.best_val_loss = self.training_log["best_epoch"], self.training_log["best_val_loss"]
         del ds, val, train_w, valid_w
         if whole is not None:  # every training week, for the epochs early stopping chose (models/refit.py)
-            epochs = [int(log["best_epoch"]) for log in logs]
-            nets, self.training_log["refit"] = refit.refit(self, whole, seeds, epochs, progress)
-            self.early_members, self.members, self.net = self.members, nets, nets[0]
-            self.refit_from = self.training_log["refit"]["first_origin"]
-            self.training_log["seconds"] = round(float(self.training_log["seconds"]) +
-                                                 self.training_log["refit"]["seconds"], 1)
+            refit.replace_members(self, whole, seeds, logs, progress)
         release_freed_memory()  # forecasting needs no kept heap: what training freed goes back to the OS
         self.after_fit(recent, val_start)
 
@@ -292,7 +285,9 @@ class PFForecaster(Forecaster):
         from .seeds import average_outputs
         from .windows import WindowArrays, concat_outputs
 
-        nets = self.networks_for(start_idx)
+        from .refit import networks_for
+
+        nets = networks_for(self, start_idx)
         per_net: list[list[dict]] = [[] for _ in nets]
         index = []
         for rows in series_slices(frame, FORECAST_SLICE):
@@ -306,13 +301,6 @@ class PFForecaster(Forecaster):
         outputs = [concat_outputs(outs) if len(outs) > 1 else outs[0] for outs in per_net]
         self._member_preds = [RawPrediction(o, index, None) for o in outputs] if len(outputs) > 1 else []
         return RawPrediction(average_outputs(outputs), index, None)
-
-    def networks_for(self, start_idx: int) -> list:
-        """The networks that forecast from ``start_idx``: the early-stopped ones for an origin inside the weeks the
-        final refit learned (the validation weeks: models/refit.py), else the model's own."""
-        if self.early_members and self.refit_from is not None and start_idx < self.refit_from:
-            return self.early_members
-        return self.members or [self.net]
 
     def predict(self, frame: pd.DataFrame, start_idx: int) -> pd.DataFrame:
         self._to_interpret = None  # the previous forecast's output goes before this one is made
@@ -379,18 +367,15 @@ class PFForecaster(Forecaster):
         state = torch.load(folder / meta["weights"], map_location="cpu", weights_only=False)
         m.params = state["params"]
         template = TimeSeriesDataSet.from_parameters(m.params, _template_frame(m.params), predict=True)
-        m.net = m.build(template)
-        m.net.load_state_dict(state["state_dict"])
-        m.net.eval()
-        m.members = [m.net]
-        for sd in state.get("member_state_dicts") or []:  # runs trained on several seeds
+
+        def restore(state_dict):
             net = m.build(template)
-            net.load_state_dict(sd)
-            m.members.append(net.eval())
-        for sd in state.get("early_state_dicts") or []:  # the early-stopped networks of a refitted run (models/refit.py)
-            net = m.build(template)
-            net.load_state_dict(sd)
-            m.early_members.append(net.eval())
+            net.load_state_dict(state_dict)
+            return net.eval()
+
+        m.net = restore(state["state_dict"])
+        m.members = [m.net, *map(restore, state.get("member_state_dicts") or [])]  # runs trained on several seeds
+        m.early_members = list(map(restore, state.get("early_state_dicts") or []))  # a refitted run's early networks
         m.refit_from = state.get("refit_from")
         m.best_epoch, m.best_val_loss, m.device = state["best_epoch"], state["best_val_loss"], "cpu"
         m.set_extra_state(state.get("extra") or {})

@@ -4,7 +4,7 @@ models refit on them. So after early stopping chose the epochs, a fresh network 
 seed on every training week for as many epochs as its early-stopped one needed, and forecasts the hold-out and the
 future. The early-stopped networks stay with the model and forecast every origin inside the training weeks (the
 validation weeks the recommendation is chosen on and the bands are calibrated on), so those forecasts stay out of
-sample (``PFForecaster.networks_for``).
+sample (``networks_for``).
 
 Where (`python -m bench.network_refit`, 3 seeds, hold-out; docs/accuracy.md): on Stallion (350 monthly series) the
 standard TFT's MAE fell from 285.3 to 277.7 and the LSTM's from 295.1 to 274.6 (its seeds' spread 20.0 -> 5.3); on
@@ -63,3 +63,21 @@ def refit(model, data: pd.DataFrame, seeds: list[int], epochs: list[int], progre
     log = {"epochs": [int(n) for n in epochs], "seconds": round(sum(float(g["seconds"]) for g in logs), 1),
            "windows": int(len(ds)), "first_origin": int(data["time_idx"].max()) + 1}
     return nets, log
+
+
+def replace_members(model, data: pd.DataFrame, seeds: list[int], logs: list[dict], progress=None) -> None:
+    """Refit ``model``'s kept networks (``logs``: their training logs) on ``data``; the early ones go to
+    ``early_members``, and the training log gains the refit's figures and seconds."""
+    nets, log = refit(model, data, seeds, [int(g["best_epoch"]) for g in logs], progress)
+    model.early_members, model.members, model.net = model.members, nets, nets[0]
+    model.refit_from = log["first_origin"]
+    model.training_log["refit"] = log
+    model.training_log["seconds"] = round(float(model.training_log["seconds"]) + log["seconds"], 1)
+
+
+def networks_for(model, start_idx: int) -> list:
+    """The networks that forecast from ``start_idx``: the early-stopped ones for an origin inside the weeks the
+    final refit learned (the validation weeks), else the model's own."""
+    if model.early_members and model.refit_from is not None and start_idx < model.refit_from:
+        return model.early_members
+    return model.members or [model.net]

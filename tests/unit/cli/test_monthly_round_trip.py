@@ -60,11 +60,13 @@ def test_monthly_round_trip(cli, tmp_path, workspace, monkeypatch):
     assert record["config"]["horizon"] == 6 and record["config"]["encoder_weeks"] == 24
     from dashboard.forecasting.training import load_model
 
+    from models import refit
+
     net, _ = load_model(store, runs[runs["model"] == "tft"].iloc[0]["run_id"])  # the market, read in its encoder
     assert "past_market_volume" in net.params["time_varying_unknown_reals"]
     assert "past_market_volume" in net.net.encoder_variables and "past_market_volume" not in net.net.decoder_variables
     assert len(net.early_members) == 1 and net.refit_from > 24  # the early network came back with the refit one
-    assert net.networks_for(net.refit_from - 1) is net.early_members and net.networks_for(net.refit_from) is net.members
+    assert refit.networks_for(net, net.refit_from - 1) is net.early_members and refit.networks_for(net, net.refit_from) is net.members
     store.close()
 
     weeks = cli("scenario", "--run", run["run_id"], "--promo", "sku=K01,region=North,start=2026-02-01,weeks=13,"

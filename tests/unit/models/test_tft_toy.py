@@ -181,8 +181,8 @@ def test_a_small_panel_refits_its_networks_on_every_training_week(trained, frame
     log = model.training_log["refit"]
     assert log["epochs"] == [model.best_epoch] and log["first_origin"] == start == model.refit_from
     assert len(model.early_members) == len(model.members) == 1 and model.early_members[0] is not model.net
-    assert model.networks_for(val_start) is model.early_members and model.networks_for(start) is model.members
-    assert model.networks_for(start + 5) is model.members  # the future too
+    assert refit.networks_for(model, val_start) is model.early_members and refit.networks_for(model, start) is model.members
+    assert refit.networks_for(model, start + 5) is model.members  # the future too
     # the validation forecast is the early network's: the same as a model holding only it
     early_only = create(model.config)
     early_only.params, early_only.net, early_only.members = model.params, model.early_members[0], model.early_members
@@ -197,7 +197,7 @@ def test_a_small_panel_refits_its_networks_on_every_training_week(trained, frame
     # off in the config, past MAX_SERIES, and in runs saved before the field existed: the early network alone
     plain = create(replace(toy_config(), refit_networks="off", max_epochs=1))
     plain.fit(frame[frame["time_idx"] < start])
-    assert "refit" not in plain.training_log and not plain.early_members and plain.networks_for(start) == plain.members
+    assert "refit" not in plain.training_log and not plain.early_members and refit.networks_for(plain, start) == plain.members
     monkeypatch.setattr(regularisation, "MAX_SERIES", 5)
     big = create(replace(toy_config(), max_epochs=1))
     big.fit(frame[frame["time_idx"] < start])
