@@ -26,33 +26,41 @@ from server import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402 (the 
 APP_PEAK_TARGET_MB = 6000  # issue 28 (the store grain's import under 6 GB), as bench/store_scale.py's import
 
 
-def _rss_mb(marker: str) -> float:
-    """Resident memory of every process whose command line holds ``marker``, in MB."""
-    total = 0
+def rss_each_mb(marker: str) -> list[float]:
+    """Resident memory of each process whose command line holds ``marker``, in MB."""
+    sizes = []
     for d in Path("/proc").iterdir():
         if not d.name.isdigit():
             continue
         try:
             if marker in (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
-                for line in (d / "status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
+                sizes += [int(line.split()[1]) / 1024 for line in (d / "status").read_text().splitlines()
+                          if line.startswith("VmRSS:")]
         except OSError:
             pass
-    return total / 2**20
+    return sizes
+
+
+def _rss_mb(marker: str) -> float:
+    """Resident memory of every process whose command line holds ``marker``, summed, in MB."""
+    return sum(rss_each_mb(marker))
 
 
 class Sampler(threading.Thread):
-    def __init__(self):
+    """The peak of each probe (name -> a function giving MB now), sampled every ``every`` seconds."""
+
+    def __init__(self, probes: dict | None = None, every: float = 0.2):
         super().__init__(daemon=True)
-        self.peak = {"app": 0.0, "import": 0.0}
-        self.stop = False
+        self.probes = probes or {"app": lambda: _rss_mb("streamlit run app.py"),
+                                 "import": lambda: _rss_mb("dashboard.data.import_job")}
+        self.peak = {name: 0.0 for name in self.probes}
+        self.every, self.stop = every, False
 
     def run(self):
         while not self.stop:
-            self.peak["app"] = max(self.peak["app"], _rss_mb("streamlit run app.py"))
-            self.peak["import"] = max(self.peak["import"], _rss_mb("dashboard.data.import_job"))
-            time.sleep(0.2)
+            for name, probe in self.probes.items():
+                self.peak[name] = max(self.peak[name], probe())
+            time.sleep(self.every)
 
 
 def walk(data: Path, workspace: Path) -> dict:

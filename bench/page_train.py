@@ -15,7 +15,6 @@ import argparse
 import json
 import re
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -23,38 +22,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 from server import CHROMIUM, CHROMIUM_ARGS, settled, streamlit_server  # noqa: E402 (the browser tests' own)
 
-from .page_import import _rss_mb  # noqa: E402
+from .page_import import Sampler, _rss_mb, rss_each_mb  # noqa: E402
 
 RUN_TARGET_S, PROMOTIONS_TARGET_S, WHATIF_TARGET_S = 1200, 10, 3  # issue 28
 
 
-class Sampler(threading.Thread):
+def new_sampler() -> Sampler:
     """Peak resident memory of the app's process and of the largest training process, MB."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-        self.peak = {"app": 0.0, "training": 0.0}
-        self.stop = False
-
-    def run(self):
-        while not self.stop:
-            self.peak["app"] = max(self.peak["app"], _rss_mb("streamlit run app.py"))
-            self.peak["training"] = max(self.peak["training"], largest_mb("dashboard.forecasting.worker"))
-            time.sleep(0.5)
-
-
-def largest_mb(marker: str) -> float:
-    """Resident memory of the largest process whose command line holds ``marker``, MB."""
-    sizes = [0.0]
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                if marker in (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
-                    sizes += [int(line.split()[1]) / 1024 for line in (d / "status").read_text().splitlines()
-                              if line.startswith("VmRSS:")]
-            except OSError:
-                pass
-    return max(sizes)
+    return Sampler({"app": lambda: _rss_mb("streamlit run app.py"),
+                    "training": lambda: max([0.0, *rss_each_mb("dashboard.forecasting.worker")])}, every=0.5)
 
 
 def listed_runs(page) -> set[str]:
@@ -65,7 +41,7 @@ def listed_runs(page) -> set[str]:
 def walk(workspace: Path, dataset: str | None, model: str, preset: str, devices: int, train: bool = True) -> dict:
     from playwright.sync_api import expect, sync_playwright
 
-    sampler, marks, t0 = Sampler(), [], time.perf_counter()
+    sampler, marks, t0 = new_sampler(), [], time.perf_counter()
 
     def mark(what: str, **extra) -> None:
         marks.append({"step": what, "s": round(time.perf_counter() - t0, 1),
