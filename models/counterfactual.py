@@ -96,6 +96,7 @@ class Counterfactuals(_Inputs):
         first = (w.start + w.encoder_len).cpu()
         self.rows = first[:, None] + torch.arange(self.horizon)[None, :]  # (series, horizon) rows of the decoder weeks
         self.base_reals = w.reals.clone()
+        self._base = None  # the forecast of the inputs as they are: asked for twice in a training job (``forecast``)
         # the runaway cap, as predict applies it: each series' highest week (a copy of the history was 1.4 GB per
         # store-grain shard, and every variant made two more with its names as Python strings)
         self._top = history_max(frame, self.start).astype({"sku": str, "region": str})
@@ -117,6 +118,9 @@ class Counterfactuals(_Inputs):
             scaled = np.asarray(self.ds.transform_values(name, pd.Series(np.where(keep, 0.0, v).ravel(), name=name)), dtype=np.float32)
             new = torch.from_numpy(scaled.reshape(v.shape)).to(reals.device)
             reals[self.rows, col] = torch.where(torch.from_numpy(keep).to(reals.device), current, new)
+        base = not inputs or torch.equal(reals, self.base_reals)
+        if base and self._base is not None:  # the same inputs, the same forecast: the future's, then the plan's
+            return self._base.copy()
         self.windows.reals = reals
         try:
             outputs = [raw_output(net, self.windows, keep=("prediction",), with_x=False)[0]
@@ -135,4 +139,7 @@ class Counterfactuals(_Inputs):
         out = fr.assign(sku=fr["sku"].astype(str), region=fr["region"].astype(str)).merge(
             rows, on=["sku", "region", "time_idx"], how="inner")
         out, _ = cap_runaway(out, None, self.start, top=self._top)
-        return ordered(out)
+        out = ordered(out)
+        if base:
+            self._base = out.copy()
+        return out

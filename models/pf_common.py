@@ -130,7 +130,9 @@ def decoder_dataset(params: dict, frame: pd.DataFrame, start_idx: int, horizon: 
         f.loc[f["time_idx"] >= start_idx, "units"] = 0.0
     f["units"] = f["units"].fillna(0.0)
     keep = f.groupby(GROUPS)["time_idx"].transform("max") == start_idx + horizon - 1
-    return TimeSeriesDataSet.from_parameters(params, f[keep], predict=True, stop_randomization=True)
+    from .pf_fixes import fast_encoders
+
+    return TimeSeriesDataSet.from_parameters(fast_encoders(params), f[keep], predict=True, stop_randomization=True)
 
 
 class PFForecaster(Forecaster):

@@ -85,6 +85,7 @@ def trained_workspace(tmp_path_factory):
         files[stored.CALENDAR].to_parquet(ws / stored.CALENDAR)
         meta = {"dataset_id": ds, "content_hash": info.content_hash, "frame_key": spec["frame_key"]}
         after = functools.partial(stored.after_training, job_dir=ws)
+        after.reads_engine = True  # as a job's: the split reads the future's windows (sharded.future_engine)
         for model in MODELS:
             run_dir, _ = train_and_evaluate(frame, tiny_config(model), meta, after=after)
             register_run(store, run_dir)  # and the recommended forecast, rebuilt after each

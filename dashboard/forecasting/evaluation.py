@@ -73,15 +73,45 @@ def join_actuals(pred: pd.DataFrame, frame: pd.DataFrame, start_idx: int) -> pd.
 
 
 def _group(j: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    rows = []
-    for key, g in j.groupby(by, observed=True, sort=True):
-        key = key if isinstance(key, tuple) else (key,)
-        m = metrics(g["actual"], g["p50"], g["scale"])
-        m["coverage_p10_p90"] = float(((g["actual"] >= g["p10"]) & (g["actual"] <= g["p90"])).mean() * 100)
-        m["actual"] = float(g["actual"].sum())
-        m["forecast"] = float(g["p50"].sum())
-        rows.append({**dict(zip(by, key)), **m})
-    return pd.DataFrame(rows)
+    """``metrics`` of each group of ``by``, with band coverage and the totals, in one vectorised pass (a Python loop
+    over the store grain's 74,800 series took 25 s of the run's scoring). A metric's sum that meets a missing actual
+    or forecast is NaN, as numpy's sum in ``metrics`` is; the totals skip it."""
+    y, f = j["actual"].to_numpy(float), j["p50"].to_numpy(float)
+    s = j["scale"].to_numpy(float)
+    err = f - y
+    ae, ay = np.abs(err), np.abs(y)
+    nz, ok = y != 0, s > 0
+    denom = ay + np.abs(f)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        terms = {"ae": ae, "ay": ay, "err": err, "y": y, "f": f,
+                 "ape": np.where(nz, ae / ay, 0.0), "sm": np.where(denom > 0, 2 * ae / denom, 0.0),
+                 "sc": np.where(ok, ae / s, 0.0), "nz": nz, "ok": ok,
+                 "cov": (y >= j["p10"].to_numpy(float)) & (y <= j["p90"].to_numpy(float))}
+    cols = {**{k: np.nan_to_num(np.asarray(v, float), nan=0.0) for k, v in terms.items()},
+            **{f"{k}_nan": np.isnan(np.asarray(v, float)) for k, v in terms.items()}}
+    g = pd.DataFrame(cols, index=j.index).join(j[by]).groupby(by, observed=True, sort=True)
+    t, n = g[list(cols)].sum(), g.size().to_numpy()
+    sums = {k: np.where(t[f"{k}_nan"].to_numpy() > 0, np.nan, t[k].to_numpy()) for k in terms}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        have_y = sums["ay"] != 0  # a NaN total counts as one, as ``metrics``' truth test does
+        out = pd.DataFrame({
+            "mape": np.where(sums["nz"] > 0, sums["ape"] / np.maximum(sums["nz"], 1) * 100, np.nan),
+            "wape": np.where(have_y, sums["ae"] / sums["ay"] * 100, np.nan),
+            "smape": sums["sm"] / n * 100,
+            "bias": np.where(have_y, sums["err"] / sums["ay"] * 100, np.nan),
+            "mase": np.where(sums["ok"] > 0, sums["sc"] / np.maximum(sums["ok"], 1), np.nan),
+            "mae": sums["ae"] / n,
+            "n": n.astype(int),
+            "zero_actuals": (n - sums["nz"]).astype(int),
+            "coverage_p10_p90": sums["cov"] / n * 100,
+            "actual": t["y"].to_numpy(),  # the totals skip a missing value, as pandas' sum did here
+            "forecast": t["f"].to_numpy(),
+        })
+    keys = t.index.to_frame(index=False)
+    for c in by:  # the keys as Python values, as a loop over the groups gave them
+        if not pd.api.types.is_integer_dtype(keys[c]):
+            keys[c] = keys[c].to_numpy(object)
+    return pd.concat([keys, out], axis=1)
 
 
 def evaluate(pred: pd.DataFrame, frame: pd.DataFrame, start_idx: int) -> dict[str, pd.DataFrame | dict]:

@@ -44,9 +44,10 @@ def train_and_evaluate(frame: pd.DataFrame | None, config: TrainConfig, meta: di
     each process forecasts its own series and writes its part to ``parts_dir`` (the job's), and the first process
     joins and scores them (``sharded.py``). The frame is dropped while the model trains, so only the training weeks
     are held beside the model (at store grain the frame and its copy with actuals are 6 GB).
-    ``after(model, frame, bands, config, meta)``: a step of a higher layer run once the forecasts are made, whose
+    ``after(model, frame, bands, config, meta[, engine])``: a step of a higher layer run once the forecasts are made, whose
     files (by name: a frame or a dict) join the run folder; a job names its steps in its spec (``worker``: the
-    Promotions page's split of the stored plan, promotions/stored.py). A failing step never costs the run."""
+    Promotions page's split of the stored plan, promotions/stored.py). A failing step never costs the run; one
+    with ``reads_engine`` gets the future's windows the future forecast was made with (``sharded.future_engine``)."""
     from models import create
 
     t0 = time.time()

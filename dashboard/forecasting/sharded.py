@@ -56,12 +56,6 @@ def forecast_part(model, frame: pd.DataFrame, start: int, config, after=None, me
     hist = history(frame)
     validation = windows.validation(model, hist, start, config.horizon, config.validation_windows)
     offsets = bands(validation, gather)
-    # the future first: a network reads out the last forecast it made only when asked (the hold-out's, below)
-    t_future = time.time()
-    future = forecast_future(model, frame, config.horizon)
-    if future is not None and len(future):
-        future = calibration.apply(future, offsets, future["time_idx"] - future["time_idx"].min() + 1)
-    t_future = time.time() - t_future
     # the model never sees hold-out units: they are hidden in place and put back (a copy of the frame was 3 GB
     # per process at store grain). The weeks after the history stay for their known inputs, which a network's
     # decoder reads when its horizon runs past a shorter hold-out (--holdout-weeks 8 with a 13-week horizon)
@@ -71,14 +65,21 @@ def forecast_part(model, frame: pd.DataFrame, start: int, config, after=None, me
         pred = model.predict(frame, start)
     finally:
         frame["units"] = units
-    seconds = time.time() - t0 - t_future if t0 is not None else 0.0  # the future's time was never counted
+    seconds = time.time() - t0 if t0 is not None else 0.0  # the future's time was never counted
     end = start + config.holdout_weeks
     members = [join_actuals(m[m["time_idx"] < end], hist, start) for m in getattr(model, "member_frames", [])]
     capped = list(getattr(model, "capped_series", []))
     holdout = join_actuals(pred[pred["time_idx"] < end], hist, start)
-    interp = model.interpretation()  # of the hold-out forecast, beside its errors
-    files = after_steps(after, model, frame, offsets, config, meta or {}) if after is not None and future is not None \
-        else {}
+    pred = None
+    interp = model.interpretation()  # of the hold-out forecast (the last ``predict``), beside its errors
+    # the future under the stored plan; where a step after it forecasts that plan again (the Promotions page's
+    # split), a network's windows are cut once for both (``future_engine``)
+    engine = future_engine(model, frame, after)
+    future = forecast_future(model, frame, config.horizon, engine)
+    if future is not None and len(future):
+        future = calibration.apply(future, offsets, future["time_idx"] - future["time_idx"].min() + 1)
+    files = after_steps(after, model, frame, offsets, config, meta or {}, engine) if after is not None \
+        and future is not None else {}
     return Part(validation, holdout, members, capped, interp, future, files, offsets, seconds)
 
 
@@ -93,23 +94,42 @@ def history(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[known]
 
 
-def forecast_future(model, frame: pd.DataFrame, horizon: int) -> pd.DataFrame | None:
-    """The next ``horizon`` weeks after the last actual, under the stored promotion plan (the base case)."""
+def forecast_future(model, frame: pd.DataFrame, horizon: int, engine=None) -> pd.DataFrame | None:
+    """The next ``horizon`` weeks after the last actual, under the stored promotion plan (the base case).
+    ``engine``: ``future_engine``'s windows of those weeks, forecast as they are."""
     last = int(frame.loc[frame["units"].notna(), "time_idx"].max())
     fut = frame[frame["time_idx"] > last]
     if fut["time_idx"].nunique() < horizon:
         return None
+    if engine is not None:
+        return engine.forecast()
     beyond = frame["time_idx"].to_numpy() > last + horizon  # no copy of the frame where it ends with the horizon
     return model.predict(frame[~beyond] if beyond.any() else frame, last + 1)
 
 
-def after_steps(after, model, frame: pd.DataFrame, bands, config: TrainConfig, meta: dict) -> dict:
-    """``after``'s files for the run folder; none when it fails (its traceback goes to stderr, the job's log)."""
+def future_engine(model, frame: pd.DataFrame, after):
+    """A network's counterfactual windows of the future (models/counterfactual.py), for the future forecast and
+    ``after``'s forecasts of the same weeks alike, where ``after`` reads them (``after.reads_engine``); else None.
+    Building the windows was most of a forecast (at store grain 2 of every 3 forecasts' seconds)."""
+    if after is None or not getattr(after, "reads_engine", False) or not hasattr(model, "net"):
+        return None
+    from models.counterfactual import Counterfactuals
+
+    known = frame["units"].notna()
+    if not known.any():
+        return None
+    return Counterfactuals(model, frame, int(frame.loc[known, "time_idx"].max()) + 1)
+
+
+def after_steps(after, model, frame: pd.DataFrame, bands, config: TrainConfig, meta: dict, engine=None) -> dict:
+    """``after``'s files for the run folder; none when it fails (its traceback goes to stderr, the job's log).
+    ``engine``: ``future_engine``'s windows, passed on where there are some."""
     import sys
     import traceback
 
     try:
-        return after(model, frame, bands, config, meta) or {}
+        extra = {"engine": engine} if engine is not None else {}
+        return after(model, frame, bands, config, meta, **extra) or {}
     except Exception:  # noqa: BLE001 - an extra's failure never costs the run
         traceback.print_exc(file=sys.stderr)
         return {}

@@ -110,10 +110,11 @@ def _after(names: list[str], job: Path):
         module, _, func = name.partition(":")
         steps.append(getattr(importlib.import_module(module), func))
 
-    def after(model, frame, bands, config, meta) -> dict:
+    def after(model, frame, bands, config, meta, engine=None) -> dict:
         files = {}
-        for step in steps:
-            files.update(step(model, frame, bands, config, meta, job) or {})
+        for step in steps:  # a step that reads the future's windows says so (``reads_engine``, sharded.future_engine)
+            extra = {"engine": engine} if engine is not None and getattr(step, "reads_engine", False) else {}
+            files.update(step(model, frame, bands, config, meta, job, **extra) or {})
         return files
 
     def join(parts: list[dict]) -> dict:  # each process's files of a data-parallel job: each step joins its own
@@ -122,6 +123,7 @@ def _after(names: list[str], job: Path):
             files.update(step.join(parts))
         return files
     after.join = join
+    after.reads_engine = any(getattr(step, "reads_engine", False) for step in steps)
     return after
 
 

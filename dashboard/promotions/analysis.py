@@ -20,7 +20,9 @@ class PromotionAnalysis:
     """Counterfactual forecasts of one run over its dataset's frame (history + the planned weeks)."""
 
     def __init__(self, model, frame: pd.DataFrame, promotions: pd.DataFrame | None = None,
-                 bands: pd.DataFrame | None = None, holdout_weeks: int = 13):
+                 bands: pd.DataFrame | None = None, holdout_weeks: int = 13, engine=None):
+        """``engine``: the counterfactual windows of ``frame``'s future already cut for ``model`` (a training
+        job's, forecasting/sharded.py), else cut here."""
         from models.counterfactual import for_model
 
         self.model, self.frame, self.bands = model, frame, bands
@@ -31,7 +33,7 @@ class PromotionAnalysis:
         self.holdout_start = self.last - int(holdout_weeks) + 1
         self.series = frame[["sku", "region", "category"] + (["area"] if "area" in frame else [])].drop_duplicates().assign(
             sku=lambda s: s["sku"].astype(str), region=lambda s: s["region"].astype(str)).reset_index(drop=True)
-        self.cf = for_model(model, frame, self.start)
+        self.cf = engine if engine is not None and engine.start == self.start else for_model(model, frame, self.start)
         self.prices = regular_prices(frame, self.start)
 
     # ---- the plan ------------------------------------------------------------------------------

@@ -44,24 +44,25 @@ def job_inputs(store, dataset_id: str) -> tuple[dict, dict]:
     return {CALENDAR: store.promotions(dataset_id)}, {"frame_key": frame_key(store, dataset_id), "after": [JOB_STEP]}
 
 
-def after_training(model, frame: pd.DataFrame, bands, config, meta: dict, job_dir: Path) -> dict:
-    """The job's step after the forecasts: the split's files for a model that reads promotions, nothing else."""
+def after_training(model, frame: pd.DataFrame, bands, config, meta: dict, job_dir: Path, engine=None) -> dict:
+    """The job's step after the forecasts: the split's files for a model that reads promotions, nothing else.
+    ``engine``: the future's counterfactual windows the run's future forecast was made with (reads_engine)."""
     from dashboard.planning.scenarios import PROMO_MODELS
 
     if config.model not in PROMO_MODELS:
         return {}
     calendar = Path(job_dir) / CALENDAR
     promotions = pd.read_parquet(calendar) if calendar.exists() else None
-    return make(model, frame, promotions, bands, config.holdout_weeks, meta.get("frame_key"))
+    return make(model, frame, promotions, bands, config.holdout_weeks, meta.get("frame_key"), engine)
 
 
 def make(model, frame: pd.DataFrame, promotions: pd.DataFrame | None, bands: pd.DataFrame | None,
-         holdout_weeks: int, frame_key: str | None = None) -> dict:
+         holdout_weeks: int, frame_key: str | None = None, engine=None) -> dict:
     """The base plan's split in units by a trained run that reads promotions: {file name: frame or dict}."""
     from dashboard.promotions.analysis import PromotionAnalysis
 
     t = time.perf_counter()
-    a = PromotionAnalysis(model, frame, promotions, bands, holdout_weeks)
+    a = PromotionAnalysis(model, frame, promotions, bands, holdout_weeks, engine=engine)
     w, ev = a.units()
     h = frame[frame["units"].notna() & (frame["promo"] > 0) & (frame["discount_pct"] > 0)]
     context = {"frame_key": frame_key, "start": a.start, "horizon": a.horizon, "max_discount_seen": a.max_discount_seen(),
@@ -96,6 +97,7 @@ def join_parts(parts: list[dict]) -> dict:
 
 
 after_training.join = join_parts  # how the worker joins several processes' files of this step
+after_training.reads_engine = True  # takes the future's windows (forecasting/sharded.py future_engine)
 
 
 class StoredPlan:

@@ -71,3 +71,39 @@ def test_runaway_forecasts_are_capped_and_named():
     assert names == ["A|N"]
     assert capped.loc[0, ["p10", "p50", "p90"]].tolist() == [100.0, 500.0, 500.0]   # 10x A's best week (50)
     assert capped.loc[1, ["p10", "p50", "p90"]].tolist() == [4.0, 60.0, 70.0]       # B: p90 capped at 10x 7
+
+
+def test_breakdowns_group_as_metrics_does_point_by_point():
+    """The vectorised roll-up (evaluation._group) gives, group by group, what ``metrics`` gives each group's points,
+    missing actuals and forecasts, zero actuals and unscaled series included; keys stay Python values."""
+    import pandas as pd
+
+    from dashboard.forecasting.evaluation import _group, metrics
+
+    rng = np.random.default_rng(7)
+    n = 4_000
+    j = pd.DataFrame({"sku": rng.choice([f"S{i}" for i in range(40)], n), "region": rng.choice(["N", "S", "E"], n),
+                      "step": rng.integers(1, 14, n), "actual": rng.poisson(20, n).astype(float),
+                      "scale": rng.choice([0.0, np.nan, 3.0, 7.5], n)})
+    j["category"] = pd.Categorical(j["sku"].str[:2])
+    j["p50"] = j["actual"] * rng.uniform(0.5, 1.5, n)
+    j["p10"], j["p90"] = j["p50"] * 0.8, j["p50"] * 1.2
+    j.loc[rng.choice(n, 30), "actual"] = np.nan
+    j.loc[rng.choice(n, 30), "p50"] = np.nan
+    j.loc[rng.choice(n, 200), "actual"] = 0.0
+    j.loc[j["sku"] == "S3", "actual"] = 0.0  # a group with no units: WAPE and bias NaN
+
+    def loop(by):
+        rows = []
+        for key, g in j.groupby(by, observed=True, sort=True):
+            key = key if isinstance(key, tuple) else (key,)
+            m = metrics(g["actual"], g["p50"], g["scale"])
+            m["coverage_p10_p90"] = float(((g["actual"] >= g["p10"]) & (g["actual"] <= g["p90"])).mean() * 100)
+            m["actual"], m["forecast"] = float(g["actual"].sum()), float(g["p50"].sum())
+            rows.append({**dict(zip(by, key)), **m})
+        return pd.DataFrame(rows)
+
+    for by in (["sku", "region", "category"], ["category"], ["step"], ["category", "region"]):
+        got, want = _group(j, by), loop(by)
+        pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9, atol=1e-9)
+    assert _group(j, ["sku"]).set_index("sku").loc["S3", ["wape", "bias"]].isna().all()

@@ -171,3 +171,47 @@ def test_each_window_is_scaled_with_its_own_series(dataset, frame):
     logs = frame.assign(log=np.log1p(frame["units"])).groupby(["sku", "region"])["log"].agg(["mean", "std"])
     want = logs.loc[list(zip(index["sku"], index["region"]))].to_numpy()
     assert np.allclose(x["target_scale"].numpy(), want, rtol=0.03)
+
+
+def test_the_label_encoders_number_rows_as_upstream_does(frame, monkeypatch):
+    """pf_fixes.LabelEncoder looks each distinct value up once: the training and forecast datasets hold the same
+    codes as with upstream's row-by-row NaNLabelEncoder, Arrow strings and an unknown SKU included, and a run saved
+    with upstream's encoders forecasts through the fast one (fast_encoders) with the same codes."""
+    import pandas as pd
+    from pytorch_forecasting.data import NaNLabelEncoder
+
+    from models import pf_fixes
+
+    def slow(static_cats, groups):
+        enc = {c: NaNLabelEncoder(add_nan=True) for c in static_cats}
+        enc.update({f"__group_id__{g}": pf_fixes.GroupIdEncoder(add_nan=True) for g in groups})
+        return enc
+
+    arrow = frame.astype({c: pd.ArrowDtype(__import__("pyarrow").string()) for c in ("sku", "region", "category")})
+    for f in (frame, arrow):
+        fast_ds = training_dataset(f, config())
+        with monkeypatch.context() as m:
+            m.setattr(pf_fixes, "categorical_encoders", slow)
+            slow_ds = training_dataset(f, config())
+        fast_enc, slow_enc = fast_ds._categorical_encoders, slow_ds._categorical_encoders  # as fitted
+        assert type(fast_enc["sku"]) is pf_fixes.LabelEncoder and type(slow_enc["sku"]) is NaNLabelEncoder
+        for key in ("categoricals", "groups", "reals"):
+            assert torch.equal(fast_ds.data[key], slow_ds.data[key]), key
+        for name in fast_enc:
+            assert fast_enc[name].classes_ == slow_enc[name].classes_, name
+
+        start = int(f["time_idx"].max()) - H + 1
+        unknown = f.assign(sku=f["sku"].astype(str).where(f["sku"].astype(str) != str(f["sku"].iloc[0]), "NEW"))
+        params = slow_ds.get_parameters()
+        for g in (f, unknown):
+            a = decoder_dataset(params, g, start, H)  # upstream's encoders, made fast for the forecast
+            with monkeypatch.context() as m:
+                m.setattr(pf_fixes, "fast_encoders", lambda p: p)
+                b = decoder_dataset(params, g, start, H)
+            assert torch.equal(a.data["categoricals"], b.data["categoricals"])
+            assert a.index.equals(b.index)
+        assert type(params["categorical_encoders"]["sku"]) is NaNLabelEncoder  # the saved parameters untouched
+    enc = pf_fixes.LabelEncoder(add_nan=False).fit(pd.Series(["a", "b"]))
+    with pytest.raises(KeyError, match="Unknown category 'c'"):
+        enc.transform(pd.Series(["a", "c"]))
+    assert enc.transform(pd.Series(["b", "a", "b"])).tolist() == [1, 0, 1]

@@ -99,6 +99,7 @@ def test_the_worker_runs_the_steps_its_spec_names(tmp_path):
 
     assert _after([], tmp_path) is None
     after = _after([stored.JOB_STEP], tmp_path)
+    assert after.reads_engine  # the split forecasts the future's windows the run's future forecast was made with
     from dashboard.schema import preset_config
 
     assert after(None, None, None, preset_config("holt-winters", "fast"), {}) == {}  # not a promotion model: nothing
