@@ -46,22 +46,32 @@ def with_prices(w: pd.DataFrame, prices: pd.DataFrame, margins: dict[str, float]
     ``supplier_unit_margin``: the supplier's own margin per unit (its ``supplier_margin_pct`` of the retailer's cost,
     0 where none is entered)."""
     w = w.merge(prices, on=["sku", "region"], how="left")
+    per_category = _by_category(w["category"])
     if entered:
-        w["regular_price"] = w["regular_price"].fillna(w["category"].astype(str).map(entered))
-    w["margin_pct"] = w["category"].astype(str).map(lambda c: float(margins.get(c, DEFAULT_MARGIN_PCT)))
+        w["regular_price"] = w["regular_price"].fillna(pd.Series(per_category(lambda c: entered.get(c, np.nan)), index=w.index))
+    w["margin_pct"] = per_category(lambda c: float(margins.get(c, DEFAULT_MARGIN_PCT)))
     cost = w["regular_price"] * (1 - w["margin_pct"] / 100)
     disc = np.where(w["promo"] > 0, w["discount_pct"] / 100, 0.0)
     w["price"] = w["regular_price"] * (1 - disc)
     w["unit_margin"] = w["price"] - cost
     w["regular_margin"] = w["regular_price"] - cost
-    cats = w["category"].astype(str)
-    supplier = cats.map(lambda c: float((funding or {}).get(c, {}).get("supplier_margin_pct") or 0.0))
-    w["supplier_unit_margin"] = cost * supplier.to_numpy(float) / 100  # the supplier's margin on a unit it sells you
+    supplier = per_category(lambda c: float((funding or {}).get(c, {}).get("supplier_margin_pct") or 0.0))
+    w["supplier_unit_margin"] = cost * supplier / 100  # the supplier's margin on a unit it sells you
     for col in ("funded_pct", "scan_allowance"):  # a promotion's own funding (its calendar row) before its category's
-        category = cats.map(lambda c: float((funding or {}).get(c, {}).get(col) or 0.0)).to_numpy(float)
+        category = per_category(lambda c: float((funding or {}).get(c, {}).get(col) or 0.0))
         own = pd.to_numeric(w[col], errors="coerce").to_numpy(float) if col in w else np.full(len(w), np.nan)
         w[col] = np.where(np.isnan(own), category, own)
     return w
+
+
+def _by_category(category: pd.Series):
+    """``f(category name) -> number`` for every row, ``f`` called once per category (a call per row was most of
+    ``with_prices``' second at store grain's 972,400 plan rows)."""
+    codes, names = pd.factorize(category.astype(str))
+
+    def per_category(f) -> np.ndarray:
+        return np.asarray([f(c) for c in names], dtype=float)[codes] if len(names) else np.zeros(len(codes))
+    return per_category
 
 
 def event_effects(w: pd.DataFrame, ev: pd.DataFrame, siblings: bool = True, sold: str | None = None) -> pd.DataFrame:
@@ -73,7 +83,8 @@ def event_effects(w: pd.DataFrame, ev: pd.DataFrame, siblings: bool = True, sold
     actuals of a past promotion). ``supplier_margin_<q>``: the supplier's margin on the promoted SKU's own uplift and
     dip (its siblings may be another supplier's) less the funding it pays."""
     out = ev.set_index("event").copy()
-    in_event, in_dip = w["event"] >= 0, w["dip_of"] >= 0
+    in_event, in_dip = (w["event"] >= 0).to_numpy(), (w["dip_of"] >= 0).to_numpy()
+    by_event = _event_sums(w, out.index)
     share = sibling_shares(w) if siblings else None
     cells = group_codes(w) if siblings else None  # category x region x week, numbered once for every quantile
     disc = np.where(w["promo"] > 0, w["discount_pct"] / 100, 0.0)
@@ -93,21 +104,16 @@ def event_effects(w: pd.DataFrame, ev: pd.DataFrame, siblings: bool = True, sold
             sib = w[f"sibling_{q}"]
             # each row's category x region x week's sibling effect, the three measures in one pass (a copy of the
             # table per measure was 2.8 s of the Promotions page's first visit at store grain: bench/page_train.py)
-            lost = pd.DataFrame({"units": sib, "revenue": sib * w["price"], "margin": sib * w["unit_margin"]}
-                                ).groupby(cells).transform("sum")
+            lost = {m: _cell_sums(cells, v) for m, v in
+                    (("units", sib), ("revenue", sib * w["price"]), ("margin", sib * w["unit_margin"]))}
             parts["cannibalization"] = (lost["units"] * share, lost["revenue"] * share, lost["margin"] * share, in_event)
         for name, (units, revenue, margin, mask) in parts.items():
-            key = w.loc[mask, "dip_of" if name == "dip" else "event"]
-            # the three measures summed in one pass per part (three passes were 2 of the Promotions page's 9 s at
-            # store grain: bench/page_train.py)
-            sums = pd.DataFrame({"units": units[mask], "revenue": revenue[mask], "margin": margin[mask]}
-                                ).groupby(key).sum().reindex(out.index).fillna(0.0)
-            for measure in ("units", "revenue", "margin"):
-                out[f"{name}_{measure}_{q}"] = sums[measure]
+            col = "dip_of" if name == "dip" else "event"
+            for measure, values in (("units", units), ("revenue", revenue), ("margin", margin)):
+                out[f"{name}_{measure}_{q}"] = by_event(values, mask, col)
         if "supplier_unit_margin" in w:  # the supplier's side: its margin on the promoted SKU's extra units, less funding
             extra = own * w["supplier_unit_margin"]
-            sup = sum(extra[m].groupby(w.loc[m, k]).sum().reindex(out.index).fillna(0.0)
-                      for m, k in ((in_event, "event"), (in_dip, "dip_of")))
+            sup = by_event(extra, in_event, "event") + by_event(extra, in_dip, "dip_of")
             out[f"supplier_margin_{q}"] = sup - out[f"funding_margin_{q}"]
         for measure in ("units", "revenue", "margin"):
             names = ["uplift", "dip", *(["cannibalization"] if siblings else [])] + (["discount"] if measure != "units" else []) \
@@ -119,3 +125,24 @@ def event_effects(w: pd.DataFrame, ev: pd.DataFrame, siblings: bool = True, sold
     out["uplift_pct"] = np.where(out["baseline_units_p50"] > 0, out["uplift_units_p50"] / out["baseline_units_p50"].where(
         out["baseline_units_p50"] > 0, 1) * 100, np.nan)
     return out.reset_index()
+
+
+def _event_sums(w: pd.DataFrame, events: pd.Index):
+    """``sums(values, mask, column)``: per promotion of ``events``, the sum of ``values`` over the rows of ``mask``
+    whose ``column`` (``event`` or ``dip_of``) names it; a missing value counts 0, as pandas' sum does. Rows are
+    numbered by promotion once, then each sum is one ``np.bincount`` (a group-by per part, measure and quantile was
+    most of the Promotions page's first visit at store grain: bench/page_train.py)."""
+    position = {col: events.get_indexer(w[col]) for col in ("event", "dip_of")}
+
+    def sums(values, mask: np.ndarray, column: str) -> np.ndarray:
+        p = position[column]
+        keep = mask & (p >= 0)
+        v = np.nan_to_num(np.asarray(values, dtype=float)[keep], nan=0.0)
+        return np.bincount(p[keep], weights=v, minlength=len(events))
+    return sums
+
+
+def _cell_sums(cells: np.ndarray, values) -> np.ndarray:
+    """Each row's cell's sum of ``values`` (``decompose.group_codes``' cells; a missing value counts 0)."""
+    v = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0)
+    return np.bincount(cells, weights=v)[cells]
