@@ -5,7 +5,7 @@ time each until it answers. The resident memory of the app's process and of the 
 the torchrun processes it starts) is sampled every 0.5 s.
 
 `python -m bench.page_train [--workspace DIR] [--dataset ID] [--model tft] [--preset standard] [--devices 2]
-[--json PATH]` (DIR defaults to bench/out/store/store-220, left by `python -m bench --scale store`). Nothing else
+[--json PATH]`, or `--phases-of RUN` to print where an earlier run's job spent its time (DIR defaults to bench/out/store/store-220, left by `python -m bench --scale store`). Nothing else
 may run beside it. Issue 28's targets: the run in under 20 minutes, Promotions under 10 s and What-if under 3 s on
 their first visit.
 """
@@ -127,6 +127,32 @@ def walk(workspace: Path, dataset: str | None, model: str, preset: str, devices:
             "app_peak_mb": round(sampler.peak["app"]), "training_peak_mb": round(sampler.peak["training"])}
 
 
+def job_phases(workspace: Path, run_id: str) -> dict | None:
+    """Where a run's job spent its time, from the job's own files: ``start_s`` (the job's start to the first
+    training step: torchrun, the libraries, each process's shard and training dataset), ``training_s`` (the
+    trainer's own seconds, progress.jsonl) and ``after_training_s`` (the last training step to the run folder
+    written: forecasts, the plan's split, joining and scoring). None where no job of the workspace made the run."""
+    from datetime import datetime
+
+    for job in sorted((Path(workspace) / "jobs").glob("job-*")):
+        state_file, progress = job / "state.json", job / "progress.jsonl"
+        if not state_file.exists() or not progress.exists():
+            continue
+        state = json.loads(state_file.read_text())
+        if state.get("run_id") != run_id:
+            continue
+        steps = [json.loads(line) for line in progress.read_text().splitlines() if '"elapsed_s"' in line]
+        if not steps:
+            return None
+        started = datetime.fromisoformat(state["started_at"]).timestamp()
+        finished = datetime.fromisoformat(state["finished_at"]).timestamp()
+        first = float(steps[0]["t"]) - float(steps[0]["elapsed_s"])
+        last = float(steps[-1]["t"])
+        return {"job": job.name, "start_s": round(first - started, 1), "training_s": round(last - first, 1),
+                "after_training_s": round(finished - last, 1), "job_s": round(finished - started, 1)}
+    return None
+
+
 def main(argv=None) -> int:
     from .parts import fig
 
@@ -139,8 +165,13 @@ def main(argv=None) -> int:
     ap.add_argument("--pages-only", action="store_true",
                     help="no training: open Promotions and What-if on the newest run, each a first visit")
     ap.add_argument("--json", help="write the result here")
+    ap.add_argument("--phases-of", metavar="RUN", help="no browser: print where RUN's job spent its time")
     args = ap.parse_args(argv)
     workspace = Path(args.workspace)
+    if args.phases_of:
+        phases = job_phases(workspace, args.phases_of)
+        print(json.dumps(phases, indent=1))
+        return 0 if phases else 1
     if not (workspace / "promocast.duckdb").exists():
         raise SystemExit(f"{workspace} holds no workspace: run `python -m bench --scale store` first")
     result = walk(workspace, args.dataset, args.model, args.preset, args.devices, not args.pages_only)
@@ -154,6 +185,7 @@ def main(argv=None) -> int:
         *([] if args.pages_only else [fig(f"{what}: largest training process's peak MB", result["training_peak_mb"],
                                           "MB")]),
         fig("app process peak MB" if args.pages_only else f"{what}: app process peak MB", result["app_peak_mb"], "MB")]
+    result["phases"] = job_phases(workspace, result["run"]) if result.get("run") else None
     result["date"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     print(json.dumps(result["figures"], indent=1))
     if args.json:

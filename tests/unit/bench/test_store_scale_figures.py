@@ -28,3 +28,22 @@ def test_first_visits_and_the_standard_run():
     low = {**run, "peak_memory_mb": 7900, "training": {**run["training"], "peak_memory_mb": [4641, 4598]}}
     assert [f["met"] for f in rollup_figures([low])] == [False, True, True]
     assert rollup_figures([{**run, "series": 1360}]) == []
+
+
+def test_a_runs_job_phases_come_from_the_jobs_own_files(tmp_path):
+    import json
+
+    from bench.page_train import job_phases
+
+    job = tmp_path / "jobs" / "job-1"
+    job.mkdir(parents=True)
+    (job / "state.json").write_text(json.dumps({"status": "finished", "run_id": "run-a",
+                                                "started_at": "2026-12-05T10:00:00+00:00",
+                                                "finished_at": "2026-12-05T10:20:00+00:00"}))
+    t0 = 1796464800.0  # 2026-12-05T10:00:00Z
+    lines = [{"epoch": 1, "step": 10, "elapsed_s": 5.0, "t": t0 + 65}, {"status": "writing"},
+             {"epoch": 20, "step": 1200, "elapsed_s": 800.0, "t": t0 + 860}]
+    (job / "progress.jsonl").write_text("\n".join(json.dumps(x) for x in lines))
+    got = job_phases(tmp_path, "run-a")
+    assert got == {"job": "job-1", "start_s": 60.0, "training_s": 800.0, "after_training_s": 340.0, "job_s": 1200.0}
+    assert job_phases(tmp_path, "run-b") is None
