@@ -118,7 +118,10 @@ def future_engine(model, frame: pd.DataFrame, after):
     known = frame["units"].notna()
     if not known.any():
         return None
-    return Counterfactuals(model, frame, int(frame.loc[known, "time_idx"].max()) + 1)
+    last = int(frame.loc[known, "time_idx"].max())
+    if frame.loc[frame["time_idx"] > last, "time_idx"].nunique() < int(model.config.horizon):
+        return None  # no full horizon after the history: no future forecast either (``forecast_future``)
+    return Counterfactuals(model, frame, last + 1)
 
 
 def after_steps(after, model, frame: pd.DataFrame, bands, config: TrainConfig, meta: dict, engine=None) -> dict:

@@ -129,3 +129,20 @@ def _dataset_key(store, ds: str) -> str:
     from dashboard.data.frame_cache import key
 
     return key(store, ds, 13)
+
+
+def test_no_shared_windows_without_a_full_horizon_after_the_history():
+    """A frame that ends with its history (or a few planned weeks short of the horizon) gets no future forecast
+    (``forecast_future``: None), and the job cuts no future windows for it either."""
+    from types import SimpleNamespace
+
+    from dashboard.forecasting.sharded import forecast_future, future_engine
+
+    def reads(*a, **k):
+        return {}
+    reads.reads_engine = True
+    net = SimpleNamespace(net=object(), config=SimpleNamespace(horizon=4))
+    frame = pd.DataFrame({"sku": "A", "region": "R", "time_idx": range(10),
+                          "units": [1.0] * 8 + [float("nan")] * 2})  # two planned weeks, four wanted
+    assert future_engine(net, frame, reads) is None and forecast_future(net, frame, 4) is None
+    assert future_engine(net, frame, None) is None
