@@ -14,7 +14,7 @@ def test_click_through_every_page(trained_workspace):
         for name in ("Data", "Train", "Forecast", "Accuracy", "Explain", "Promotions"):
             if name != "Data":
                 page.get_by_test_id("stSidebarNav").get_by_text(name, exact=True).click()
-                page.get_by_role("heading", name=name).wait_for()
+                page.get_by_role("heading", name=name, exact=True).wait_for()
             chart = page.locator("[data-testid='stPlotlyChart'] .main-svg").first
             chart.wait_for(state="visible", timeout=90_000)
             assert page.locator("[data-testid='stException']").count() == 0, f"exception on {name}"
