@@ -82,7 +82,36 @@ class WeightedLightGBM:
         return Weighted(config)
 
 
-MAKERS = {"direct": DirectLightGBM, "weighted": WeightedLightGBM}
+class TargetsAveraged:
+    """Two LightGBMs of the product, one on log1p and one on Tweedie (``targets``), forecasting their average: losses
+    that err differently (a log target under-forecasts the big series, Tweedie over-forecasts the small)."""
+
+    def __init__(self, config, targets=("log1p", "tweedie")):
+        from dataclasses import replace
+
+        from models import create
+
+        self.parts = [create(replace(config, gbm_target=t)) for t in targets]
+        self.training_log = {"target": "+".join(targets)}
+
+    @classmethod
+    def make(cls, config):
+        return cls(config)
+
+    def fit(self, train):
+        for m in self.parts:
+            m.fit(train)
+
+    def predict(self, frame, start):
+        preds = [m.predict(frame, start) for m in self.parts]
+        out = preds[0].copy()
+        keys = ["sku", "region", "time_idx"]
+        assert all(p[keys].equals(out[keys]) for p in preds)  # one row order: both forecast the same rows
+        out["p50"] = sum(p["p50"].to_numpy() for p in preds) / len(preds)
+        return out
+
+
+MAKERS = {"direct": DirectLightGBM, "weighted": WeightedLightGBM, "log1p+tweedie": TargetsAveraged}
 
 
 def main(argv=None) -> int:
@@ -122,7 +151,7 @@ def main(argv=None) -> int:
         rows = []
         for i in range(args.seeds):
             target = variant.split("-promo")[0].split("-seeds")[0]
-            target = "auto" if target in ("auto", "direct") else "log1p" if target == "weighted" else target
+            target = "auto" if target in ("auto", "direct") else "log1p" if target in MAKERS else target
             members = int(variant.split("-seeds")[1]) if "-seeds" in variant else 1  # e.g. auto-seeds3
             cfg = preset_config("lightgbm", "standard", period.name, threads=args.threads, seed=42 + 10 * i,
                                 gbm_target=target, seeds=members)
