@@ -1,5 +1,5 @@
 """`python -m bench.leaderboard sample|pasta|stallion [--preset standard] [--models ...] [--seeds N] [--seed S]
-[--network-windows] [--workspace NAME] [--freq auto|month] [--threads N] [--json OUT]`
+[--network-windows] [--workspace NAME] [--freq auto|month] [--origin N] [--threads N] [--json OUT]`
 
 Every model trained on one dataset the way the app trains it (the same pipeline, run folders and recommended
 forecast), and the leaderboard printed with band coverage: the accuracy tables in docs/accuracy.md for the bundled sample
@@ -93,6 +93,15 @@ def held_out(frame, weeks: int = 13):
     return hist, start, visible
 
 
+def as_of(frame, periods_before: int, horizon: int):
+    """``frame`` as it stood ``periods_before`` periods before its last period with sales: those periods' units hidden
+    and the frame cut one ``horizon`` after the new last period (their known inputs stay: the new future)."""
+    last = int(frame.loc[frame["units"].notna(), "time_idx"].max()) - int(periods_before)
+    out = frame[frame["time_idx"] <= last + int(horizon)].copy()
+    out.loc[out["time_idx"] > last, "units"] = float("nan")
+    return out.reset_index(drop=True)
+
+
 def main(argv=None) -> int:
     from dashboard.schema import MODELS
 
@@ -111,8 +120,14 @@ def main(argv=None) -> int:
                     help="pasta: its daily file summed into months instead of weeks (6 months held out)")
     ap.add_argument("--without-past", action="store_true",
                     help="stallion: leave its market totals (industry_volume, soda_volume) out of the import")
+    ap.add_argument("--origin", type=int, default=0,
+                    help="the data as it stood N periods before its last: the last N periods' sales hidden, the "
+                         "hold-out the periods before them, the next horizon's inputs its future (one hold-out is one "
+                         "window: several origins say whether a gap is noise)")
     ap.add_argument("--json", help="write the leaderboard here as JSON")
     args = ap.parse_args(argv)
+    if args.origin < 0:
+        ap.error("--origin: a number of periods, 0 or more")
 
     store, ds = imported(args.dataset, args.workspace or f"leaderboard-{args.dataset}", Path(args.pasta), args.freq,
                          not args.without_past)
@@ -124,6 +139,8 @@ def main(argv=None) -> int:
     frame = model_frame(store, ds)
     info = store.dataset(ds)
     freq = info.extras.get("freq", "week")
+    if args.origin:
+        frame = as_of(frame, args.origin, preset_config("seasonal-naive", args.preset, freq).horizon)
     print(f"{args.dataset}: {info.series} series, {info.weeks} {freq}s", file=sys.stderr)
     for model in args.models.split(","):
         t = time.perf_counter()
@@ -158,7 +175,9 @@ def main(argv=None) -> int:
                                                "series": info.series,
                                                "holdout": preset_config("seasonal-naive", args.preset, freq).holdout_weeks,
                                                "threads": args.threads, "seed": args.seed or 42,
-                                               "network_windows": args.network_windows, "runs": rows},
+                                               "network_windows": args.network_windows, "origin": -args.origin,
+                                               "last_period_with_sales": str(frame.loc[frame["units"].notna(), "week"].max())[:10],
+                                               "runs": rows},
                                               indent=1, default=str))
     return 0
 
