@@ -168,9 +168,10 @@ def main(argv=None) -> int:
                              "seconds": round(time.perf_counter() - t, 1), "target": model.training_log.get("target")})
                 print(f"{variant} seed {42 + 10 * i} origin -{off}: WAPE {wape:.2f}, MAE {scores['mae']:.1f} in "
                       f"{rows[-1]['seconds']} s (target {rows[-1]['target']})", file=sys.stderr)
-        w = [r["wape"] for r in rows if r["origin"] == 0] or [r["wape"] for r in rows]
+        held = [r for r in rows if r["origin"] == 0] or rows  # the hold-out's runs (every run without origin 0)
+        w = [r["wape"] for r in held]
         results[variant] = {"mean_wape": round(statistics.mean(w), 2), "spread": round(max(w) - min(w), 2),
-                            "mean_mae": round(statistics.mean(r["mae"] for r in rows if r["wape"] in w), 1),
+                            "mean_mae": round(statistics.mean(r["mae"] for r in held), 1),
                             "mean_seconds": round(statistics.mean(r["seconds"] for r in rows), 1), "runs": rows}
         if len(offsets) > 1:  # each origin's mean over the seeds, and the mean over the origins
             by = {o: [r for r in rows if r["origin"] == -o] for o in offsets}

@@ -96,7 +96,9 @@ def held_out(frame, weeks: int = 13):
 def as_of(frame, periods_before: int, horizon: int):
     """``frame`` as it stood ``periods_before`` periods before its last period with sales: those periods' units hidden
     and the frame cut one ``horizon`` after the new last period (their known inputs stay: the new future)."""
-    last = int(frame.loc[frame["units"].notna(), "time_idx"].max()) - int(periods_before)
+    from dashboard.forecasting.pipeline import holdout_start
+
+    last = holdout_start(frame, int(periods_before)) - 1  # the last period with sales, less ``periods_before``
     out = frame[frame["time_idx"] <= last + int(horizon)].copy()
     out.loc[out["time_idx"] > last, "units"] = float("nan")
     return out.reset_index(drop=True)
